@@ -1,0 +1,131 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "tessera",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tessera", targets: ["tessera"]),
+        .library(name: "TesseraCore", targets: ["TesseraCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    ],
+    targets: [
+        // The core: domain types, the token endpoint pipeline, the grant seam. No I/O library.
+        .target(
+            name: "TesseraCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Grant plugins: one target each, the core's public API only.
+        .target(
+            name: "ClientCredentialsGrant",
+            dependencies: ["TesseraCore"],
+            path: "Plugins/ClientCredentialsGrant",
+            swiftSettings: strict
+        ),
+        // PostgreSQL stores, the migration runner, and the directory cache's change feed.
+        .target(
+            name: "TesseraPostgres",
+            dependencies: [
+                "TesseraCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict,
+            plugins: ["EmbedMigrationsPlugin"]
+        ),
+        // Routes, error rendering and security headers over Hummingbird.
+        .target(
+            name: "TesseraHTTP",
+            dependencies: [
+                "TesseraCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Composition: which grants are installed, and the `serve` wiring of pool, cache and router.
+        .target(
+            name: "TesseraServer",
+            dependencies: [
+                "TesseraCore", "TesseraPostgres", "TesseraHTTP", "ClientCredentialsGrant",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "tessera",
+            dependencies: [
+                "TesseraCore", "TesseraPostgres", "TesseraServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Build tooling: compiles sql/migrations into the binary, so the SQL files stay the one source.
+        .executableTarget(name: "EmbedMigrations", path: "BuildTools/EmbedMigrations"),
+        .plugin(
+            name: "EmbedMigrationsPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedMigrations"],
+            path: "BuildTools/EmbedMigrationsPlugin"
+        ),
+        .testTarget(
+            name: "TesseraCoreTests",
+            dependencies: ["TesseraCore", "ClientCredentialsGrant"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TesseraHTTPTests",
+            dependencies: [
+                "TesseraCore", "TesseraHTTP", "ClientCredentialsGrant",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TesseraPostgresTests",
+            dependencies: [
+                "TesseraCore", "TesseraPostgres", "TesseraServer", "TesseraHTTP", "ClientCredentialsGrant",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TesseraEndToEndTests",
+            dependencies: ["tessera"],
+            swiftSettings: strict
+        ),
+    ]
+)

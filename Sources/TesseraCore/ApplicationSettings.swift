@@ -1,0 +1,72 @@
+import Foundation
+
+/// What an operator chooses for a new application, checked before anything is written.
+public struct ApplicationSettings: Sendable, Equatable {
+    public var name: String
+    public var grantTypes: Set<GrantType>
+    public var allowedScopes: ScopeSet
+    public var defaultScopes: ScopeSet
+    public var defaultTokenValidity: Int
+    public var maxTokenValidity: Int
+
+    public static let defaultGrantTypes: Set<GrantType> = ["client_credentials"]
+    public static let defaultScope = "default"
+    public static let defaultTokenValidity = 3600
+    public static let defaultMaxTokenValidity = 86400
+    public static let maximumNameLength = 200
+    /// Ten years: the ceiling for any configured lifetime, so arithmetic on dates never overflows.
+    public static let maximumValidity = 315_360_000
+
+    /// Validates and builds settings; every message names the offending value and fits on one line.
+    public init(
+        name: String,
+        grantTypes: Set<GrantType> = defaultGrantTypes,
+        allowedScopes: String = defaultScope,
+        defaultScopes: String = defaultScope,
+        defaultTokenValidity: Int = defaultTokenValidity,
+        maxTokenValidity: Int = defaultMaxTokenValidity,
+        supportedGrantTypes: Set<GrantType>
+    ) throws(ApplicationSettingsError) {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= Self.maximumNameLength,
+            trimmed.unicodeScalars.allSatisfy({ $0.properties.generalCategory != .control })
+        else {
+            throw .init("the application name must be 1 to \(Self.maximumNameLength) printable characters")
+        }
+        guard !grantTypes.isEmpty else { throw .init("at least one grant type is required") }
+        let unknown = grantTypes.subtracting(supportedGrantTypes).map(\.rawValue).sorted()
+        guard unknown.isEmpty else {
+            let known = supportedGrantTypes.map(\.rawValue).sorted().joined(separator: ", ")
+            throw .init("unknown grant type \(unknown.joined(separator: ", ")) (supported: \(known))")
+        }
+        let allowed: ScopeSet
+        let defaults: ScopeSet
+        do {
+            allowed = try ScopeSet(parsing: allowedScopes)
+            defaults = try ScopeSet(parsing: defaultScopes)
+        } catch {
+            throw .init("scopes must be space-separated tokens of printable ASCII without quotes or backslashes")
+        }
+        guard defaults.isSubset(of: allowed) else {
+            throw .init("default scope \(defaults.subtracting(allowed).joined(separator: " ")) is not among the allowed scopes (set the default scopes too)")
+        }
+        guard (1...Self.maximumValidity).contains(defaultTokenValidity) else {
+            throw .init("the token validity must be between 1 and \(Self.maximumValidity) seconds")
+        }
+        guard (defaultTokenValidity...Self.maximumValidity).contains(maxTokenValidity) else {
+            throw .init("the max token validity must be between the token validity (\(defaultTokenValidity)) and \(Self.maximumValidity) seconds")
+        }
+        self.name = trimmed
+        self.grantTypes = grantTypes
+        self.allowedScopes = allowed
+        self.defaultScopes = defaults
+        self.defaultTokenValidity = defaultTokenValidity
+        self.maxTokenValidity = maxTokenValidity
+    }
+}
+
+/// Why application settings were refused, in one line for the operator.
+public struct ApplicationSettingsError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// An OAuth client of a tenant: WSO2 calls it an application, identified by its consumer key.
+public struct ClientApplication: Sendable, Hashable {
+    public typealias ID = Int64
+    public let tenantID: Tenant.ID
+    public let id: ID
+    public let consumerKey: String
+    public let secretHash: SecretHash
+    public let name: String
+    public let grantTypes: Set<GrantType>
+    public let allowedScopes: ScopeSet
+    public let defaultScopes: ScopeSet
+    /// Lifetime of a token when the request has no `validity_period`, in seconds.
+    public let defaultTokenValidity: Int
+    /// Largest `validity_period` the application may ask for, in seconds.
+    public let maxTokenValidity: Int
+    public let enabled: Bool
+
+    public init(
+        tenantID: Tenant.ID, id: ID, consumerKey: String, secretHash: SecretHash, name: String,
+        grantTypes: Set<GrantType>, allowedScopes: ScopeSet, defaultScopes: ScopeSet,
+        defaultTokenValidity: Int, maxTokenValidity: Int, enabled: Bool
+    ) {
+        self.tenantID = tenantID
+        self.id = id
+        self.consumerKey = consumerKey
+        self.secretHash = secretHash
+        self.name = name
+        self.grantTypes = grantTypes
+        self.allowedScopes = allowedScopes
+        self.defaultScopes = defaultScopes
+        self.defaultTokenValidity = defaultTokenValidity
+        self.maxTokenValidity = maxTokenValidity
+        self.enabled = enabled
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// An access token as it is stored: everything about it but the token itself.
+public struct IssuedToken: Sendable, Hashable {
+    public let hash: AccessTokenHash
+    public let tenantID: Tenant.ID
+    public let applicationID: ClientApplication.ID
+    /// Who the token speaks for: the consumer key for client credentials, the user for the password grant.
+    public let subject: String
+    public let scopes: ScopeSet
+    public let grantType: GrantType
+    public let issuedAt: Date
+    public let expiresAt: Date
+
+    public init(
+        hash: AccessTokenHash, tenantID: Tenant.ID, applicationID: ClientApplication.ID, subject: String,
+        scopes: ScopeSet, grantType: GrantType, issuedAt: Date, expiresAt: Date
+    ) {
+        self.hash = hash
+        self.tenantID = tenantID
+        self.applicationID = applicationID
+        self.subject = subject
+        self.scopes = scopes
+        self.grantType = grantType
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+    }
+}

@@ -1,0 +1,13 @@
+/// Durable storage of issued tokens.
+///
+/// `store` returns only once the token is committed, so that a token is never handed out that a restart
+/// could forget. Implementations may write concurrent calls together in one batch (group commit).
+public protocol TokenStore: Sendable {
+    func store(_ token: IssuedToken) async throws
+}
+
+/// Thrown by stores when the database cannot be reached; the endpoint answers 503 `temporarily_unavailable`.
+public struct StoreUnavailableError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

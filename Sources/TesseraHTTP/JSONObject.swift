@@ -1,0 +1,51 @@
+import NIOCore
+
+/// A flat JSON object of string and integer members, written straight into a buffer.
+///
+/// Token responses are on the hot path and have a fixed, flat shape; this avoids a `JSONEncoder` and its
+/// intermediate containers, and escapes every string per RFC 8259 §7.
+struct JSONObject {
+    private var text = "{"
+
+    func adding(_ name: String, _ value: String) -> JSONObject {
+        var copy = self
+        copy.appendName(name)
+        Self.appendString(value, to: &copy.text)
+        return copy
+    }
+
+    func adding(_ name: String, _ value: Int) -> JSONObject {
+        var copy = self
+        copy.appendName(name)
+        copy.text += String(value)
+        return copy
+    }
+
+    func buffer() -> ByteBuffer {
+        ByteBuffer(string: text + "}")
+    }
+
+    private mutating func appendName(_ name: String) {
+        if text.utf8.count > 1 { text += "," }
+        Self.appendString(name, to: &text)
+        text += ":"
+    }
+
+    private static func appendString(_ value: String, to text: inout String) {
+        text += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case let c where c.value < 0x20:
+                let hex = String(c.value, radix: 16)
+                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        text += "\""
+    }
+}

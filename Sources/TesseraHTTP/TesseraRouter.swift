@@ -1,0 +1,13 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import TesseraCore
+
+/// Builds the router with every public route, so that the server and the tests run the very same one.
+public func buildRouter(tokenRoutes: TokenRoutes) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: JSONErrorMiddleware())
+    tokenRoutes.register(on: router)
+    return router
+}

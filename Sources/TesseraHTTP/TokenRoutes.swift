@@ -1,0 +1,95 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import TesseraCore
+
+/// `POST /t/{tenant}/token` and `POST /token` (the default tenant): the HTTP half of the token endpoint.
+///
+/// It checks what only HTTP can see (method, media type, size, repeated parameters) and leaves the
+/// protocol to `TokenEndpoint`.
+public struct TokenRoutes: Sendable {
+    /// Bodies are small forms; anything larger is refused before it is read (413).
+    public static let maximumBodySize = 64 * 1024
+
+    private let endpoint: TokenEndpoint
+    private let defaultTenant: String?
+
+    public init(endpoint: TokenEndpoint, defaultTenant: String?) {
+        self.endpoint = endpoint
+        self.defaultTenant = defaultTenant
+    }
+
+    public func register<Context: RequestContext>(on router: Router<Context>) {
+        router.post("/t/:tenant/token") { request, context in
+            await self.token(request, context: context, tenant: context.parameters.get("tenant"))
+        }
+        router.post("/token") { request, context in
+            await self.token(request, context: context, tenant: self.defaultTenant)
+        }
+        for path in ["/t/:tenant/token", "/token"] {
+            for method in [HTTPRequest.Method.get, .put, .delete, .patch, .head, .options] {
+                router.on(RouterPath(path), method: method) { _, _ in Self.methodNotAllowed() }
+            }
+        }
+    }
+
+    private func token<Context: RequestContext>(_ request: Request, context: Context, tenant: String?) async -> Response {
+        guard let tenant else {
+            return OAuthError(.notFound, "unknown tenant").response(realm: nil)
+        }
+        do {
+            let form = try await Self.readForm(request)
+            let tokenRequest = TokenRequest(
+                tenantDomain: tenant,
+                authorization: request.headers[.authorization],
+                form: form,
+                queryParameterNames: request.uri.queryParameters.map { String($0.key) }
+            )
+            return try await endpoint.handle(tokenRequest, logger: context.logger).response()
+        } catch {
+            if error.code != .invalidRequest || error.status != 400 {
+                context.logger.debug("token request refused", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            return error.response(realm: tenant)
+        }
+    }
+
+    /// RFC 6749 §3.2: `application/x-www-form-urlencoded`, UTF-8, each parameter at most once.
+    static func readForm(_ request: Request) async throws(OAuthError) -> TokenRequestParameters {
+        guard let contentType = request.headers[.contentType], Self.isFormMediaType(contentType) else {
+            throw .invalidRequest("the body must be application/x-www-form-urlencoded")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maximumBodySize)
+        } catch is NIOTooManyBytesError {
+            throw OAuthError(.invalidRequest, "the request body is too large", status: 413)
+        } catch {
+            throw .invalidRequest("the request body could not be read", detail: "\(error)")
+        }
+        guard let text = String(validating: body.readableBytesView, as: UTF8.self) else {
+            throw .invalidRequest("the request body is not valid UTF-8")
+        }
+        do {
+            return TokenRequestParameters(try URLEncodedFormDecoder().decode([String: String].self, from: text))
+        } catch let error as URLEncodedFormError where error.code == .duplicateKeys {
+            throw .invalidRequest("a parameter was sent more than once")
+        } catch {
+            throw .invalidRequest("the request body is not a valid form", detail: "\(error)")
+        }
+    }
+
+    /// `application/x-www-form-urlencoded`, any case, with or without parameters such as `charset`.
+    static func isFormMediaType(_ value: String) -> Bool {
+        let type = value.split(separator: ";", maxSplits: 1).first ?? ""
+        return type.trimmingCharacters(in: .whitespaces).lowercased() == "application/x-www-form-urlencoded"
+    }
+
+    static func methodNotAllowed() -> Response {
+        var response = OAuthError(.invalidRequest, "the token endpoint accepts POST only", status: 405).response(realm: nil)
+        response.headers[.allow] = "POST"
+        return response
+    }
+}

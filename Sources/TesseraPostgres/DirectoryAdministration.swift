@@ -1,0 +1,157 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TesseraCore
+
+/// What operators do to tenants and applications from the CLI. Each operation is one statement or one
+/// transaction: a refused change writes nothing.
+public struct DirectoryAdministration: Sendable {
+    private let client: PostgresClient
+    private let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    // MARK: Tenants
+
+    public func createTenant(domain rawDomain: String) async throws -> TenantRecord {
+        let domain = try Self.domain(rawDomain)
+        do {
+            let rows = try await client.query(
+                "INSERT INTO tenants (domain) VALUES (\(domain)) RETURNING domain, enabled, created_at", logger: logger)
+            for try await (domain, enabled, createdAt) in rows.decode((String, Bool, Date).self) {
+                return TenantRecord(domain: domain, enabled: enabled, createdAt: createdAt, applications: 0)
+            }
+        } catch where DatabaseErrorMessage.sqlState(error) == "23505" {
+            throw AdministrationError("tenant \(domain) already exists")
+        }
+        throw AdministrationError("tenant \(domain) was not created")
+    }
+
+    public func tenants() async throws -> [TenantRecord] {
+        let rows = try await client.query(
+            """
+            SELECT t.domain, t.enabled, t.created_at, count(a.application_id)::bigint
+            FROM tenants t LEFT JOIN applications a ON a.tenant_id = t.tenant_id
+            GROUP BY t.tenant_id ORDER BY t.domain
+            """, logger: logger)
+        var records: [TenantRecord] = []
+        for try await (domain, enabled, createdAt, count) in rows.decode((String, Bool, Date, Int64).self) {
+            records.append(TenantRecord(domain: domain, enabled: enabled, createdAt: createdAt, applications: Int(count)))
+        }
+        return records
+    }
+
+    public func setTenant(domain rawDomain: String, enabled: Bool) async throws {
+        let domain = try Self.domain(rawDomain)
+        let rows = try await client.query(
+            "UPDATE tenants SET enabled = \(enabled) WHERE domain = \(domain) RETURNING tenant_id", logger: logger)
+        for try await _ in rows { return }
+        throw AdministrationError.unknownTenant(domain)
+    }
+
+    // MARK: Applications
+
+    /// Creates an application with a fresh consumer key and secret; the secret is returned here and never again.
+    public func createApplication(
+        tenant rawDomain: String, settings: ApplicationSettings
+    ) async throws -> (application: ApplicationRecord, secret: String) {
+        let tenantID = try await tenantID(rawDomain)
+        let key = CredentialGenerator.consumerKey()
+        let secret = CredentialGenerator.consumerSecret()
+        do {
+            let rows = try await client.query(
+                """
+                INSERT INTO applications (tenant_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
+                    default_scopes, default_token_validity, max_token_validity)
+                VALUES (\(tenantID), \(key), \(SecretHash.make(for: secret).encoded), \(settings.name),
+                    \(settings.grantTypes.map(\.rawValue).sorted()), \(settings.allowedScopes.tokens),
+                    \(settings.defaultScopes.tokens), \(settings.defaultTokenValidity), \(settings.maxTokenValidity))
+                RETURNING \(unescaped: ApplicationRecord.columns)
+                """, logger: logger)
+            for try await row in rows {
+                return (try ApplicationRecord(row: row, tenant: Self.domain(rawDomain)), secret)
+            }
+        } catch where DatabaseErrorMessage.sqlState(error) == "23505" {
+            throw AdministrationError("an application named \"\(settings.name)\" already exists in \(rawDomain)")
+        }
+        throw AdministrationError("the application was not created")
+    }
+
+    public func applications(tenant rawDomain: String) async throws -> [ApplicationRecord] {
+        let tenantID = try await tenantID(rawDomain)
+        let rows = try await client.query(
+            "SELECT \(unescaped: ApplicationRecord.columns) FROM applications WHERE tenant_id = \(tenantID) ORDER BY name",
+            logger: logger)
+        var records: [ApplicationRecord] = []
+        for try await row in rows { records.append(try ApplicationRecord(row: row, tenant: Self.domain(rawDomain))) }
+        return records
+    }
+
+    public func application(tenant rawDomain: String, consumerKey: String) async throws -> ApplicationRecord {
+        let tenantID = try await tenantID(rawDomain)
+        let rows = try await client.query(
+            """
+            SELECT \(unescaped: ApplicationRecord.columns) FROM applications
+            WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey)
+            """, logger: logger)
+        for try await row in rows { return try ApplicationRecord(row: row, tenant: Self.domain(rawDomain)) }
+        throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
+    }
+
+    /// Replaces the secret; the old one stops working at once on every server (the change feed drops it).
+    public func rotateSecret(tenant rawDomain: String, consumerKey: String) async throws -> String {
+        let tenantID = try await tenantID(rawDomain)
+        let secret = CredentialGenerator.consumerSecret()
+        let rows = try await client.query(
+            """
+            UPDATE applications SET secret_hash = \(SecretHash.make(for: secret).encoded)
+            WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING application_id
+            """, logger: logger)
+        for try await _ in rows { return secret }
+        throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
+    }
+
+    public func setApplication(tenant rawDomain: String, consumerKey: String, enabled: Bool) async throws {
+        let tenantID = try await tenantID(rawDomain)
+        let rows = try await client.query(
+            """
+            UPDATE applications SET enabled = \(enabled)
+            WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING application_id
+            """, logger: logger)
+        for try await _ in rows { return }
+        throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
+    }
+
+    // MARK: Lookups
+
+    private func tenantID(_ rawDomain: String) async throws -> Tenant.ID {
+        let domain = try Self.domain(rawDomain)
+        let rows = try await client.query("SELECT tenant_id FROM tenants WHERE domain = \(domain)", logger: logger)
+        for try await id in rows.decode(Int64.self) { return id }
+        throw AdministrationError.unknownTenant(domain)
+    }
+
+    private static func domain(_ raw: String) throws(AdministrationError) -> String {
+        guard let domain = Tenant.normalizedDomain(raw) else {
+            throw AdministrationError("\"\(raw.prefix(80))\" is not a valid tenant domain (letters, digits, hyphens and dots)")
+        }
+        return domain
+    }
+}
+
+/// A refused administrative change, in one line.
+public struct AdministrationError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+
+    static func unknownTenant(_ domain: String) -> AdministrationError {
+        AdministrationError("no tenant \(domain) (see `tessera tenant list`)")
+    }
+
+    static func unknownApplication(_ key: String, tenant: String) -> AdministrationError {
+        AdministrationError("no application with consumer key \(key.prefix(80)) in tenant \(tenant)")
+    }
+}

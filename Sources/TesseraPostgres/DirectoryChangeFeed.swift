@@ -1,0 +1,49 @@
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import TesseraCore
+
+/// Keeps a `CachedClientDirectory` honest: LISTENs on `tessera_directory`, where triggers on `tenants` and
+/// `applications` announce every change, and drops the changed tenant from the cache.
+///
+/// While the listening connection is down the cache is suspended (every lookup reads the database), so a
+/// change made meanwhile is never served stale; the feed reconnects by itself.
+public struct DirectoryChangeFeed: Service {
+    public static let channel = "tessera_directory"
+
+    private let client: PostgresClient
+    private let cache: CachedClientDirectory
+    private let logger: Logger
+
+    public init(client: PostgresClient, cache: CachedClientDirectory, logger: Logger) {
+        self.client = client
+        self.cache = cache
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: Self.channel) { notifications in
+                        cache.resume()
+                        logger.debug("directory cache live")
+                        for try await notification in notifications.cancelOnGracefulShutdown() {
+                            if let tenantID = Tenant.ID(notification.payload) {
+                                cache.invalidate(tenantID: tenantID)
+                            } else {
+                                cache.resume()
+                            }
+                        }
+                    }
+                }
+            } catch {
+                if !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    logger.warning("directory change feed lost; reading through to the database", metadata: ["error": "\(error)"])
+                }
+            }
+            cache.suspend()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+        }
+    }
+}

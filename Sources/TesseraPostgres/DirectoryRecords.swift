@@ -1,0 +1,51 @@
+import Foundation
+import PostgresNIO
+import TesseraCore
+
+/// A tenant as the CLI shows it.
+public struct TenantRecord: Sendable, Encodable {
+    public let domain: String
+    public let enabled: Bool
+    public let createdAt: Date
+    public let applications: Int
+
+    enum CodingKeys: String, CodingKey {
+        case domain, enabled, applications
+        case createdAt = "created_at"
+    }
+}
+
+/// An application as the CLI shows it: everything but its secret hash.
+public struct ApplicationRecord: Sendable, Encodable {
+    public let tenant: String
+    public let name: String
+    public let consumerKey: String
+    public let grantTypes: [String]
+    public let scopes: [String]
+    public let defaultScopes: [String]
+    public let tokenValidity: Int
+    public let maxTokenValidity: Int
+    public let enabled: Bool
+    public let createdAt: Date
+
+    static let columns = """
+        name, consumer_key, grant_types, allowed_scopes, default_scopes, default_token_validity,
+        max_token_validity, enabled, created_at
+        """
+
+    init(row: PostgresRow, tenant: String) throws {
+        (name, consumerKey, grantTypes, scopes, defaultScopes, tokenValidity, maxTokenValidity, enabled, createdAt) =
+            try row.decode((String, String, [String], [String], [String], Int, Int, Bool, Date).self)
+        self.tenant = tenant
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tenant, name, scopes, enabled
+        case consumerKey = "consumer_key"
+        case grantTypes = "grant_types"
+        case defaultScopes = "default_scopes"
+        case tokenValidity = "token_validity"
+        case maxTokenValidity = "max_token_validity"
+        case createdAt = "created_at"
+    }
+}

@@ -1,0 +1,88 @@
+import PostgresNIO
+import TesseraCore
+
+/// Tenants and applications read from PostgreSQL with prepared statements. The server wraps it in a
+/// `CachedClientDirectory`.
+public struct PostgresClientDirectory: ClientDirectory {
+    private let client: PostgresClient
+
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
+    public func tenant(domain: String) async throws -> Tenant? {
+        let statement = TenantByDomain(domain: domain)
+        return try await PostgresAvailability.run { [client] in
+            for try await tenant in try await client.execute(statement) { return tenant }
+            return nil
+        }
+    }
+
+    public func application(tenantID: Tenant.ID, consumerKey: String) async throws -> ClientApplication? {
+        let statement = ApplicationByKey(tenantID: tenantID, consumerKey: consumerKey)
+        return try await PostgresAvailability.run { [client] in
+            for try await application in try await client.execute(statement) { return application }
+            return nil
+        }
+    }
+}
+
+struct TenantByDomain: PostgresPreparedStatement {
+    static let sql = "SELECT tenant_id, domain, enabled FROM tenants WHERE domain = $1"
+    typealias Row = Tenant
+    let domain: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(domain)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Tenant {
+        let (id, domain, enabled) = try row.decode((Int64, String, Bool).self)
+        return Tenant(id: id, domain: domain, enabled: enabled)
+    }
+}
+
+struct ApplicationByKey: PostgresPreparedStatement {
+    static let sql = """
+        SELECT tenant_id, application_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
+               default_scopes, default_token_validity, max_token_validity, enabled
+        FROM applications WHERE tenant_id = $1 AND consumer_key = $2
+        """
+    typealias Row = ClientApplication
+    let tenantID: Tenant.ID
+    let consumerKey: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(tenantID)
+        bindings.append(consumerKey)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> ClientApplication {
+        try ClientApplication(row: row)
+    }
+}
+
+/// Why a stored row cannot be used; a sign that someone edited the table by hand.
+struct CorruptRowError: Error, CustomStringConvertible {
+    let description: String
+}
+
+extension ClientApplication {
+    /// Decodes the columns of `ApplicationByKey.sql`, in that order.
+    init(row: PostgresRow) throws {
+        let (tenantID, id, key, secretHash, name, grantTypes, allowed, defaults, validity, maxValidity, enabled) =
+            try row.decode((Int64, Int64, String, String, String, [String], [String], [String], Int, Int, Bool).self)
+        guard let hash = SecretHash(encoded: secretHash) else {
+            throw CorruptRowError(description: "application \(id) of tenant \(tenantID) has an unreadable secret hash")
+        }
+        self.init(
+            tenantID: tenantID, id: id, consumerKey: key, secretHash: hash, name: name,
+            grantTypes: Set(grantTypes.map(GrantType.init(rawValue:))), allowedScopes: ScopeSet(allowed),
+            defaultScopes: ScopeSet(defaults), defaultTokenValidity: validity, maxTokenValidity: maxValidity,
+            enabled: enabled)
+    }
+}

@@ -1,0 +1,65 @@
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import TesseraCore
+import TesseraHTTP
+import TesseraPostgres
+
+/// `tessera serve`: the PostgreSQL pool, the directory cache and its change feed, and the HTTP server,
+/// run as one service group that stops cleanly on SIGTERM or SIGINT.
+public enum TesseraServer {
+    public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
+        var clientConfiguration = configuration.database.clientConfiguration()
+        clientConfiguration.options.maximumConnections = configuration.databaseConnections
+        clientConfiguration.options.minimumConnections = min(2, configuration.databaseConnections)
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+
+        let directory = CachedClientDirectory(source: PostgresClientDirectory(client: client))
+        let issuer = TokenIssuer(store: PostgresTokenStore(client: client))
+        let endpoint = TokenEndpoint(directory: directory, grants: InstalledGrants.registry(issuer: issuer))
+        let router = buildRouter(tokenRoutes: TokenRoutes(endpoint: endpoint, defaultTenant: configuration.defaultTenant))
+
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            services: [client, DirectoryChangeFeed(client: client, cache: directory, logger: logger)],
+            logger: logger
+        )
+        let database = configuration.database
+        app.beforeServerStarts {
+            try await Self.requireCurrentSchema(client: client, database: database, logger: logger)
+            logger.info("tessera is serving", metadata: ["address": "http://\(configuration.host):\(configuration.port)"])
+        }
+        try await app.runService()
+    }
+
+    /// The server never changes the schema; it refuses to start on a database `tessera migrate` has not brought up to date.
+    static func requireCurrentSchema(client: PostgresClient, database: DatabaseURL, logger: Logger) async throws {
+        let status: MigrationRunner.Status
+        do {
+            let runner = MigrationRunner(migrations: try Migration.embedded())
+            status = try await PostgresAvailability.run(deadline: .seconds(10)) {
+                try await runner.status(client: client, logger: logger)
+            }
+        } catch {
+            throw StartupError(DatabaseErrorMessage.describe(error, url: database))
+        }
+        if !status.modified.isEmpty {
+            throw StartupError("applied migration \(status.modified.joined(separator: ", ")) differs from this build's file")
+        }
+        if !status.pending.isEmpty {
+            throw StartupError(
+                "the database at \(database) is not migrated (\(status.pending.count) pending); run `tessera migrate` first")
+        }
+        if !status.unknownVersions.isEmpty {
+            logger.warning("the database has migrations newer than this build", metadata: ["versions": "\(status.unknownVersions)"])
+        }
+    }
+}
+
+/// Why the server would not start, in one line.
+public struct StartupError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

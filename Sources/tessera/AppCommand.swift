@@ -1,0 +1,226 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TesseraCore
+import TesseraPostgres
+import TesseraServer
+
+struct AppCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "app",
+        abstract: "Create and manage a tenant's applications (OAuth clients).",
+        subcommands: [Create.self, List.self, Show.self, RotateSecret.self, Disable.self, Enable.self]
+    )
+
+    /// `--tenant` and `--consumer-key`, shared by the commands that act on one application.
+    struct ApplicationOptions: ParsableArguments {
+        @Option(help: ArgumentHelp("The tenant's domain.", valueName: "domain"))
+        var tenant: String
+
+        @Option(help: ArgumentHelp("The application's consumer key.", valueName: "key"))
+        var consumerKey: String
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an application; prints its consumer key and secret (the secret is shown only now).")
+
+        @Option(help: ArgumentHelp("The tenant's domain.", valueName: "domain"))
+        var tenant: String
+
+        @Option(help: "A name, unique within the tenant.")
+        var name: String
+
+        @Option(
+            help: ArgumentHelp("Comma-separated grant types the application may use.", valueName: "types"))
+        var grantTypes = "client_credentials"
+
+        @Option(help: ArgumentHelp("Space-separated scopes the application may request.", valueName: "scopes"))
+        var scopes = ApplicationSettings.defaultScope
+
+        @Option(help: ArgumentHelp("Scopes of a token requested without `scope`.", valueName: "scopes"))
+        var defaultScopes = ApplicationSettings.defaultScope
+
+        @Option(help: ArgumentHelp("Token lifetime without validity_period, in seconds.", valueName: "seconds"))
+        var tokenValidity = ApplicationSettings.defaultTokenValidity
+
+        @Option(help: ArgumentHelp("Largest validity_period a request may ask for, in seconds.", valueName: "seconds"))
+        var maxTokenValidity = ApplicationSettings.defaultMaxTokenValidity
+
+        @Flag(help: "Print the application, key and secret as one JSON object.")
+        var json = false
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let logger = CommandLogging.logger(level: .warning)
+            let requested = Set(
+                grantTypes.split(separator: ",").map { GrantType(rawValue: $0.trimmingCharacters(in: .whitespaces)) })
+            let (name, tenant, scopes, defaultScopes, validity, maxValidity) =
+                (name, tenant, scopes, defaultScopes, tokenValidity, maxTokenValidity)
+            let (application, secret) = try await database.withClient(logger: logger) { client in
+                let supported = InstalledGrants.registry(issuer: TokenIssuer(store: PostgresTokenStore(client: client))).grantTypes
+                let settings: ApplicationSettings
+                do {
+                    settings = try ApplicationSettings(
+                        name: name, grantTypes: requested, allowedScopes: scopes, defaultScopes: defaultScopes,
+                        defaultTokenValidity: validity, maxTokenValidity: maxValidity, supportedGrantTypes: supported)
+                } catch {
+                    throw CommandFailure("\(error)")
+                }
+                return try await DirectoryAdministration(client: client, logger: logger)
+                    .createApplication(tenant: tenant, settings: settings)
+            }
+            if json {
+                try Output.json(CreatedApplication(application: application, consumerSecret: secret))
+            } else {
+                print("created application \(application.name) in \(application.tenant)")
+                print("consumer key:    \(application.consumerKey)")
+                print("consumer secret: \(secret)")
+                print("(the secret is shown only once; store it now)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a tenant's applications.")
+
+        @Option(help: ArgumentHelp("The tenant's domain.", valueName: "domain"))
+        var tenant: String
+
+        @Flag(help: "Print a JSON array.")
+        var json = false
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let logger = CommandLogging.logger(level: .warning)
+            let tenant = tenant
+            let applications = try await database.withClient(logger: logger) { client in
+                try await DirectoryAdministration(client: client, logger: logger).applications(tenant: tenant)
+            }
+            if json {
+                try Output.json(applications)
+            } else {
+                Output.table(
+                    ["NAME", "CONSUMER KEY", "GRANT TYPES", "SCOPES", "ENABLED"],
+                    applications.map {
+                        [$0.name, $0.consumerKey, $0.grantTypes.joined(separator: ","), $0.scopes.joined(separator: " "),
+                         $0.enabled ? "yes" : "no"]
+                    })
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one application (never its secret).")
+
+        @OptionGroup var application: ApplicationOptions
+
+        @Flag(help: "Print one JSON object.")
+        var json = false
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let logger = CommandLogging.logger(level: .warning)
+            let (tenant, key) = (application.tenant, application.consumerKey)
+            let record = try await database.withClient(logger: logger) { client in
+                try await DirectoryAdministration(client: client, logger: logger).application(tenant: tenant, consumerKey: key)
+            }
+            if json {
+                try Output.json(record)
+            } else {
+                Output.table(
+                    ["FIELD", "VALUE"],
+                    [
+                        ["tenant", record.tenant], ["name", record.name], ["consumer key", record.consumerKey],
+                        ["grant types", record.grantTypes.joined(separator: ",")],
+                        ["scopes", record.scopes.joined(separator: " ")],
+                        ["default scopes", record.defaultScopes.joined(separator: " ")],
+                        ["token validity", "\(record.tokenValidity) s"],
+                        ["max token validity", "\(record.maxTokenValidity) s"],
+                        ["enabled", record.enabled ? "yes" : "no"], ["created", Output.date(record.createdAt)],
+                    ])
+            }
+        }
+    }
+
+    struct RotateSecret: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-secret",
+            abstract: "Replace an application's secret; the old one stops working at once. Prints the new one.")
+
+        @OptionGroup var application: ApplicationOptions
+
+        @Flag(help: "Print consumer_key and consumer_secret as one JSON object.")
+        var json = false
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let logger = CommandLogging.logger(level: .warning)
+            let (tenant, key) = (application.tenant, application.consumerKey)
+            let secret = try await database.withClient(logger: logger) { client in
+                try await DirectoryAdministration(client: client, logger: logger).rotateSecret(tenant: tenant, consumerKey: key)
+            }
+            if json {
+                try Output.json(["consumer_key": key, "consumer_secret": secret])
+            } else {
+                print("consumer key:    \(key)")
+                print("consumer secret: \(secret)")
+                print("(the secret is shown only once; store it now)")
+            }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable an application: its credentials are refused (401) on every server within a second.")
+
+        @OptionGroup var application: ApplicationOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await AppCommand.setEnabled(false, application, database)
+            print("disabled application \(application.consumerKey)")
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled application again.")
+
+        @OptionGroup var application: ApplicationOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await AppCommand.setEnabled(true, application, database)
+            print("enabled application \(application.consumerKey)")
+        }
+    }
+
+    static func setEnabled(_ enabled: Bool, _ application: ApplicationOptions, _ database: DatabaseOptions) async throws {
+        let logger = CommandLogging.logger(level: .warning)
+        let (tenant, key) = (application.tenant, application.consumerKey)
+        try await database.withClient(logger: logger) { client in
+            try await DirectoryAdministration(client: client, logger: logger)
+                .setApplication(tenant: tenant, consumerKey: key, enabled: enabled)
+        }
+    }
+}
+
+/// `app create --json`: the application and, this once, its secret.
+struct CreatedApplication: Encodable {
+    let application: ApplicationRecord
+    let consumerSecret: String
+
+    enum CodingKeys: String, CodingKey {
+        case consumerSecret = "consumer_secret"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try application.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(consumerSecret, forKey: .consumerSecret)
+    }
+}

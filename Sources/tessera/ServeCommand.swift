@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TesseraServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the token endpoint: POST /t/<tenant>/token, and POST /token for the default tenant.",
+        discussion: "Every option can also be set with the environment variable named in its help."
+    )
+
+    @Option(help: "Address to listen on (env: TESSERA_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "HTTP port (env: TESSERA_PORT; default 8280).")
+    var port: Int?
+
+    @Option(help: ArgumentHelp("Tenant that POST /token serves (env: TESSERA_DEFAULT_TENANT).", valueName: "domain"))
+    var defaultTenant: String?
+
+    @Option(help: "PostgreSQL connections in the pool (env: TESSERA_DATABASE_CONNECTIONS; default 16).")
+    var databaseConnections: Int?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env: TESSERA_LOG_LEVEL; default info).")
+    var logLevel: Logger.Level?
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let port = try port ?? Self.integer(environment["TESSERA_PORT"], name: "TESSERA_PORT") ?? 8280
+        let connections =
+            try databaseConnections
+            ?? Self.integer(environment["TESSERA_DATABASE_CONNECTIONS"], name: "TESSERA_DATABASE_CONNECTIONS") ?? 16
+        guard (1...65535).contains(port) else { throw CommandFailure("the port must be between 1 and 65535") }
+        guard (1...1000).contains(connections) else {
+            throw CommandFailure("the database connections must be between 1 and 1000")
+        }
+        let level = try logLevel ?? environment["TESSERA_LOG_LEVEL"].map {
+            guard let level = Logger.Level(rawValue: $0) else { throw CommandFailure("TESSERA_LOG_LEVEL: unknown level \($0)") }
+            return level
+        } ?? .info
+        let configuration = ServerConfiguration(
+            host: host ?? environment["TESSERA_HOST"] ?? "127.0.0.1",
+            port: port,
+            defaultTenant: defaultTenant ?? environment["TESSERA_DEFAULT_TENANT"],
+            database: try database.databaseURL(),
+            databaseConnections: connections
+        )
+        do {
+            try await TesseraServer.run(configuration, logger: CommandLogging.logger(level: level))
+        } catch let error as StartupError {
+            throw CommandFailure(error.description)
+        }
+    }
+
+    private static func integer(_ value: String?, name: String) throws -> Int? {
+        guard let value else { return nil }
+        guard let number = Int(value) else { throw CommandFailure("\(name) must be a whole number") }
+        return number
+    }
+}

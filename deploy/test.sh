@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command: the whole suite against a throwaway PostgreSQL that this script starts and stops.
+# Extra arguments go to `swift test` (for example: deploy/test.sh --filter TokenEndpoint).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+deploy/postgres.sh install
+dir=$(mktemp -d /tmp/tessera-test-postgres.XXXXXX)
+chmod 755 "$dir"
+cleanup() { deploy/postgres.sh stop "$dir" || true; rm -rf "$dir"; }
+trap cleanup EXIT
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+TESSERA_TEST_DATABASE_URL=$(deploy/postgres.sh start "$dir" "$port" fast)
+export TESSERA_TEST_DATABASE_URL
+echo "test database: $TESSERA_TEST_DATABASE_URL"
+
+swift build --build-tests
+TESSERA_BINARY="$(swift build --show-bin-path)/tessera"
+export TESSERA_BINARY
+swift test --skip-build "$@"
