@@ -41,6 +41,12 @@ let package = Package(
             path: "Plugins/ClientCredentialsGrant",
             swiftSettings: strict
         ),
+        // In-memory stores and fixtures for tests of the core, the HTTP layer and grant plugins.
+        .target(
+            name: "TesseraTesting",
+            dependencies: ["TesseraCore"],
+            swiftSettings: strict
+        ),
         // PostgreSQL stores, the migration runner, and the directory cache's change feed.
         .target(
             name: "TesseraPostgres",
@@ -100,25 +106,32 @@ let package = Package(
         ),
         .testTarget(
             name: "TesseraCoreTests",
-            dependencies: ["TesseraCore", "ClientCredentialsGrant"],
+            dependencies: ["TesseraCore", "TesseraTesting", "ClientCredentialsGrant"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "TesseraHTTPTests",
             dependencies: [
-                "TesseraCore", "TesseraHTTP", "ClientCredentialsGrant",
+                "TesseraCore", "TesseraHTTP", "TesseraTesting", "ClientCredentialsGrant",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "TesseraPostgresTests",
             dependencies: [
-                "TesseraCore", "TesseraPostgres", "TesseraServer", "TesseraHTTP", "ClientCredentialsGrant",
+                "TesseraCore", "TesseraPostgres", "TesseraServer", "TesseraHTTP", "TesseraTesting",
+                "ClientCredentialsGrant",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
