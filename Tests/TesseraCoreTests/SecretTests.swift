@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+@testable import TesseraCore
+
+@Suite("Secrets, keys and tokens")
+struct SecretTests {
+    @Test("a secret hash verifies its secret and nothing else")
+    func hashVerifies() {
+        let hash = SecretHash.make(for: "correct")
+        #expect(hash.verifies("correct"))
+        #expect(!hash.verifies("Correct"))
+        #expect(!hash.verifies(""))
+        #expect(!hash.encoded.contains("correct"))
+    }
+
+    @Test("the same secret hashes differently each time (salted)")
+    func salted() {
+        #expect(SecretHash.make(for: "same").encoded != SecretHash.make(for: "same").encoded)
+    }
+
+    @Test("a stored hash round-trips, and garbage is refused")
+    func parses() {
+        let hash = SecretHash.make(for: "x")
+        #expect(SecretHash(encoded: hash.encoded)?.verifies("x") == true)
+        #expect(SecretHash(encoded: "plaintext") == nil)
+        #expect(SecretHash(encoded: "hmac-sha256$AAAA$BBBB") == nil)
+    }
+
+    @Test("descriptions never print hashes")
+    func redacted() {
+        let hash = SecretHash.make(for: "x")
+        #expect(!"\(hash)".contains(hash.encoded))
+        #expect("\(AccessTokenHash(of: "tsr_at_x"))" == "AccessTokenHash(****)")
+    }
+
+    @Test("consumer keys are 28 alphanumerics, like WSO2's")
+    func consumerKeys() {
+        let keys = (0..<200).map { _ in CredentialGenerator.consumerKey() }
+        #expect(Set(keys).count == keys.count)
+        for key in keys {
+            #expect(key.count == 28)
+            #expect(key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) })
+        }
+    }
+
+    @Test("consumer secrets carry 192 random bits, URL-safe")
+    func consumerSecrets() {
+        let secrets = (0..<200).map { _ in CredentialGenerator.consumerSecret() }
+        #expect(Set(secrets).count == secrets.count)
+        for secret in secrets {
+            #expect(secret.count == 32)  // 24 bytes in base64url
+            #expect(secret.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        }
+    }
+
+    @Test("access tokens are tsr_at_ and 256 random bits, stored as their SHA-256")
+    func accessTokens() {
+        let token = CredentialGenerator.accessToken()
+        #expect(token.hasPrefix("tsr_at_"))
+        #expect(token.dropFirst(7).count == 43)  // 32 bytes in base64url
+        #expect(AccessTokenHash(of: token).bytes.count == 32)
+        #expect(AccessTokenHash(of: token) == AccessTokenHash(of: token))
+        #expect(AccessTokenHash(of: token) != AccessTokenHash(of: CredentialGenerator.accessToken()))
+    }
+}
