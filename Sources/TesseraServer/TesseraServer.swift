@@ -13,7 +13,10 @@ public enum TesseraServer {
         var clientConfiguration = configuration.database.clientConfiguration()
         clientConfiguration.options.maximumConnections = configuration.databaseConnections
         clientConfiguration.options.minimumConnections = min(2, configuration.databaseConnections)
-        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        // The pool logs every failed connection attempt at info; keep that out of an info-level log.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .notice)
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: poolLogger)
 
         let directory = CachedClientDirectory(source: PostgresClientDirectory(client: client))
         let issuer = TokenIssuer(store: PostgresTokenStore(client: client))

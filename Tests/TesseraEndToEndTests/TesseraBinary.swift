@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the built `tessera` binary as an operator would: commands, and `serve` as a child process.
+enum TesseraBinary {
+    struct Result {
+        let status: Int32
+        let output: String
+        let error: String
+    }
+
+    static var url: URL {
+        if let path = ProcessInfo.processInfo.environment["TESSERA_BINARY"] { return URL(fileURLWithPath: path) }
+        // Tests/TesseraEndToEndTests/ -> the package root's debug build.
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/tessera")
+    }
+
+    /// The throwaway database that deploy/test.sh starts; the test fails, never skips, without it.
+    static func databaseURL() throws -> String {
+        try #require(
+            ProcessInfo.processInfo.environment["TESSERA_TEST_DATABASE_URL"],
+            "TESSERA_TEST_DATABASE_URL is not set: run the suite with deploy/test.sh, which starts PostgreSQL")
+    }
+
+    static func run(_ arguments: [String], databaseURL: String?) throws -> Result {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = databaseURL
+        process.environment = environment
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+            error: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// Starts `tessera serve`, with its standard error (the log) going to `log`.
+    static func serve(_ arguments: [String], databaseURL: String, log: URL) throws -> Process {
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = url
+        process.arguments = ["serve"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = databaseURL
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        return process
+    }
+
+    /// A loopback port nobody listens on right now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
+            }
+        }
+        try #require(bound, "could not find a free port")
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Runs SQL through psql (installed with PostgreSQL by deploy/test.sh) and returns its unaligned output.
+    static func psql(_ sql: String, databaseURL: String) throws -> String {
+        let candidates = ["/usr/bin/psql"] + ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
+            .map { "/usr/lib/postgresql/\($0)/bin/psql" }
+        let psql = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "psql not found")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: psql)
+        process.arguments = [databaseURL, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "psql failed for: \(sql)")
+        return String(decoding: data, as: UTF8.self)
+    }
+}
