@@ -19,14 +19,16 @@ public enum TesseraServer {
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: poolLogger)
 
         let directory = CachedClientDirectory(source: PostgresClientDirectory(client: client))
-        let issuer = TokenIssuer(store: PostgresTokenStore(client: client))
+        let tokenStore = GroupCommitTokenStore(client: client, logger: logger)
+        let issuer = TokenIssuer(store: tokenStore)
         let endpoint = TokenEndpoint(directory: directory, grants: InstalledGrants.registry(issuer: issuer))
         let router = buildRouter(tokenRoutes: TokenRoutes(endpoint: endpoint, defaultTenant: configuration.defaultTenant))
 
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            services: [client, DirectoryChangeFeed(client: client, cache: directory, logger: logger)],
+            // Stopped in reverse order: the server first, then pending token batches, then the pool.
+            services: [client, tokenStore, DirectoryChangeFeed(client: client, cache: directory, logger: logger)],
             logger: logger
         )
         let database = configuration.database
