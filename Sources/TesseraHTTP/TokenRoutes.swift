@@ -45,7 +45,7 @@ public struct TokenRoutes: Sendable {
                 tenantDomain: tenant,
                 authorization: request.headers[.authorization],
                 form: form,
-                queryParameterNames: request.uri.queryParameters.map { String($0.key) }
+                queryParameterNames: request.uri.queryParameters.map { Self.formDecoded($0.key) }
             )
             return try await endpoint.handle(tokenRequest, logger: context.logger).response()
         } catch {
@@ -72,13 +72,25 @@ public struct TokenRoutes: Sendable {
         guard let text = String(validating: body.readableBytesView, as: UTF8.self) else {
             throw .invalidRequest("the request body is not valid UTF-8")
         }
+        let form: [String: String]
         do {
-            return TokenRequestParameters(try URLEncodedFormDecoder().decode([String: String].self, from: text))
+            form = try URLEncodedFormDecoder().decode([String: String].self, from: text)
         } catch let error as URLEncodedFormError where error.code == .duplicateKeys {
             throw .invalidRequest("a parameter was sent more than once")
         } catch {
             throw .invalidRequest("the request body is not a valid form", detail: "\(error)")
         }
+        // The decoder turns percent-encoded bytes that are not UTF-8 into U+FFFD; such a form is malformed.
+        guard !form.contains(where: { $0.key.contains("\u{FFFD}") || $0.value.contains("\u{FFFD}") }) else {
+            throw .invalidRequest("the request body is not valid UTF-8")
+        }
+        return TokenRequestParameters(form)
+    }
+
+    /// A query parameter name as a server would read it (`client%5Fsecret` is `client_secret`).
+    static func formDecoded(_ name: Substring) -> String {
+        let spaced = name.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
     }
 
     /// `application/x-www-form-urlencoded`, any case, with or without parameters such as `charset`.

@@ -30,6 +30,15 @@ public struct MigrationRunner: Sendable {
     /// Applies every pending migration; returns those applied, empty when the database was current.
     @discardableResult
     public func migrate(client: PostgresClient, logger: Logger) async throws -> [Migration] {
+        do {
+            return try await applyPending(client: client, logger: logger)
+        } catch let error as PostgresTransactionError {
+            // The transaction wraps what went wrong; the operator needs the cause itself.
+            throw error.closureError ?? error.beginError ?? error.commitError ?? error
+        }
+    }
+
+    private func applyPending(client: PostgresClient, logger: Logger) async throws -> [Migration] {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
             try await connection.query(

@@ -32,7 +32,7 @@ struct ServeEndToEndTests {
         let server = try TesseraBinary.serve(
             ["--port", "\(port)", "--default-tenant", domain, "--log-level", "debug"], databaseURL: database, log: log)
         defer { if server.isRunning { server.terminate() } }
-        let client = TokenClient(baseURL: "http://127.0.0.1:\(port)")
+        let client = TokenClient(port: port)
         try await client.waitUntilServing()
 
         let (key, secret) = (application.consumer_key, application.consumer_secret)
@@ -101,7 +101,8 @@ struct ServeEndToEndTests {
     @Test("serve refuses an unmigrated database and names the command to run")
     func unmigrated() throws {
         let database = try TesseraBinary.databaseURL()
-        let empty = database[..<try #require(database.lastIndex(of: "/"))] + "/postgres"
+        let slash = try #require(database.lastIndex(of: "/"))
+        let empty = String(database[..<slash]) + "/postgres"
         let result = try TesseraBinary.run(["serve", "--port", "\(try TesseraBinary.freePort())"], databaseURL: empty)
         #expect(result.status != 0)
         #expect(result.error.contains("tessera migrate"))

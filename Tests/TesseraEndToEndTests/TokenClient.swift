@@ -1,31 +1,79 @@
 import Foundation
 import Testing
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
+#if canImport(Glibc)
+import Glibc
 #endif
 
 /// A minimal OAuth client over a real socket: what `curl -u key:secret -d ...` does.
+///
+/// It speaks plain HTTP/1.1 with `Connection: close` itself, because Foundation's URLSession on Linux
+/// stalls on a 401 that carries a `WWW-Authenticate` challenge.
 struct TokenClient {
-    let baseURL: String
+    let port: Int
 
     struct Answer {
         let status: Int
         let json: [String: Any]
-        let headers: [AnyHashable: Any]
+        let headers: [String: String]
     }
 
     func post(_ path: String, form: String, key: String, secret: String) async throws -> Answer {
-        var request = URLRequest(url: try #require(URL(string: baseURL + path)))
-        request.httpMethod = "POST"
-        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-        request.setValue("Basic " + Data("\(key):\(secret)".utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
-        request.httpBody = Data(form.utf8)
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let http = try #require(response as? HTTPURLResponse)
-        let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-        return Answer(status: http.statusCode, json: json, headers: http.allHeaderFields)
+        let authorization = "Basic " + Data("\(key):\(secret)".utf8).base64EncodedString()
+        let request =
+            "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+            + "Content-Type: application/x-www-form-urlencoded\r\nAuthorization: \(authorization)\r\n"
+            + "Content-Length: \(form.utf8.count)\r\n\r\n\(form)"
+        let raw = try exchange(Array(request.utf8))
+        let text = String(decoding: raw, as: UTF8.self)
+        let parts = text.components(separatedBy: "\r\n\r\n")
+        let head = parts[0].components(separatedBy: "\r\n")
+        let statusLine = head[0].split(separator: " ")
+        let status = try #require(statusLine.count >= 2 ? Int(statusLine[1]) : nil, "no status line in \(head[0])")
+        var headers: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let body = parts.dropFirst().joined(separator: "\r\n\r\n")
+        let json = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+        return Answer(status: status, json: json, headers: headers)
     }
+
+    /// Sends `bytes` and reads until the server closes the connection.
+    private func exchange(_ bytes: [UInt8]) throws -> [UInt8] {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard connected else { throw ConnectionRefused() }
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            try #require(count > 0, "send failed")
+            sent += count
+        }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            response += buffer[0..<count]
+        }
+        return response
+    }
+
+    struct ConnectionRefused: Error {}
 
     /// Waits until the server answers at all (any status), up to `timeout`.
     func waitUntilServing(timeout: Duration = .seconds(60)) async throws {

@@ -112,9 +112,7 @@ struct RequestFormatTests {
         }
     }
 
-    // BUG: TokenRoutes.swift:48 passes `request.uri.queryParameters` keys to the core as sent, without
-    // percent-decoding them (Hummingbird decodes query values, not keys), so `?client%5Fsecret=...` is not
-    // recognized as `client_secret` and the secret travels in the URL unrefused. Expected 400 invalid_request.
+    // Hummingbird decodes query values, not names: the names must be decoded before the check.
     @Test(
         "credentials in the query string with a percent-encoded name -> invalid_request",
         arguments: ["?client%5Fsecret=s3cr3t", "?client%5fid=pBzuIZhGphfQmdcUX0lneFiiuxwa", "?grant%5Ftype=x"])
@@ -180,10 +178,7 @@ struct RequestFormatTests {
         }
     }
 
-    // BUG: TokenRoutes.swift:72-76 checks that the raw body is UTF-8, but not the percent-decoded names and
-    // values: Hummingbird's URLEncodedFormDecoder decodes `%XX` bytes with `String(decoding:as:)`, which silently
-    // replaces invalid UTF-8 with U+FFFD. A malformed form is then accepted with altered values (a secret, a
-    // scope, a grant type). Expected 400 invalid_request "the request body is not valid UTF-8", as for raw bytes.
+    // Hummingbird's form decoder turns invalid UTF-8 in `%XX` into U+FFFD; such a form is malformed.
     @Test(
         "percent-encoded bytes that are not UTF-8 -> invalid_request",
         arguments: ["grant_type=%E2%82", "grant_type=client_credentials&x=%FF", "grant_type=client_credentials&%C3=1"])
