@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+import TesseraCore
+import TesseraPostgres
+
+@Suite("Group commit of access tokens")
+struct GroupCommitTokenStoreTests {
+    static func token(tenantID: Tenant.ID, subject: String = "client", scopes: [String] = ["default", "read"]) -> IssuedToken {
+        let now = Date()
+        return IssuedToken(
+            hash: AccessTokenHash(of: CredentialGenerator.accessToken()), tenantID: tenantID, applicationID: 1,
+            subject: subject, scopes: ScopeSet(scopes), grantType: "client_credentials", issuedAt: now,
+            expiresAt: now.addingTimeInterval(3600))
+    }
+
+    @Test("300 concurrent tokens are all committed, each with its own columns, when store returns")
+    func concurrentTokensCommitted() async throws {
+        try await TestDatabase.with { database in
+            let store = GroupCommitTokenStore(client: database.client, writers: 2, maximumBatch: 64, logger: database.logger)
+            let writer = Task { try await store.run() }
+            defer { writer.cancel() }
+            let tokens = (0..<300).map { Self.token(tenantID: 7, subject: "client-\($0)") }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for token in tokens { group.addTask { try await store.store(token) } }
+                try await group.waitForAll()
+            }
+            let rows = try await database.client.rows(
+                "SELECT subject, scopes, grant_type FROM access_tokens WHERE tenant_id = 7", as: (String, [String], String).self)
+            #expect(rows.count == 300)
+            #expect(Set(rows.map(\.0)) == Set(tokens.map(\.subject)))
+            #expect(rows.allSatisfy { $0.1 == ["default", "read"] && $0.2 == "client_credentials" })
+            let hashes = try await database.client.rows(
+                "SELECT token_hash FROM access_tokens WHERE tenant_id = 7", as: ByteBuffer.self)
+            #expect(Set(hashes.map { Array($0.readableBytesView) }) == Set(tokens.map(\.hash.bytes)))
+        }
+    }
+
+    @Test("a full queue refuses at once with StoreUnavailableError (503), never queues without bound")
+    func fullQueueRefuses() async throws {
+        try await TestDatabase.with { database in
+            let store = GroupCommitTokenStore(client: database.client, maximumQueue: 0, logger: database.logger)
+            await #expect(throws: StoreUnavailableError.self) { try await store.store(Self.token(tenantID: 1)) }
+        }
+    }
+
+    @Test("after shutdown the store refuses new tokens and its writers end")
+    func closedRefuses() async throws {
+        try await TestDatabase.with { database in
+            let store = GroupCommitTokenStore(client: database.client, logger: database.logger)
+            let writer = Task { try await store.run() }
+            try await store.store(Self.token(tenantID: 3))
+            writer.cancel()
+            try await writer.value
+            await #expect(throws: StoreUnavailableError.self) { try await store.store(Self.token(tenantID: 3)) }
+            let count = try await database.client.rows("SELECT count(*) FROM access_tokens WHERE tenant_id = 3", as: Int64.self)
+            #expect(count.first == 1)
+        }
+    }
+}
