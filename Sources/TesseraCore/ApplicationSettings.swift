@@ -48,13 +48,17 @@ public struct ApplicationSettings: Sendable, Equatable {
             throw .init("scopes must be space-separated tokens of printable ASCII without quotes or backslashes")
         }
         guard defaults.isSubset(of: allowed) else {
-            throw .init("default scope \(defaults.subtracting(allowed).joined(separator: " ")) is not among the allowed scopes (set the default scopes too)")
+            throw .init(
+                "default scope \(defaults.subtracting(allowed).joined(separator: " ")) is not among the allowed scopes (set the default scopes too)"
+            )
         }
         guard (1...Self.maximumValidity).contains(defaultTokenValidity) else {
             throw .init("the token validity must be between 1 and \(Self.maximumValidity) seconds")
         }
         guard (defaultTokenValidity...Self.maximumValidity).contains(maxTokenValidity) else {
-            throw .init("the max token validity must be between the token validity (\(defaultTokenValidity)) and \(Self.maximumValidity) seconds")
+            throw .init(
+                "the max token validity must be between the token validity (\(defaultTokenValidity)) and \(Self.maximumValidity) seconds"
+            )
         }
         self.name = trimmed
         self.grantTypes = grantTypes

@@ -61,7 +61,9 @@ public final class CachedClientDirectory: ClientDirectory {
         if let cached { return cached }
         let application = try await source.application(tenantID: tenantID, consumerKey: consumerKey)
         state.withLock { state in
-            guard state.live, state.generation == generation, state.admitsEntry(absent: application == nil) else { return }
+            guard state.live, state.generation == generation, state.admitsEntry(absent: application == nil) else {
+                return
+            }
             state.applications[key] = .some(application)
         }
         return application

@@ -32,7 +32,8 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible, C
     /// The HTTP status this error is sent with.
     public let status: Int
 
-    public init(_ code: Code, _ description: String, detail: String? = nil, retryAfter: Int? = nil, status: Int? = nil) {
+    public init(_ code: Code, _ description: String, detail: String? = nil, retryAfter: Int? = nil, status: Int? = nil)
+    {
         self.code = code
         self.description = description
         self.detail = detail
@@ -69,6 +70,7 @@ extension OAuthError {
     }
 
     public static func temporarilyUnavailable(detail: String, retryAfter: Int = 1) -> OAuthError {
-        OAuthError(.temporarilyUnavailable, "the service is temporarily unavailable", detail: detail, retryAfter: retryAfter)
+        OAuthError(
+            .temporarilyUnavailable, "the service is temporarily unavailable", detail: detail, retryAfter: retryAfter)
     }
 }

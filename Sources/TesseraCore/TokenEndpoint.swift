@@ -88,11 +88,14 @@ public struct TokenEndpoint: Sendable {
             throw OAuthError.invalidClient(detail: "unknown consumer key")
         }
         guard application.secretHash.verifies(credentials.secret) else {
-            logger.notice("client authentication failed: wrong secret", metadata: ["client_id": "\(application.consumerKey)"])
+            logger.notice(
+                "client authentication failed: wrong secret", metadata: ["client_id": "\(application.consumerKey)"])
             throw OAuthError.invalidClient(detail: "wrong secret")
         }
         guard application.enabled else {
-            logger.notice("client authentication failed: application disabled", metadata: ["client_id": "\(application.consumerKey)"])
+            logger.notice(
+                "client authentication failed: application disabled",
+                metadata: ["client_id": "\(application.consumerKey)"])
             throw OAuthError.invalidClient(detail: "application disabled")
         }
         return application

@@ -9,7 +9,9 @@ public struct TokenRequest: Sendable {
     /// Names of the parameters in the URL's query string.
     public let queryParameterNames: [String]
 
-    public init(tenantDomain: String, authorization: String?, form: TokenRequestParameters, queryParameterNames: [String]) {
+    public init(
+        tenantDomain: String, authorization: String?, form: TokenRequestParameters, queryParameterNames: [String]
+    ) {
         self.tenantDomain = tenantDomain
         self.authorization = authorization
         self.form = form

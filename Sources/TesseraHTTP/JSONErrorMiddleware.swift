@@ -8,7 +8,9 @@ import TesseraCore
 /// error with the OAuth response headers. Nothing internal reaches the client: an unexpected error is a
 /// generic `server_error`, and its detail goes to the log.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             return try await next(request, context)
         } catch let error as any HTTPResponseError {

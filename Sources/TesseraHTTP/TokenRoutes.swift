@@ -35,7 +35,8 @@ public struct TokenRoutes: Sendable {
         }
     }
 
-    private func token<Context: RequestContext>(_ request: Request, context: Context, tenant: String?) async -> Response {
+    private func token<Context: RequestContext>(_ request: Request, context: Context, tenant: String?) async -> Response
+    {
         guard let tenant else {
             return OAuthError(.notFound, "unknown tenant").response(realm: nil)
         }
@@ -100,7 +101,8 @@ public struct TokenRoutes: Sendable {
     }
 
     static func methodNotAllowed() -> Response {
-        var response = OAuthError(.invalidRequest, "the token endpoint accepts POST only", status: 405).response(realm: nil)
+        var response = OAuthError(.invalidRequest, "the token endpoint accepts POST only", status: 405).response(
+            realm: nil)
         response.headers[.allow] = "POST"
         return response
     }

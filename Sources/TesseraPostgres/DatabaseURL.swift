@@ -23,7 +23,9 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
             throw DatabaseURLError("the database URL must look like postgres://user:password@host:5432/database")
         }
         guard let host = url.host, !host.isEmpty else { throw DatabaseURLError("the database URL has no host") }
-        guard let username = url.user, !username.isEmpty else { throw DatabaseURLError("the database URL has no user name") }
+        guard let username = url.user, !username.isEmpty else {
+            throw DatabaseURLError("the database URL has no user name")
+        }
         let database = String(url.path.drop(while: { $0 == "/" }))
         guard !database.isEmpty else { throw DatabaseURLError("the database URL has no database name") }
         var sslMode = SSLMode.prefer
@@ -33,7 +35,9 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
             }
             sslMode = mode
         }
-        if host == "localhost" || host == "127.0.0.1" || host == "::1", url.queryItems?.contains(where: { $0.name == "sslmode" }) != true {
+        if host == "localhost" || host == "127.0.0.1" || host == "::1",
+            url.queryItems?.contains(where: { $0.name == "sslmode" }) != true
+        {
             sslMode = .disable
         }
         self.host = host

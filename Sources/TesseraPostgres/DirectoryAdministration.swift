@@ -24,7 +24,7 @@ public struct DirectoryAdministration: Sendable {
             for try await (domain, enabled, createdAt) in rows.decode((String, Bool, Date).self) {
                 return TenantRecord(domain: domain, enabled: enabled, createdAt: createdAt, applications: 0)
             }
-        } catch where DatabaseErrorMessage.sqlState(error) == "23505" {
+        } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
             throw AdministrationError("tenant \(domain) already exists")
         }
         throw AdministrationError("tenant \(domain) was not created")
@@ -39,7 +39,8 @@ public struct DirectoryAdministration: Sendable {
             """, logger: logger)
         var records: [TenantRecord] = []
         for try await (domain, enabled, createdAt, count) in rows.decode((String, Bool, Date, Int64).self) {
-            records.append(TenantRecord(domain: domain, enabled: enabled, createdAt: createdAt, applications: Int(count)))
+            records.append(
+                TenantRecord(domain: domain, enabled: enabled, createdAt: createdAt, applications: Int(count)))
         }
         return records
     }
@@ -74,7 +75,7 @@ public struct DirectoryAdministration: Sendable {
             for try await row in rows {
                 return (try ApplicationRecord(row: row, tenant: Self.domain(rawDomain)), secret)
             }
-        } catch where DatabaseErrorMessage.sqlState(error) == "23505" {
+        } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
             throw AdministrationError("an application named \"\(settings.name)\" already exists in \(rawDomain)")
         }
         throw AdministrationError("the application was not created")
@@ -136,7 +137,8 @@ public struct DirectoryAdministration: Sendable {
 
     private static func domain(_ raw: String) throws(AdministrationError) -> String {
         guard let domain = Tenant.normalizedDomain(raw) else {
-            throw AdministrationError("\"\(raw.prefix(80))\" is not a valid tenant domain (letters, digits, hyphens and dots)")
+            throw AdministrationError(
+                "\"\(raw.prefix(80))\" is not a valid tenant domain (letters, digits, hyphens and dots)")
         }
         return domain
     }

@@ -39,7 +39,8 @@ public struct DirectoryChangeFeed: Service {
                 }
             } catch {
                 if !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    logger.warning("directory change feed lost; reading through to the database", metadata: ["error": "\(error)"])
+                    logger.warning(
+                        "directory change feed lost; reading through to the database", metadata: ["error": "\(error)"])
                 }
             }
             cache.suspend()

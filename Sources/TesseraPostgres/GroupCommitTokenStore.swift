@@ -34,7 +34,9 @@ public final class GroupCommitTokenStore: TokenStore, Service {
     ///   - writers: batches in flight at once, each on its own connection.
     ///   - maximumBatch: tokens in one INSERT.
     ///   - maximumQueue: tokens waiting for a writer before new ones are refused.
-    public init(client: PostgresClient, writers: Int = 4, maximumBatch: Int = 512, maximumQueue: Int = 20_000, logger: Logger) {
+    public init(
+        client: PostgresClient, writers: Int = 4, maximumBatch: Int = 512, maximumQueue: Int = 20_000, logger: Logger
+    ) {
         self.client = client
         self.writers = max(1, writers)
         self.maximumBatch = max(1, maximumBatch)

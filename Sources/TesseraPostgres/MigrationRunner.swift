@@ -94,9 +94,12 @@ public struct MigrationRunner: Sendable {
         )
     }
 
-    private static func applied(_ connection: PostgresConnection, logger: Logger) async throws -> [Int: (name: String, checksum: String)] {
+    private static func applied(_ connection: PostgresConnection, logger: Logger) async throws -> [Int: (
+        name: String, checksum: String
+    )] {
         var applied: [Int: (name: String, checksum: String)] = [:]
-        let rows = try await connection.query("SELECT version, name, checksum FROM tessera_schema_migrations", logger: logger)
+        let rows = try await connection.query(
+            "SELECT version, name, checksum FROM tessera_schema_migrations", logger: logger)
         for try await (version, name, checksum) in rows.decode((Int, String, String).self) {
             applied[version] = (name, checksum)
         }

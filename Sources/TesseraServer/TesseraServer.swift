@@ -22,7 +22,8 @@ public enum TesseraServer {
         let tokenStore = GroupCommitTokenStore(client: client, logger: logger)
         let issuer = TokenIssuer(store: tokenStore)
         let endpoint = TokenEndpoint(directory: directory, grants: InstalledGrants.registry(issuer: issuer))
-        let router = buildRouter(tokenRoutes: TokenRoutes(endpoint: endpoint, defaultTenant: configuration.defaultTenant))
+        let router = buildRouter(
+            tokenRoutes: TokenRoutes(endpoint: endpoint, defaultTenant: configuration.defaultTenant))
 
         var app = Application(
             router: router,
@@ -34,7 +35,8 @@ public enum TesseraServer {
         let database = configuration.database
         app.beforeServerStarts {
             try await Self.requireCurrentSchema(client: client, database: database, logger: logger)
-            logger.info("tessera is serving", metadata: ["address": "http://\(configuration.host):\(configuration.port)"])
+            logger.info(
+                "tessera is serving", metadata: ["address": "http://\(configuration.host):\(configuration.port)"])
         }
         try await app.runService()
     }
@@ -51,14 +53,18 @@ public enum TesseraServer {
             throw StartupError(DatabaseErrorMessage.describe(error, url: database))
         }
         if !status.modified.isEmpty {
-            throw StartupError("applied migration \(status.modified.joined(separator: ", ")) differs from this build's file")
+            throw StartupError(
+                "applied migration \(status.modified.joined(separator: ", ")) differs from this build's file")
         }
         if !status.pending.isEmpty {
             throw StartupError(
-                "the database at \(database) is not migrated (\(status.pending.count) pending); run `tessera migrate` first")
+                "the database at \(database) is not migrated (\(status.pending.count) pending); run `tessera migrate` first"
+            )
         }
         if !status.unknownVersions.isEmpty {
-            logger.warning("the database has migrations newer than this build", metadata: ["versions": "\(status.unknownVersions)"])
+            logger.warning(
+                "the database has migrations newer than this build", metadata: ["versions": "\(status.unknownVersions)"]
+            )
         }
     }
 }

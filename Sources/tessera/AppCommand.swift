@@ -59,7 +59,8 @@ struct AppCommand: AsyncParsableCommand {
             let (name, tenant, scopes, defaultScopes, validity, maxValidity) =
                 (name, tenant, scopes, defaultScopes, tokenValidity, maxTokenValidity)
             let (application, secret) = try await database.withClient(logger: logger) { client in
-                let supported = InstalledGrants.registry(issuer: TokenIssuer(store: PostgresTokenStore(client: client))).grantTypes
+                let supported = InstalledGrants.registry(issuer: TokenIssuer(store: PostgresTokenStore(client: client)))
+                    .grantTypes
                 let settings: ApplicationSettings
                 do {
                     settings = try ApplicationSettings(
@@ -105,8 +106,11 @@ struct AppCommand: AsyncParsableCommand {
                 Output.table(
                     ["NAME", "CONSUMER KEY", "GRANT TYPES", "SCOPES", "ENABLED"],
                     applications.map {
-                        [$0.name, $0.consumerKey, $0.grantTypes.joined(separator: ","), $0.scopes.joined(separator: " "),
-                         $0.enabled ? "yes" : "no"]
+                        [
+                            $0.name, $0.consumerKey, $0.grantTypes.joined(separator: ","),
+                            $0.scopes.joined(separator: " "),
+                            $0.enabled ? "yes" : "no",
+                        ]
                     })
             }
         }
@@ -126,7 +130,8 @@ struct AppCommand: AsyncParsableCommand {
             let logger = CommandLogging.logger(level: .warning)
             let (tenant, key) = (application.tenant, application.consumerKey)
             let record = try await database.withClient(logger: logger) { client in
-                try await DirectoryAdministration(client: client, logger: logger).application(tenant: tenant, consumerKey: key)
+                try await DirectoryAdministration(client: client, logger: logger).application(
+                    tenant: tenant, consumerKey: key)
             }
             if json {
                 try Output.json(record)
@@ -162,7 +167,8 @@ struct AppCommand: AsyncParsableCommand {
             let logger = CommandLogging.logger(level: .warning)
             let (tenant, key) = (application.tenant, application.consumerKey)
             let secret = try await database.withClient(logger: logger) { client in
-                try await DirectoryAdministration(client: client, logger: logger).rotateSecret(tenant: tenant, consumerKey: key)
+                try await DirectoryAdministration(client: client, logger: logger).rotateSecret(
+                    tenant: tenant, consumerKey: key)
             }
             if json {
                 try Output.json(["consumer_key": key, "consumer_secret": secret])
@@ -199,7 +205,8 @@ struct AppCommand: AsyncParsableCommand {
         }
     }
 
-    static func setEnabled(_ enabled: Bool, _ application: ApplicationOptions, _ database: DatabaseOptions) async throws {
+    static func setEnabled(_ enabled: Bool, _ application: ApplicationOptions, _ database: DatabaseOptions) async throws
+    {
         let logger = CommandLogging.logger(level: .warning)
         let (tenant, key) = (application.tenant, application.consumerKey)
         try await database.withClient(logger: logger) { client in

@@ -8,7 +8,8 @@ import TesseraPostgres
 struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .customLong("database-url"),
-        help: ArgumentHelp("PostgreSQL URL, postgres://user:password@host:5432/database (env: DATABASE_URL).", valueName: "url"))
+        help: ArgumentHelp(
+            "PostgreSQL URL, postgres://user:password@host:5432/database (env: DATABASE_URL).", valueName: "url"))
     var url: String?
 
     func databaseURL() throws -> DatabaseURL {

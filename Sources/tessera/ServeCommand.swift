@@ -37,10 +37,13 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...1000).contains(connections) else {
             throw CommandFailure("the database connections must be between 1 and 1000")
         }
-        let level = try logLevel ?? environment["TESSERA_LOG_LEVEL"].map {
-            guard let level = Logger.Level(rawValue: $0) else { throw CommandFailure("TESSERA_LOG_LEVEL: unknown level \($0)") }
-            return level
-        } ?? .info
+        let level =
+            try logLevel ?? environment["TESSERA_LOG_LEVEL"].map {
+                guard let level = Logger.Level(rawValue: $0) else {
+                    throw CommandFailure("TESSERA_LOG_LEVEL: unknown level \($0)")
+                }
+                return level
+            } ?? .info
         let configuration = ServerConfiguration(
             host: host ?? environment["TESSERA_HOST"] ?? "127.0.0.1",
             port: port,

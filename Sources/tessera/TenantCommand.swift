@@ -49,7 +49,9 @@ struct TenantCommand: AsyncParsableCommand {
             } else {
                 Output.table(
                     ["DOMAIN", "ENABLED", "APPLICATIONS", "CREATED"],
-                    tenants.map { [$0.domain, $0.enabled ? "yes" : "no", String($0.applications), Output.date($0.createdAt)] })
+                    tenants.map {
+                        [$0.domain, $0.enabled ? "yes" : "no", String($0.applications), Output.date($0.createdAt)]
+                    })
             }
         }
     }
@@ -86,7 +88,8 @@ struct TenantCommand: AsyncParsableCommand {
     static func setEnabled(_ enabled: Bool, domain: String, database: DatabaseOptions) async throws {
         let logger = CommandLogging.logger(level: .warning)
         try await database.withClient(logger: logger) { client in
-            try await DirectoryAdministration(client: client, logger: logger).setTenant(domain: domain, enabled: enabled)
+            try await DirectoryAdministration(client: client, logger: logger).setTenant(
+                domain: domain, enabled: enabled)
         }
     }
 }

@@ -26,7 +26,8 @@ struct ApplicationSettingsTests {
             ("x", ["client_credentials"], "default", "default", 3600, 60, "max token validity"),
         ] as [(String, [String], String, String, Int, Int, String)])
     func refused(
-        name: String, grants: [String], scopes: String, defaults: String, validity: Int, maxValidity: Int, message: String
+        name: String, grants: [String], scopes: String, defaults: String, validity: Int, maxValidity: Int,
+        message: String
     ) {
         do {
             _ = try ApplicationSettings(

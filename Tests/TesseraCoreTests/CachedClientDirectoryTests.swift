@@ -1,6 +1,6 @@
 import Synchronization
-import Testing
 import TesseraTesting
+import Testing
 
 @testable import TesseraCore
 

@@ -1,12 +1,13 @@
-import Testing
 import TesseraTesting
+import Testing
 
 @testable import TesseraCore
 
 @Suite("Scope and validity_period rules")
 struct TokenPolicyTests {
-    let client = Fixtures.application(allowedScopes: ["default", "read", "write"], defaultScopes: ["default"],
-                                      defaultTokenValidity: 3600, maxTokenValidity: 7200)
+    let client = Fixtures.application(
+        allowedScopes: ["default", "read", "write"], defaultScopes: ["default"],
+        defaultTokenValidity: 3600, maxTokenValidity: 7200)
 
     @Test("no scope -> the application's default scopes")
     func defaultScopes() throws {

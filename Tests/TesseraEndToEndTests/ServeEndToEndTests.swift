@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The built `tessera` binary against the real PostgreSQL that deploy/test.sh starts, over real sockets.
@@ -13,7 +13,8 @@ struct ServeEndToEndTests {
         let consumer_secret: String
     }
 
-    @Test("migrate, create a tenant and application, serve, issue tokens; CLI changes reach the server without a restart")
+    @Test(
+        "migrate, create a tenant and application, serve, issue tokens; CLI changes reach the server without a restart")
     func fullJourney() async throws {
         let database = try TesseraBinary.databaseURL()
         let domain = "e2e-\(UInt32.random(in: 0...UInt32.max)).test"
@@ -22,7 +23,8 @@ struct ServeEndToEndTests {
         try #require(tenant.status == 0, "tenant create: \(tenant.error)")
         #expect(tenant.output.contains("\"domain\":\"\(domain)\""))
         let created = try TesseraBinary.run(
-            ["app", "create", "--tenant", domain, "--name", "e2e", "--scopes", "default read", "--json"], databaseURL: database)
+            ["app", "create", "--tenant", domain, "--name", "e2e", "--scopes", "default read", "--json"],
+            databaseURL: database)
         try #require(created.status == 0, "app create: \(created.error)")
         let application = try JSONDecoder().decode(Application.self, from: Data(created.output.utf8))
         #expect(application.consumer_key.count == 28)
@@ -36,7 +38,8 @@ struct ServeEndToEndTests {
         try await client.waitUntilServing()
 
         let (key, secret) = (application.consumer_key, application.consumer_secret)
-        let first = try await client.post("/t/\(domain)/token", form: "grant_type=client_credentials", key: key, secret: secret)
+        let first = try await client.post(
+            "/t/\(domain)/token", form: "grant_type=client_credentials", key: key, secret: secret)
         #expect(first.status == 200)
         #expect(first.json["scope"] as? String == "default")
         #expect(first.json["token_type"] as? String == "Bearer")
@@ -71,10 +74,14 @@ struct ServeEndToEndTests {
         try #require(rotated.status == 0)
         let newSecret = try JSONDecoder().decode(Application.self, from: Data(rotated.output.utf8)).consumer_secret
         try await expectWithinOneSecond(status: 401, client: client, key: key, secret: secret)
-        #expect(try await client.post("/token", form: "grant_type=client_credentials", key: key, secret: newSecret).status == 200)
+        #expect(
+            try await client.post("/token", form: "grant_type=client_credentials", key: key, secret: newSecret).status
+                == 200)
 
         // A disabled application is refused within a second.
-        #expect(try TesseraBinary.run(["app", "disable", "--tenant", domain, "--consumer-key", key], databaseURL: database).status == 0)
+        #expect(
+            try TesseraBinary.run(["app", "disable", "--tenant", domain, "--consumer-key", key], databaseURL: database)
+                .status == 0)
         try await expectWithinOneSecond(status: 401, client: client, key: key, secret: newSecret)
 
         // SIGTERM: a clean exit.
@@ -91,7 +98,8 @@ struct ServeEndToEndTests {
         let deadline = ContinuousClock.now + .seconds(1)
         var last = 0
         repeat {
-            last = try await client.post("/token", form: "grant_type=client_credentials", key: key, secret: secret).status
+            last = try await client.post("/token", form: "grant_type=client_credentials", key: key, secret: secret)
+                .status
             if last == status { return }
             try await Task.sleep(for: .milliseconds(20))
         } while ContinuousClock.now < deadline
@@ -112,7 +120,8 @@ struct ServeEndToEndTests {
     @Test("serve refuses an unreachable database with a one-line reason")
     func unreachable() throws {
         let result = try TesseraBinary.run(
-            ["serve", "--port", "\(try TesseraBinary.freePort())"], databaseURL: "postgres://tessera@127.0.0.1:1/tessera")
+            ["serve", "--port", "\(try TesseraBinary.freePort())"],
+            databaseURL: "postgres://tessera@127.0.0.1:1/tessera")
         #expect(result.status != 0)
         let errorLines = result.error.split(separator: "\n").filter { $0.hasPrefix("Error:") }
         #expect(errorLines.count == 1)
@@ -145,7 +154,8 @@ struct ServeEndToEndTests {
         let again = try TesseraBinary.run(["tenant", "create", domain.uppercased()], databaseURL: database)
         #expect(again.status != 0)
         #expect(again.error.contains("already exists"))
-        let count = try TesseraBinary.psql("SELECT count(*) FROM tenants WHERE domain = '\(domain)'", databaseURL: database)
+        let count = try TesseraBinary.psql(
+            "SELECT count(*) FROM tenants WHERE domain = '\(domain)'", databaseURL: database)
         #expect(count.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs the built `tessera` binary as an operator would: commands, and `serve` as a child process.
@@ -82,7 +82,9 @@ enum TesseraBinary {
 
     /// Runs SQL through psql (installed with PostgreSQL by deploy/test.sh) and returns its unaligned output.
     static func psql(_ sql: String, databaseURL: String) throws -> String {
-        let candidates = ["/usr/bin/psql"] + ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
+        let candidates =
+            ["/usr/bin/psql"]
+            + ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
             .map { "/usr/lib/postgresql/\($0)/bin/psql" }
         let psql = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "psql not found")
         let process = Process()
