@@ -44,7 +44,14 @@ let package = Package(
         // In-memory stores and fixtures for tests of the core, the HTTP layer and grant plugins.
         .target(
             name: "TesseraTesting",
-            dependencies: ["TesseraCore"],
+            dependencies: ["TesseraCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PasswordGrant",
+            // Logging only because the core's GrantContext hands grants a Logger.
+            dependencies: ["TesseraCore", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/PasswordGrant",
             swiftSettings: strict
         ),
         // PostgreSQL stores, the migration runner, and the directory cache's change feed.
@@ -106,7 +113,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TesseraCoreTests",
-            dependencies: ["TesseraCore", "TesseraTesting", "ClientCredentialsGrant"],
+            dependencies: ["TesseraCore", "TesseraTesting", "ClientCredentialsGrant", "PasswordGrant"],
             swiftSettings: strict
         ),
         .testTarget(

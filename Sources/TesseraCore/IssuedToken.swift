@@ -11,10 +11,12 @@ public struct IssuedToken: Sendable, Hashable {
     public let grantType: GrantType
     public let issuedAt: Date
     public let expiresAt: Date
+    /// The end user, for tokens a user signed in for (the password grant); nil for client credentials.
+    public let userID: User.ID?
 
     public init(
         hash: AccessTokenHash, tenantID: Tenant.ID, applicationID: ClientApplication.ID, subject: String,
-        scopes: ScopeSet, grantType: GrantType, issuedAt: Date, expiresAt: Date
+        scopes: ScopeSet, grantType: GrantType, issuedAt: Date, expiresAt: Date, userID: User.ID? = nil
     ) {
         self.hash = hash
         self.tenantID = tenantID
@@ -24,5 +26,6 @@ public struct IssuedToken: Sendable, Hashable {
         self.grantType = grantType
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
+        self.userID = userID
     }
 }

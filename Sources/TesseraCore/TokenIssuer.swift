@@ -12,7 +12,8 @@ public struct TokenIssuer: Sendable {
 
     /// Issues a bearer token for `client`, valid for `lifetime` seconds, and returns once it is stored.
     public func issue(
-        for client: ClientApplication, subject: String, scopes: ScopeSet, lifetime: Int, grantType: GrantType
+        for client: ClientApplication, subject: String, scopes: ScopeSet, lifetime: Int, grantType: GrantType,
+        userID: User.ID? = nil
     ) async throws -> TokenResponse {
         let token = CredentialGenerator.accessToken()
         let issuedAt = now()
@@ -20,7 +21,7 @@ public struct TokenIssuer: Sendable {
             IssuedToken(
                 hash: AccessTokenHash(of: token), tenantID: client.tenantID, applicationID: client.id,
                 subject: subject, scopes: scopes, grantType: grantType, issuedAt: issuedAt,
-                expiresAt: issuedAt.addingTimeInterval(TimeInterval(lifetime))
+                expiresAt: issuedAt.addingTimeInterval(TimeInterval(lifetime)), userID: userID
             )
         )
         return TokenResponse(accessToken: token, expiresIn: lifetime, scope: scopes)

@@ -1,0 +1,82 @@
+import Foundation
+import Synchronization
+
+/// Slows down password guessing for one (tenant, username): after `freeFailures` failures in a row, each
+/// further attempt must wait a delay that doubles per failure, up to `window`. A success resets it.
+///
+/// Refused attempts are not counted, and every entry is forgotten `window` after its last failure, so neither an
+/// attacker nor a flood of bad guesses can lock a user out for longer than `window`. Memory is bounded by
+/// `maximumEntries`; past it, new names are not throttled rather than the table growing.
+public final class LoginThrottle: Sendable {
+    public struct Key: Hashable, Sendable {
+        let tenantID: Tenant.ID
+        let username: String
+
+        public init(tenantID: Tenant.ID, username: String) {
+            self.tenantID = tenantID
+            self.username = username.lowercased()
+        }
+    }
+
+    private struct Entry {
+        var failures: Int
+        var lastFailure: Date
+    }
+
+    public let freeFailures: Int
+    public let baseDelay: TimeInterval
+    public let window: TimeInterval
+    public let maximumEntries: Int
+    private let now: @Sendable () -> Date
+    private let entries = Mutex([Key: Entry]())
+
+    public init(
+        freeFailures: Int = 5, baseDelay: TimeInterval = 1, window: TimeInterval = 900, maximumEntries: Int = 100_000,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.freeFailures = freeFailures
+        self.baseDelay = baseDelay
+        self.window = window
+        self.maximumEntries = maximumEntries
+        self.now = now
+    }
+
+    /// Seconds the caller must still wait before this attempt may be checked; nil when it may go ahead.
+    public func retryAfter(_ key: Key) -> Int? {
+        let now = now()
+        return entries.withLock { entries in
+            guard let entry = entries[key] else { return nil }
+            let until = entry.lastFailure.addingTimeInterval(delay(afterFailures: entry.failures))
+            guard until > now else { return nil }
+            return max(1, Int((until.timeIntervalSince(now)).rounded(.up)))
+        }
+    }
+
+    public func recordFailure(_ key: Key) {
+        let now = now()
+        entries.withLock { entries in
+            if var entry = entries[key], now.timeIntervalSince(entry.lastFailure) < window {
+                entry.failures += 1
+                entry.lastFailure = now
+                entries[key] = entry
+                return
+            }
+            if entries.count >= maximumEntries {
+                entries = entries.filter { now.timeIntervalSince($0.value.lastFailure) < window }
+                guard entries.count < maximumEntries else { return }
+            }
+            entries[key] = Entry(failures: 1, lastFailure: now)
+        }
+    }
+
+    public func recordSuccess(_ key: Key) {
+        _ = entries.withLock { $0.removeValue(forKey: key) }
+    }
+
+    /// No wait for the first `freeFailures`, then `baseDelay` doubling per failure, never more than `window`.
+    func delay(afterFailures failures: Int) -> TimeInterval {
+        guard failures >= freeFailures else { return 0 }
+        let doublings = min(failures - freeFailures, 30)
+        return min(baseDelay * pow(2, Double(doublings)), window)
+    }
+}
