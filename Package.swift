@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         // The core: domain types, the token endpoint pipeline, the grant seam. No I/O library.
@@ -85,8 +86,10 @@ let package = Package(
         .target(
             name: "TesseraServer",
             dependencies: [
-                "TesseraCore", "TesseraPostgres", "TesseraHTTP", "ClientCredentialsGrant",
+                "TesseraCore", "TesseraPostgres", "TesseraHTTP", "ClientCredentialsGrant", "PasswordGrant",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

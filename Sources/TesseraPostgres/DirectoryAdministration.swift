@@ -128,7 +128,7 @@ public struct DirectoryAdministration: Sendable {
 
     // MARK: Lookups
 
-    private func tenantID(_ rawDomain: String) async throws -> Tenant.ID {
+    func tenantID(_ rawDomain: String) async throws -> Tenant.ID {
         let domain = try Self.domain(rawDomain)
         let rows = try await client.query("SELECT tenant_id FROM tenants WHERE domain = \(domain)", logger: logger)
         for try await id in rows.decode(Int64.self) { return id }

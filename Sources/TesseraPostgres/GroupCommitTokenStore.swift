@@ -133,20 +133,33 @@ public final class GroupCommitTokenStore: TokenStore, Service {
 /// One INSERT for a whole batch: each column travels as one array parameter, so the statement stays
 /// the same (and prepared) whatever the batch size.
 struct InsertAccessTokens: PostgresPreparedStatement {
+    /// Also records registered users (password-grant tokens) in the same statement, hence the same transaction.
     static let sql = """
-        INSERT INTO access_tokens
-            (tenant_id, token_hash, application_id, subject, scopes, grant_type, issued_at, expires_at)
-        SELECT tenant_id, token_hash, application_id, subject, string_to_array(scopes, ' '), grant_type,
-               issued_at, expires_at
-        FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                    $7::timestamptz[], $8::timestamptz[])
-            AS batch (tenant_id, token_hash, application_id, subject, scopes, grant_type, issued_at, expires_at)
+        WITH batch AS (
+            SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                                 $7::timestamptz[], $8::timestamptz[], $9::bigint[])
+                AS b (tenant_id, token_hash, application_id, subject, scopes, grant_type, issued_at, expires_at,
+                      user_id)
+        ), stored AS (
+            INSERT INTO access_tokens
+                (tenant_id, token_hash, application_id, subject, scopes, grant_type, issued_at, expires_at, user_id)
+            SELECT tenant_id, token_hash, application_id, subject, string_to_array(scopes, ' '), grant_type,
+                   issued_at, expires_at, NULLIF(user_id, 0)
+            FROM batch
+        )
+        INSERT INTO registered_users (tenant_id, application_id, user_id, first_token_at, last_token_at, token_count)
+        SELECT tenant_id, application_id, user_id, min(issued_at), max(issued_at), count(*)
+        FROM batch WHERE user_id <> 0
+        GROUP BY tenant_id, application_id, user_id
+        ON CONFLICT (tenant_id, application_id, user_id) DO UPDATE
+        SET last_token_at = greatest(registered_users.last_token_at, excluded.last_token_at),
+            token_count = registered_users.token_count + excluded.token_count
         """
     typealias Row = Void
     let tokens: [IssuedToken]
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 8)
+        var bindings = PostgresBindings(capacity: 9)
         bindings.append(tokens.map(\.tenantID))
         bindings.append(tokens.map { ByteBuffer(bytes: $0.hash.bytes) })
         bindings.append(tokens.map(\.applicationID))
@@ -156,6 +169,8 @@ struct InsertAccessTokens: PostgresPreparedStatement {
         bindings.append(tokens.map(\.grantType.rawValue))
         bindings.append(tokens.map(\.issuedAt))
         bindings.append(tokens.map(\.expiresAt))
+        // 0 stands for "no user": identities start at 1, and arrays of optionals do not bind.
+        bindings.append(tokens.map { $0.userID ?? 0 })
         return bindings
     }
 

@@ -1,11 +1,32 @@
 import ClientCredentialsGrant
+import PasswordGrant
 import TesseraCore
 
 /// The grants this server offers. Installing a grant plugin is one line here.
 public enum InstalledGrants {
-    public static func registry(issuer: TokenIssuer) -> GrantRegistry {
+    /// What grants may depend on besides the issuer.
+    public struct Dependencies: Sendable {
+        public let users: any UserDirectory
+        public let passwords: any PasswordHasher
+        public let loginThrottle: LoginThrottle
+
+        public init(users: any UserDirectory, passwords: any PasswordHasher, loginThrottle: LoginThrottle) {
+            self.users = users
+            self.passwords = passwords
+            self.loginThrottle = loginThrottle
+        }
+    }
+
+    public static func registry(issuer: TokenIssuer, dependencies: Dependencies) -> GrantRegistry {
         var registry = GrantRegistry()
         registry.register(ClientCredentialsGrant(issuer: issuer))
+        registry.register(
+            PasswordGrant(
+                issuer: issuer, users: dependencies.users, passwords: dependencies.passwords,
+                throttle: dependencies.loginThrottle))
         return registry
     }
+
+    /// The grant types installed, for validating `app create --grant-types`.
+    public static let grantTypes: Set<GrantType> = [ClientCredentialsGrant.grantType, PasswordGrant.grantType]
 }

@@ -9,6 +9,14 @@ public struct ServerConfiguration: Sendable {
     public var database: DatabaseURL
     /// Connections in the PostgreSQL pool.
     public var databaseConnections: Int
+    /// bcrypt cost for new password hashes; older hashes are upgraded on a successful sign-in.
+    public var passwordCost = BcryptPasswordHasher.defaultCost
+    /// Threads that hash passwords, apart from the ones serving requests.
+    public var passwordThreads = 1
+    /// Sign-ins that may wait for a hashing thread before new ones get 503.
+    public var passwordQueue = 64
+    /// Longest a run of failed sign-ins can lock one username out, in seconds.
+    public var loginThrottleWindow: Double = 900
 
     public init(host: String, port: Int, defaultTenant: String?, database: DatabaseURL, databaseConnections: Int) {
         self.host = host

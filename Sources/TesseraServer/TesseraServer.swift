@@ -21,7 +21,14 @@ public enum TesseraServer {
         let directory = CachedClientDirectory(source: PostgresClientDirectory(client: client))
         let tokenStore = GroupCommitTokenStore(client: client, logger: logger)
         let issuer = TokenIssuer(store: tokenStore)
-        let endpoint = TokenEndpoint(directory: directory, grants: InstalledGrants.registry(issuer: issuer))
+        let dependencies = InstalledGrants.Dependencies(
+            users: PostgresUserDirectory(client: client),
+            passwords: BcryptPasswordHasher(
+                cost: configuration.passwordCost, threads: configuration.passwordThreads,
+                queueLimit: configuration.passwordQueue),
+            loginThrottle: LoginThrottle(window: configuration.loginThrottleWindow))
+        let endpoint = TokenEndpoint(
+            directory: directory, grants: InstalledGrants.registry(issuer: issuer, dependencies: dependencies))
         let router = buildRouter(
             tokenRoutes: TokenRoutes(endpoint: endpoint, defaultTenant: configuration.defaultTenant))
 

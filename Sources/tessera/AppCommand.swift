@@ -59,8 +59,7 @@ struct AppCommand: AsyncParsableCommand {
             let (name, tenant, scopes, defaultScopes, validity, maxValidity) =
                 (name, tenant, scopes, defaultScopes, tokenValidity, maxTokenValidity)
             let (application, secret) = try await database.withClient(logger: logger) { client in
-                let supported = InstalledGrants.registry(issuer: TokenIssuer(store: PostgresTokenStore(client: client)))
-                    .grantTypes
+                let supported = InstalledGrants.grantTypes
                 let settings: ApplicationSettings
                 do {
                     settings = try ApplicationSettings(

@@ -25,6 +25,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env: TESSERA_LOG_LEVEL; default info).")
     var logLevel: Logger.Level?
 
+    @Option(help: "bcrypt cost of new password hashes (env: TESSERA_PASSWORD_COST; default 12).")
+    var passwordCost: Int?
+
+    @Option(help: "Threads that hash passwords (env: TESSERA_PASSWORD_THREADS; default half the cores).")
+    var passwordThreads: Int?
+
+    @Option(help: "Sign-ins waiting for a hashing thread before 503 (env: TESSERA_PASSWORD_QUEUE; default 64).")
+    var passwordQueue: Int?
+
+    @Option(
+        help:
+            "Longest lock-out of a username after failed sign-ins, seconds (env: TESSERA_LOGIN_THROTTLE_WINDOW; default 900)."
+    )
+    var loginThrottleWindow: Int?
+
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
@@ -44,13 +59,34 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 return level
             } ?? .info
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host ?? environment["TESSERA_HOST"] ?? "127.0.0.1",
             port: port,
             defaultTenant: defaultTenant ?? environment["TESSERA_DEFAULT_TENANT"],
             database: try database.databaseURL(),
             databaseConnections: connections
         )
+        configuration.passwordCost =
+            try passwordCost ?? Self.integer(environment["TESSERA_PASSWORD_COST"], name: "TESSERA_PASSWORD_COST") ?? 12
+        configuration.passwordThreads =
+            try passwordThreads ?? Self.integer(
+                environment["TESSERA_PASSWORD_THREADS"], name: "TESSERA_PASSWORD_THREADS")
+            ?? max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
+        configuration.passwordQueue =
+            try passwordQueue ?? Self.integer(environment["TESSERA_PASSWORD_QUEUE"], name: "TESSERA_PASSWORD_QUEUE")
+            ?? 64
+        let window =
+            try loginThrottleWindow
+            ?? Self.integer(environment["TESSERA_LOGIN_THROTTLE_WINDOW"], name: "TESSERA_LOGIN_THROTTLE_WINDOW") ?? 900
+        guard (4...31).contains(configuration.passwordCost) else {
+            throw CommandFailure("the password cost must be between 4 and 31")
+        }
+        guard (1...256).contains(configuration.passwordThreads), (0...100_000).contains(configuration.passwordQueue),
+            (1...86_400).contains(window)
+        else {
+            throw CommandFailure("password threads must be 1 to 256, queue 0 to 100000, throttle window 1 to 86400 s")
+        }
+        configuration.loginThrottleWindow = Double(window)
         do {
             try await TesseraServer.run(configuration, logger: CommandLogging.logger(level: level))
         } catch let error as StartupError {

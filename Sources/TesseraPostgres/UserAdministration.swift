@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TesseraCore
+
+/// What operators do to a tenant's users from the CLI. Passwords arrive already hashed: nothing here sees one.
+public struct UserAdministration: Sendable {
+    private let client: PostgresClient
+    private let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func createUser(tenant domain: String, username: String, passwordHash: String) async throws -> UserRecord {
+        let tenantID = try await DirectoryAdministration(client: client, logger: logger).tenantID(domain)
+        let username = try Self.validUsername(username)
+        do {
+            let rows = try await client.query(
+                """
+                INSERT INTO users (tenant_id, username, password_hash) VALUES (\(tenantID), \(username), \(passwordHash))
+                RETURNING username, enabled, created_at
+                """, logger: logger)
+            for try await (name, enabled, createdAt) in rows.decode((String, Bool, Date).self) {
+                return UserRecord(tenant: domain.lowercased(), username: name, enabled: enabled, createdAt: createdAt)
+            }
+        } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
+            throw AdministrationError("user \(username) already exists in \(domain.lowercased()) (names ignore case)")
+        }
+        throw AdministrationError("the user was not created")
+    }
+
+    public func users(tenant domain: String) async throws -> [UserRecord] {
+        let tenantID = try await DirectoryAdministration(client: client, logger: logger).tenantID(domain)
+        let rows = try await client.query(
+            "SELECT username, enabled, created_at FROM users WHERE tenant_id = \(tenantID) ORDER BY lower(username)",
+            logger: logger)
+        var records: [UserRecord] = []
+        for try await (name, enabled, createdAt) in rows.decode((String, Bool, Date).self) {
+            records.append(
+                UserRecord(tenant: domain.lowercased(), username: name, enabled: enabled, createdAt: createdAt))
+        }
+        return records
+    }
+
+    public func setUser(tenant domain: String, username: String, enabled: Bool) async throws {
+        try await update(tenant: domain, username: username, "enabled = \(enabled)")
+    }
+
+    public func setPassword(tenant domain: String, username: String, passwordHash: String) async throws {
+        try await update(tenant: domain, username: username, "password_hash = \(passwordHash)")
+    }
+
+    private func update(tenant domain: String, username: String, _ assignment: PostgresQuery) async throws {
+        let tenantID = try await DirectoryAdministration(client: client, logger: logger).tenantID(domain)
+        var query = PostgresQuery(unsafeSQL: "UPDATE users SET ")
+        query.sql += assignment.sql
+        var bindings = assignment.binds
+        bindings.append(tenantID)
+        bindings.append(username)
+        query.sql +=
+            " WHERE tenant_id = $\(bindings.count - 1) AND lower(username) = lower($\(bindings.count)) RETURNING user_id"
+        query.binds = bindings
+        for try await _ in try await client.query(query, logger: logger) { return }
+        throw AdministrationError("no user \(username.prefix(80)) in tenant \(domain.lowercased())")
+    }
+
+    static func validUsername(_ raw: String) throws(AdministrationError) -> String {
+        let username = raw.trimmingCharacters(in: .whitespaces)
+        guard !username.isEmpty, username.count <= User.maximumUsernameLength,
+            username.unicodeScalars.allSatisfy({ $0.properties.generalCategory != .control })
+        else {
+            throw AdministrationError("a username must be 1 to \(User.maximumUsernameLength) printable characters")
+        }
+        return username
+    }
+}
+
+/// A user as the CLI shows it: never the hash.
+public struct UserRecord: Sendable, Encodable {
+    public let tenant: String
+    public let username: String
+    public let enabled: Bool
+    public let createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case tenant, username, enabled
+        case createdAt = "created_at"
+    }
+}

@@ -1,0 +1,59 @@
+import HummingbirdBcrypt
+import NIOPosix
+import Synchronization
+import TesseraCore
+
+/// bcrypt on a small thread pool of its own, never on the threads that serve requests, so that client
+/// credentials keep their latency while password grants are saturated. When the pool and its queue are full,
+/// a sign-in is refused at once with 503 and `Retry-After` instead of waiting without bound.
+public final class BcryptPasswordHasher: PasswordHasher {
+    /// bcrypt's work factor: 2^cost rounds. 12 takes a few hundred milliseconds on one core.
+    public static let defaultCost = 12
+    public let cost: Int
+    public let dummyHash: String
+    private let pool: NIOThreadPool
+    private let capacity: Int
+    private let inFlight = Atomic<Int>(0)
+
+    /// - Parameters:
+    ///   - threads: hashes computed at once.
+    ///   - queueLimit: sign-ins waiting for a thread before new ones are refused.
+    public init(cost: Int = defaultCost, threads: Int, queueLimit: Int) {
+        self.cost = min(max(cost, 4), 31)
+        self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
+        self.capacity = max(1, threads) + max(0, queueLimit)
+        self.dummyHash = Bcrypt.hash(CredentialGenerator.consumerSecret(), cost: UInt8(self.cost))
+        pool.start()
+    }
+
+    public func hash(_ password: String) async throws -> String {
+        let cost = UInt8(cost)
+        return try await run { Bcrypt.hash(password, cost: cost) }
+    }
+
+    public func verify(_ password: String, against hash: String) async throws -> PasswordVerification {
+        let matches = try await run { Bcrypt.verify(password, hash: hash) }
+        guard matches else { return .mismatch }
+        return (Self.cost(of: hash) ?? cost) < cost ? .matchNeedsRehash : .match
+    }
+
+    /// Hashes on the calling thread: for the CLI, which has nothing else to do meanwhile.
+    public static func hashBlocking(_ password: String, cost: Int = defaultCost) -> String {
+        Bcrypt.hash(password, cost: UInt8(min(max(cost, 4), 31)))
+    }
+
+    /// The cost in a `$2b$12$...` hash.
+    static func cost(of hash: String) -> Int? {
+        let parts = hash.split(separator: "$")
+        return parts.count >= 3 ? Int(parts[1]) : nil
+    }
+
+    private func run<Result: Sendable>(_ work: @escaping @Sendable () -> Result) async throws -> Result {
+        guard inFlight.add(1, ordering: .relaxed).newValue <= capacity else {
+            inFlight.subtract(1, ordering: .relaxed)
+            throw OAuthError.temporarilyUnavailable(detail: "the password hashing pool is full", retryAfter: 1)
+        }
+        defer { inFlight.subtract(1, ordering: .relaxed) }
+        return try await pool.runIfActive(work)
+    }
+}
