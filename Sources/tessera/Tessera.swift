@@ -10,6 +10,9 @@ struct Tessera: AsyncParsableCommand {
             Every command that touches the database reads its URL from --database-url or DATABASE_URL
             (postgres://user:password@host:5432/database). Run `tessera migrate` once before `tessera serve`.
             """,
-        subcommands: [MigrateCommand.self, ServeCommand.self, TenantCommand.self, AppCommand.self, UserCommand.self]
+        subcommands: [
+            MigrateCommand.self, ServeCommand.self, TenantCommand.self, AppCommand.self, UserCommand.self,
+            StatsCommand.self,
+        ]
     )
 }
