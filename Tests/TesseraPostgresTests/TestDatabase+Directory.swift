@@ -1,0 +1,47 @@
+import Foundation
+import PostgresNIO
+import TesseraCore
+import TesseraPostgres
+
+/// A tenant with one application, made the way an operator makes them.
+struct RegisteredApplication: Sendable {
+    let tenant: TenantRecord
+    let application: ApplicationRecord
+    let secret: String
+}
+
+extension TestDatabase {
+    var administration: DirectoryAdministration {
+        DirectoryAdministration(client: client, logger: logger)
+    }
+
+    /// Creates `domain` (unless it exists) and an application in it.
+    func register(
+        domain: String = "acme.example", application name: String = "billing", scopes: String = "default read write"
+    ) async throws -> RegisteredApplication {
+        let tenant =
+            if let existing = try await administration.tenants().first(where: { $0.domain == domain }) {
+                existing
+            } else {
+                try await administration.createTenant(domain: domain)
+            }
+        let (application, secret) = try await administration.createApplication(
+            tenant: domain, settings: Self.settings(name: name, scopes: scopes))
+        return RegisteredApplication(tenant: tenant, application: application, secret: secret)
+    }
+
+    static func settings(name: String, scopes: String = "default read write") throws -> ApplicationSettings {
+        try ApplicationSettings(name: name, allowedScopes: scopes, supportedGrantTypes: ["client_credentials"])
+    }
+
+    /// The stored secret hash of an application, as the table holds it.
+    func storedSecretHash(consumerKey: String) async throws -> String? {
+        try await client.rows(
+            "SELECT secret_hash FROM applications WHERE consumer_key = \(consumerKey)", as: String.self
+        ).first
+    }
+
+    func count(_ table: String) async throws -> Int {
+        try await client.rows(PostgresQuery(unsafeSQL: "SELECT count(*)::bigint FROM \(table)"), as: Int.self).first ?? 0
+    }
+}
