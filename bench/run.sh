@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Tessera's benchmark harness: one command, one table.
+#
+#   bench/run.sh [--duration 20s] [--connections 64] [--threads 2] [--warmup 3s]
+#                [--scenario all|cc|cc-tenants] [--peer authlib] [--binary PATH]
+#
+# It builds the release binary (skipped with --binary), starts a throwaway durable PostgreSQL (fsync and
+# synchronous_commit on) and the server, seeds them, runs each scenario with wrk (bench/token.lua), and prints
+# one table: scenario, requests/s, p50, p99, errors (every non-2xx answer and every socket error), the token
+# rows stored during the run, and the server's RSS before and after the scenario. Raw wrk output, the server
+# log and the table go to bench/results/<UTC time>/ (git-ignored). It stops everything it started, also on
+# Ctrl-C and on errors.
+#
+# Scenarios:
+#   cc          client_credentials, 1 tenant, 1 application (created with the CLI)
+#   cc-tenants  client_credentials spread over 10,000 tenants and 20,000 applications (seeded with COPY);
+#               the warm-up sends each credential once (the server's cache then holds them all), then every
+#               wrk thread walks all 20,000 round robin
+#   introspection, password, mixed: not yet available (the server has no such endpoint or grant yet)
+#
+# --peer authlib also starts the Authlib peer (../shared/peers/authlib, gunicorn -w 2, its own durable
+# PostgreSQL from ../shared/peers/glewlwyd/pg_start.sh, in a throwaway data folder), runs the same cc scenario
+# against it and prints the tessera/authlib ratio. If the peer cannot be started, the table says why.
+#
+# Env: TENANTS (10000), APPS_PER_TENANT (2), PEERS_DIR (../shared/peers), AUTHLIB_VENV (where a virtualenv is
+# made when the peer has no .venv; default /tmp/tessera-bench-authlib-venv), AUTHLIB_WORKERS (2),
+# TESSERA_DATABASE_CONNECTIONS (the server's pool, default 16).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
+
+command_line="bench/run.sh $*"
+duration=20s connections=64 threads=2 warmup=3s scenario=all peer="" binary=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) duration=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --scenario) scenario=$2; shift 2 ;;
+    --peer) peer=$2; shift 2 ;;
+    --binary) binary=$2; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument: $1" ;;
+  esac
+done
+case "$scenario" in all | cc | cc-tenants) ;; *) die "--scenario: all, cc or cc-tenants (not $scenario)" ;; esac
+case "$peer" in "" | authlib) ;; *) die "--peer: only authlib is supported (not $peer)" ;; esac
+[[ "$connections" =~ ^[0-9]+$ && "$threads" =~ ^[0-9]+$ ]] || die "--connections and --threads take numbers"
+[ "$connections" -ge "$threads" ] || die "--connections must be at least --threads ($threads)"
+[[ "$duration" =~ ^[0-9]+[smh]?$ && "$warmup" =~ ^[0-9]+[smh]?$ ]] || die "--duration/--warmup: like 20s, 2m"
+tenants=${TENANTS:-10000}
+apps_per_tenant=${APPS_PER_TENANT:-2}
+want() { [ "$scenario" = all ] || [ "$scenario" = "$1" ]; }
+
+bench_traps
+need_tools
+tessera_binary "$binary"
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+results="$BENCH_DIR/results/$stamp"
+mkdir -p "$results"
+work=$(mktemp -d /tmp/tessera-bench.XXXXXX)
+chmod 755 "$work"
+on_exit "rm -rf '$work'"
+rows="$results/rows.tsv"
+: >"$rows"
+summary="$results/summary.txt"
+note() { echo "$*" | tee -a "$summary" >&2; }
+# note_row SCENARIO SERVER TEXT: a row whose measurement columns are one remark.
+note_row() { printf '%s\t%s\t\t\t\t\t\t\t\t\t\t\t\t\t%s\n' "$1" "$2" "$3" >>"$rows"; }
+
+note "date:        $(date -u '+%F %T UTC')"
+note "machine:     $(nproc) CPUs ($(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/^Mem:/{print $2}') GiB memory, load $(cut -d' ' -f1-3 /proc/loadavg)"
+note "command:     $command_line"
+head=$(git -C "$REPO_DIR" rev-parse --short HEAD)
+if [ -n "$binary" ]; then
+  origin="given with --binary; this checkout is at $head"
+elif [ -n "$(git -C "$REPO_DIR" status --porcelain --untracked-files=no)" ]; then
+  origin="built from this checkout: $head plus uncommitted changes"
+else
+  origin="built from this checkout: $head"
+fi
+note "binary:      $TESSERA (modified $(date -u -r "$TESSERA" '+%F %T UTC'); $origin)"
+note "wrk:         $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) -t$threads -c$connections -d$duration --latency -s bench/token.lua, after a warm-up at the same settings: $warmup, or for cc-tenants one request per credentials line"
+
+# --- Tessera: database, seed, server -------------------------------------------------------------------------
+say "starting PostgreSQL (durable) ..."
+start_postgres "$work/pg"
+note "tessera db:  $(pg_settings "$DATABASE_URL")"
+"$TESSERA" migrate >/dev/null
+if want cc; then
+  seed_one bench.test "$work/cc.tsv"
+fi
+if want cc-tenants; then
+  say "seeding $tenants tenants x $apps_per_tenant applications (COPY) ..."
+  started=$(date +%s)
+  seed_many "$work/many" "$tenants" "$apps_per_tenant"
+  note "seeded:      $(psql "$DATABASE_URL" -tA -c "SELECT count(DISTINCT t.tenant_id) || ' tenants, ' || count(*) ||
+    ' applications' FROM tenants t JOIN applications a USING (tenant_id) WHERE t.domain LIKE '%.many.bench.test'") for cc-tenants, with COPY, in $(($(date +%s) - started)) s; users: none (no users table or password grant yet)"
+fi
+start_tessera "$results/tessera.log"
+note "tessera:     $TESSERA serve on $BASE_URL, pid $SERVER_PID, database connections ${TESSERA_DATABASE_CONNECTIONS:-16} (default 16)"
+
+tessera_tokens() { psql "$DATABASE_URL" -tA -c 'SELECT count(*) FROM access_tokens'; }
+tessera_pids() { echo "$SERVER_PID"; }
+
+# measure SCENARIO SERVER BASE_URL CREDENTIALS FORM PIDS_FUNCTION COUNT_FUNCTION [pass]: one row of the table.
+# The warm-up is --warmup long, or with "pass" one request for every credentials line, so that the
+# many-tenant scenario measures a server that has seen each application once (its cache full), not its
+# first lookups.
+measure() {
+  local scenario=$1 server=$2 base=$3 credentials=$4 form=$5 pids=$6 count=$7 warm=${8:-}
+  local out="$results/$scenario-$server.txt" rss_before rss_after before after parsed
+  say "$scenario on $server: checking one request ..."
+  if ! check_token "$base" "$credentials" "$form"; then
+    note_row "$scenario" "$server" "failed: the first request was not answered 200 (see above)"
+    return 0
+  fi
+  rss_before=$(rss_kib $($pids))
+  if [ "$warm" = pass ]; then
+    say "$scenario on $server: warm-up pass over $(wc -l <"$credentials") credentials, then $duration at $connections connections ..."
+    run_wrk_pass "$results/$scenario-$server-warmup.txt" "$base" "$credentials" "$form" "$threads" "$connections"
+  else
+    say "$scenario on $server: warm-up $warmup, then $duration at $connections connections ..."
+    run_wrk "$results/$scenario-$server-warmup.txt" "$base" "$credentials" "$form" "$threads" "$connections" "$warmup"
+  fi
+  before=$($count)
+  run_wrk "$out" "$base" "$credentials" "$form" "$threads" "$connections" "$duration"
+  after=$($count)
+  rss_after=$(rss_kib $($pids))
+  [ "$rss_after" != "-" ] || note "$server:     NOT RUNNING after the $scenario run (see its log in bench/results/$stamp/)"
+  parsed=$(python3 "$BENCH_DIR/wrk_report.py" parse "$out")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n' "$scenario" "$server" "$connections" "$parsed" "$((after - before))" \
+    "$rss_before" "$rss_after" >>"$rows"
+  say "  $(tail -1 "$rows" | cut -f4-12 | tr '\t' ' ')"
+}
+
+if want cc; then
+  measure cc tessera "$BASE_URL" "$work/cc.tsv" grant_type=client_credentials tessera_pids tessera_tokens
+fi
+if want cc-tenants; then
+  measure cc-tenants tessera "$BASE_URL" "$work/many/credentials.tsv" grant_type=client_credentials \
+    tessera_pids tessera_tokens pass
+fi
+
+# --- The Authlib peer ------------------------------------------------------------------------------------------
+peer_row() { note_row cc authlib "$1"; note "authlib:     $1"; }
+authlib_pids() {
+  local master
+  master=$(cat "$work/authlib.pid" 2>/dev/null) || return 0
+  echo "$master" $(ps -o pid= --ppid "$master" 2>/dev/null)
+}
+
+# start_authlib: sets AUTHLIB_URL, AUTHLIB_PG_PORT; returns 1 (after a row saying why) if it cannot.
+start_authlib() {
+  local peers=${PEERS_DIR:-$REPO_DIR/../shared/peers}
+  local app_dir="$peers/authlib" pg_dir="$work/peer-pg" venv pg_port http_port status
+  [ -f "$app_dir/app.py" ] && [ -x "$peers/glewlwyd/pg_start.sh" ] || { peer_row "not started: no peer in $peers"; return 1; }
+  peers=$(cd "$peers" && pwd)
+  app_dir="$peers/authlib"
+  # The peer's start.sh runs $app_dir/.venv/bin/gunicorn. shared/ is read-only, so when that venv is missing
+  # one is made (once) outside the repository, from the peer's pinned requirements.txt, and gunicorn is run
+  # with start.sh's arguments.
+  if [ -x "$app_dir/.venv/bin/gunicorn" ]; then
+    venv="$app_dir/.venv"
+  else
+    venv=${AUTHLIB_VENV:-/tmp/tessera-bench-authlib-venv}
+    if [ ! -x "$venv/bin/gunicorn" ]; then
+      say "authlib: making a virtualenv in $venv from $app_dir/requirements.txt (pip) ..."
+      if ! { python3 -m venv "$venv" && "$venv/bin/pip" install -q -r "$app_dir/requirements.txt"; } >"$results/authlib-venv.log" 2>&1; then
+        peer_row "not started: could not make its virtualenv in $venv (see results/$stamp/authlib-venv.log)"
+        return 1
+      fi
+    fi
+  fi
+  # Its README's ports (PostgreSQL 55432, HTTP 5000) when free; otherwise free ones, so that a peer someone
+  # else is running is left alone. The PostgreSQL data folder is throwaway (PGDATA_DIR), defaults are durable.
+  pg_port=55432; port_in_use "$pg_port" && pg_port=$(free_port)
+  http_port=5000; port_in_use "$http_port" && http_port=$(free_port)
+  AUTHLIB_PG_PORT=$pg_port
+  on_exit "PGDATA_DIR='$pg_dir' '$peers/glewlwyd/pg_stop.sh'"
+  if ! PGDATA_DIR="$pg_dir" PGPORT="$pg_port" "$peers/glewlwyd/pg_start.sh" >"$results/authlib-pg.log" 2>&1; then
+    peer_row "not started: its PostgreSQL did not start (see results/$stamp/authlib-pg.log)"
+    return 1
+  fi
+  # init_db.sh loads init_db.sql, then makes rsa.key beside itself if missing, which fails on a read-only
+  # shared/; the key is only for AUTHLIB_TOKENS=jwt, and this run uses the default opaque tokens.
+  PGPORT="$pg_port" "$app_dir/init_db.sh" >>"$results/authlib-pg.log" 2>&1 || true
+  if [ "$(psql -h 127.0.0.1 -p "$pg_port" -U postgres -d authlib -tA -c 'SELECT count(*) FROM oauth2_client' 2>/dev/null)" != 1 ]; then
+    peer_row "not started: init_db.sh did not load its database (see results/$stamp/authlib-pg.log)"
+    return 1
+  fi
+  on_exit "[ -f '$work/authlib.pid' ] && stop_pid \$(cat '$work/authlib.pid')"
+  if ! (cd "$app_dir" && AUTHLIB_DSN="host=127.0.0.1 port=$pg_port dbname=authlib user=postgres" \
+      "$venv/bin/gunicorn" -w "${AUTHLIB_WORKERS:-2}" -b "127.0.0.1:$http_port" --pid "$work/authlib.pid" \
+      --error-logfile "$results/authlib.log" --daemon app:app); then
+    peer_row "not started: gunicorn failed (see results/$stamp/authlib.log)"
+    return 1
+  fi
+  AUTHLIB_URL="http://127.0.0.1:$http_port"
+  for _ in $(seq 1 100); do
+    status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$AUTHLIB_URL/oauth/token" || true)
+    [ "$status" != 000 ] && [ -f "$work/authlib.pid" ] && break
+    sleep 0.2
+  done
+  note "authlib:     gunicorn -w ${AUTHLIB_WORKERS:-2} (pid $(cat "$work/authlib.pid" 2>/dev/null || echo ?), $venv) on $AUTHLIB_URL; db: $(pg_settings -h 127.0.0.1 -p "$pg_port" -U postgres -d authlib)"
+}
+authlib_tokens() { psql -h 127.0.0.1 -p "$AUTHLIB_PG_PORT" -U postgres -d authlib -tA -c 'SELECT count(*) FROM oauth2_token'; }
+
+if [ "$peer" = authlib ]; then
+  if ! want cc; then
+    note "authlib:     skipped (the peer runs the cc scenario; --scenario is $scenario)"
+  elif start_authlib; then
+    printf '/oauth/token\tBasic %s\n' "$(printf 'peer-client:peer-secret' | base64 -w0)" >"$work/authlib.tsv"
+    measure cc authlib "$AUTHLIB_URL" "$work/authlib.tsv" "grant_type=client_credentials&scope=api.read" \
+      authlib_pids authlib_tokens
+  fi
+fi
+
+for later in introspection password mixed; do
+  note_row "$later" tessera "not yet available"
+done
+
+# --- The table -------------------------------------------------------------------------------------------------
+{
+  echo
+  python3 "$BENCH_DIR/wrk_report.py" table "$rows"
+  python3 - "$rows" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    f = line.rstrip("\n").split("\t")
+    if len(f) > 14 and not f[14] and f[4]:
+        rows[(f[0], f[1])] = f
+t, a = rows.get(("cc", "tessera")), rows.get(("cc", "authlib"))
+if t and a and float(a[4]) > 0:
+    print("\ntessera/authlib ratio (cc, requests/s): %.1f   (p99: tessera %s ms, authlib %s ms)"
+          % (float(t[4]) / float(a[4]), t[6], a[6]))
+PY
+  echo
+  echo "RSS: the server's VmRSS (authlib: gunicorn master and workers) before the scenario's warm-up and after its run."
+  echo "tokens stored: token rows added in the database during the measured run."
+  echo "raw output: bench/results/$stamp/"
+} | tee -a "$summary"
