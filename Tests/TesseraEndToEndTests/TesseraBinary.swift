@@ -27,7 +27,7 @@ enum TesseraBinary {
             "TESSERA_TEST_DATABASE_URL is not set: run the suite with deploy/test.sh, which starts PostgreSQL")
     }
 
-    static func run(_ arguments: [String], databaseURL: String?) throws -> Result {
+    static func run(_ arguments: [String], databaseURL: String?, input: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
@@ -38,7 +38,13 @@ enum TesseraBinary {
         let error = Pipe()
         process.standardOutput = output
         process.standardError = error
+        let inputPipe = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
         try process.run()
+        if let input {
+            inputPipe.fileHandleForWriting.write(Data(input.utf8))
+            try inputPipe.fileHandleForWriting.close()
+        }
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -82,6 +88,11 @@ enum TesseraBinary {
 
     /// Runs SQL through psql (installed with PostgreSQL by deploy/test.sh) and returns its unaligned output.
     static func psql(_ sql: String, databaseURL: String) throws -> String {
+        try psql(["-c", sql], databaseURL: databaseURL)
+    }
+
+    /// Runs psql with `arguments` (a `-f` file, `-v` variables) after the URL and `-At`.
+    static func psql(_ arguments: [String], databaseURL: String) throws -> String {
         let candidates =
             ["/usr/bin/psql"]
             + ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
@@ -89,13 +100,13 @@ enum TesseraBinary {
         let psql = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "psql not found")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: psql)
-        process.arguments = [databaseURL, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql]
+        process.arguments = [databaseURL, "-v", "ON_ERROR_STOP=1", "-At"] + arguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "psql failed for: \(sql)")
+        try #require(process.terminationStatus == 0, "psql failed for: \(arguments)")
         return String(decoding: data, as: UTF8.self)
     }
 }
