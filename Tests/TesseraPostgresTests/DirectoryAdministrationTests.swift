@@ -1,7 +1,7 @@
 import PostgresNIO
-import Testing
 import TesseraCore
 import TesseraPostgres
+import Testing
 
 @Suite("Directory administration", .timeLimit(.minutes(1)))
 struct DirectoryAdministrationTests {
@@ -42,7 +42,9 @@ struct DirectoryAdministrationTests {
         }
     }
 
-    @Test("a malformed domain is refused and nothing is written", arguments: ["", "acme example", "-acme.example", "a..b"])
+    @Test(
+        "a malformed domain is refused and nothing is written",
+        arguments: ["", "acme example", "-acme.example", "a..b"])
     func malformedDomain(_ domain: String) async throws {
         try await TestDatabase.with { database async throws in
             await #expect(throws: AdministrationError.self) {
@@ -179,7 +181,8 @@ struct DirectoryAdministrationTests {
             let tenantID = try await Self.tenantID(database)
 
             try await database.administration.setApplication(tenant: "acme.example", consumerKey: key, enabled: false)
-            #expect(try await database.administration.application(tenant: "acme.example", consumerKey: key).enabled == false)
+            let record = try await database.administration.application(tenant: "acme.example", consumerKey: key)
+            #expect(record.enabled == false)
             #expect(try await directory.application(tenantID: tenantID, consumerKey: key)?.enabled == false)
 
             try await database.administration.setApplication(tenant: "acme.example", consumerKey: key, enabled: true)

@@ -1,9 +1,9 @@
 import Logging
 import PostgresNIO
 import Synchronization
-import Testing
 import TesseraCore
 import TesseraPostgres
+import Testing
 
 /// The directory cache over PostgreSQL, kept honest by `DirectoryChangeFeed`: a change made by the operator
 /// through another client reaches the cache within a second.
@@ -21,9 +21,10 @@ struct DirectoryCacheTests {
                 #expect(source.lookups == reads, "the second lookup comes from memory")
 
                 try await administration.setApplication(tenant: "acme.example", consumerKey: key, enabled: false)
-                #expect(try await eventually {
-                    try await cache.application(tenantID: tenant.id, consumerKey: key)?.enabled == false
-                })
+                #expect(
+                    try await eventually {
+                        try await cache.application(tenantID: tenant.id, consumerKey: key)?.enabled == false
+                    })
             }
         }
     }
@@ -73,9 +74,11 @@ struct DirectoryCacheTests {
                 #expect(source.lookups == reads, "the second lookup comes from memory")
 
                 let rotated = try await administration.rotateSecret(tenant: "acme.example", consumerKey: key)
-                #expect(try await eventually {
-                    try await cache.application(tenantID: tenant.id, consumerKey: key)?.secretHash.verifies(rotated) == true
-                })
+                #expect(
+                    try await eventually {
+                        let application = try await cache.application(tenantID: tenant.id, consumerKey: key)
+                        return application?.secretHash.verifies(rotated) == true
+                    })
                 let application = try await cache.application(tenantID: tenant.id, consumerKey: key)
                 #expect(application?.secretHash.verifies(registered.secret) == false)
             }

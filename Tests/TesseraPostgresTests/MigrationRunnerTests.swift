@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Testing
 import TesseraPostgres
+import Testing
 
 @Suite("Migration runner", .timeLimit(.minutes(1)))
 struct MigrationRunnerTests {
@@ -118,7 +118,8 @@ struct MigrationRunnerTests {
                     client: database.client, logger: database.logger)
             }
             #expect(try await !Self.tableExists("ok1", database))
-            #expect(try await !Self.tableExists("tenants", database), "the good migration of the same run is undone too")
+            #expect(
+                try await !Self.tableExists("tenants", database), "the good migration of the same run is undone too")
             #expect(try await !Self.tableExists("tessera_schema_migrations", database))
         }
     }
@@ -136,11 +137,8 @@ struct MigrationRunnerTests {
         }
     }
 
-    // Was a bug, fixed: MigrationRunner.migrate (Sources/TesseraPostgres/MigrationRunner.swift:33) lets PostgresNIO's
-    // `withTransaction` wrap every error in a PostgresTransactionError, so the MigrationError for an edited
-    // migration never reaches the caller: `tessera migrate` (DatabaseOptions.withClient catches MigrationError)
-    // prints the struct dump "PostgresTransactionError(file: ..., closureError: Optional(...))" instead of the
-    // one-line message. Expected: migrate rethrows the transaction's closureError (here the MigrationError).
+    // `tessera migrate` prints a MigrationError as one line; wrapped in PostgresNIO's PostgresTransactionError
+    // it would print as a struct dump.
     @Test("an edited applied migration is refused with a MigrationError the operator can read")
     func editedFileRefusedWithMigrationError() async throws {
         try await TestDatabase.with { database in
@@ -154,10 +152,7 @@ struct MigrationRunnerTests {
         }
     }
 
-    // Was a bug, fixed: same cause (MigrationRunner.swift:33): a failing statement reaches the caller wrapped in a
-    // PostgresTransactionError, which DatabaseErrorMessage.describe does not recognize, so the operator gets the
-    // wrapper's dump (with the PSQLError's debug text and query) instead of "the database at ... refused the
-    // request: syntax error at or near "here"". Expected: migrate rethrows the PSQLError itself.
+    // DatabaseErrorMessage.describe recognizes only a bare PSQLError, not one wrapped by the transaction.
     @Test("a failing migration statement is reported with the database's own message")
     func failingMigrationMessage() async throws {
         try await TestDatabase.with { database in

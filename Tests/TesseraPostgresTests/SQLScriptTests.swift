@@ -14,9 +14,12 @@ struct SQLScriptTests {
 
     static let examples: [Example] = [
         Example(label: "plain statements", script: "SELECT 1; SELECT 2;", statements: ["SELECT 1", "SELECT 2"]),
-        Example(label: "last statement without a semicolon", script: "SELECT 1;\nSELECT 2\n", statements: ["SELECT 1", "SELECT 2"]),
+        Example(
+            label: "last statement without a semicolon", script: "SELECT 1;\nSELECT 2\n",
+            statements: ["SELECT 1", "SELECT 2"]),
         Example(label: "empty statements and blank lines", script: ";;\n  ;SELECT 1;;\n\n", statements: ["SELECT 1"]),
-        Example(label: "semicolon in a string", script: "SELECT 'a;b'; SELECT 2", statements: ["SELECT 'a;b'", "SELECT 2"]),
+        Example(
+            label: "semicolon in a string", script: "SELECT 'a;b'; SELECT 2", statements: ["SELECT 'a;b'", "SELECT 2"]),
         Example(
             label: "doubled quote in a string", script: "SELECT 'it''s; ok'; SELECT 2",
             statements: ["SELECT 'it''s; ok'", "SELECT 2"]),
@@ -31,7 +34,8 @@ struct SQLScriptTests {
             statements: ["SELECT 1", "SELECT   2"]),
         Example(label: "a script of comments only", script: "-- nothing; here\n/* nor; here */\n", statements: []),
         Example(
-            label: "$$ function body", script: "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE plpgsql; SELECT 2",
+            label: "$$ function body",
+            script: "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE plpgsql; SELECT 2",
             statements: ["CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE plpgsql", "SELECT 2"]),
         Example(
             label: "tagged dollar body holding $$", script: "DO $outer$ BEGIN PERFORM $$;$$; END $outer$; SELECT 2",
@@ -50,9 +54,7 @@ struct SQLScriptTests {
         #expect(SQLScript.statements(example.script) == example.statements)
     }
 
-    // Was a bug, fixed: SQLScript.dollarTag (Sources/TesseraPostgres/SQLScript.swift:68) accepts only letters and `_` in a tag,
-    // but a PostgreSQL dollar-quote tag may contain digits after its first character ($body1$): the body is split
-    // at its inner semicolons.
+    // A dollar-quote tag follows the rules of an identifier: digits are allowed after the first character.
     @Test("a dollar tag with digits is a dollar body")
     func dollarTagWithDigits() {
         let script = "CREATE FUNCTION f() RETURNS int AS $body1$ BEGIN RETURN 1; END $body1$ LANGUAGE plpgsql; SELECT 2"
@@ -62,15 +64,13 @@ struct SQLScriptTests {
             ])
     }
 
-    // Was a bug, fixed: SQLScript.statements (Sources/TesseraPostgres/SQLScript.swift:37-40) ends a string at any `'`, but in an
-    // escape string (E'...') PostgreSQL reads \' as a quote inside the string: the statement is split in the middle.
+    // In an escape string (E'...') a backslash escapes the quote that follows it.
     @Test("a semicolon after an escaped quote in an E'' string does not split")
     func escapeString() {
         #expect(SQLScript.statements(#"SELECT E'it\'s; ok'; SELECT 2"#) == [#"SELECT E'it\'s; ok'"#, "SELECT 2"])
     }
 
-    // Was a bug, fixed: SQLScript.statements (Sources/TesseraPostgres/SQLScript.swift:44-46) ends a block comment at the first `*/`,
-    // but PostgreSQL block comments nest (/* a /* b */ c */): the rest of the outer comment becomes SQL.
+    // PostgreSQL block comments nest.
     @Test("a semicolon in a nested block comment does not split")
     func nestedComment() {
         #expect(SQLScript.statements("/* a /* b */ c; d */ SELECT 1; SELECT 2") == ["SELECT 1", "SELECT 2"])

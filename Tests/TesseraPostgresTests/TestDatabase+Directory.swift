@@ -42,6 +42,7 @@ extension TestDatabase {
     }
 
     func count(_ table: String) async throws -> Int {
-        try await client.rows(PostgresQuery(unsafeSQL: "SELECT count(*)::bigint FROM \(table)"), as: Int.self).first ?? 0
+        let query = PostgresQuery(unsafeSQL: "SELECT count(*)::bigint FROM \(table)")
+        return try await client.rows(query, as: Int.self).first ?? 0
     }
 }

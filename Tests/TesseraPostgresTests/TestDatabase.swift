@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Testing
 import TesseraCore
 import TesseraPostgres
+import Testing
 
 /// A fresh database for one test, on the server of `TESSERA_TEST_DATABASE_URL`, dropped when the test ends.
 ///
@@ -11,6 +11,8 @@ import TesseraPostgres
 /// Without the variable the test fails: a database test never skips quietly.
 struct TestDatabase: Sendable {
     static let environmentVariable = "TESSERA_TEST_DATABASE_URL"
+    static let missingVariable =
+        "\(environmentVariable) is not set: run deploy/test.sh, or set it to postgres://user@host:port/db"
 
     /// The per-test database's name, `tessera_t_<random>`.
     let name: String
@@ -57,7 +59,7 @@ struct TestDatabase: Sendable {
     static func serverConfiguration() throws -> PostgresClient.Configuration {
         let text = try #require(
             ProcessInfo.processInfo.environment[environmentVariable],
-            "\(environmentVariable) is not set: run the suite with deploy/test.sh, or set it to postgres://user@host:port/db"
+            Comment(rawValue: missingVariable)
         )
         return try DatabaseURL(text).clientConfiguration()
     }

@@ -4,12 +4,12 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PostgresNIO
-import Testing
 import TesseraCore
 import TesseraHTTP
 import TesseraPostgres
 import TesseraServer
 import TesseraTesting
+import Testing
 
 /// The token service as `tessera serve` wires it: the real router, the cached PostgreSQL directory, the
 /// PostgreSQL token store and the installed grants. The two clients may differ, to fail one side only.
@@ -17,15 +17,19 @@ struct TokenService {
     let cache: CachedClientDirectory
     let application: Application<RouterResponder<BasicRequestContext>>
 
-    init(directoryClient: PostgresClient, storeClient: PostgresClient) {
+    init(directoryClient: PostgresClient, store: any TokenStore) {
         cache = CachedClientDirectory(source: PostgresClientDirectory(client: directoryClient))
-        let issuer = TokenIssuer(store: PostgresTokenStore(client: storeClient))
+        let issuer = TokenIssuer(store: store)
         let dependencies = InstalledGrants.Dependencies(
             users: PostgresUserDirectory(client: directoryClient), passwords: TestPasswordHasher(),
             loginThrottle: LoginThrottle())
         let endpoint = TokenEndpoint(
             directory: cache, grants: InstalledGrants.registry(issuer: issuer, dependencies: dependencies))
         application = Application(router: buildRouter(tokenRoutes: TokenRoutes(endpoint: endpoint, defaultTenant: nil)))
+    }
+
+    init(directoryClient: PostgresClient, storeClient: PostgresClient) {
+        self.init(directoryClient: directoryClient, store: PostgresTokenStore(client: storeClient))
     }
 
     init(client: PostgresClient) {

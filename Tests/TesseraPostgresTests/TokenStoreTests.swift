@@ -1,9 +1,9 @@
 import Foundation
 import NIOCore
 import PostgresNIO
-import Testing
 import TesseraCore
 import TesseraPostgres
+import Testing
 
 @Suite("PostgreSQL directory and token store", .timeLimit(.minutes(1)))
 struct TokenStoreTests {
@@ -41,7 +41,8 @@ struct TokenStoreTests {
 
             #expect(try await directory.tenant(domain: "nobody.example") == nil)
             #expect(try await directory.application(tenantID: globex.id, consumerKey: "nobody") == nil)
-            #expect(try await directory.application(tenantID: globex.id, consumerKey: acme.application.consumerKey) == nil)
+            let acmeKey = acme.application.consumerKey
+            #expect(try await directory.application(tenantID: globex.id, consumerKey: acmeKey) == nil)
         }
     }
 
@@ -51,7 +52,8 @@ struct TokenStoreTests {
             let token = CredentialGenerator.accessToken()
             let issuedAt = Date(timeIntervalSince1970: 1_750_000_000.25)
             let issued = IssuedToken(
-                hash: AccessTokenHash(of: token), tenantID: 7, applicationID: 11, subject: "pBzuIZhGphfQmdcUX0lneFiiuxwa",
+                hash: AccessTokenHash(of: token), tenantID: 7, applicationID: 11,
+                subject: "pBzuIZhGphfQmdcUX0lneFiiuxwa",
                 scopes: ScopeSet(["read", "default"]), grantType: "client_credentials", issuedAt: issuedAt,
                 expiresAt: issuedAt.addingTimeInterval(3600))
             try await PostgresTokenStore(client: database.client).store(issued)

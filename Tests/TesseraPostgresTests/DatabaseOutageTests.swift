@@ -1,0 +1,149 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import TesseraCore
+import TesseraPostgres
+import Testing
+
+/// A database that cannot be reached is a 503 `temporarily_unavailable` with `Retry-After`, soon, never a 500;
+/// and once it is back, tokens are issued again without a restart.
+@Suite("Token endpoint during a database outage", .timeLimit(.minutes(2)))
+struct DatabaseOutageTests {
+    /// A client of a port where nothing listens: every connection attempt is refused.
+    static func unreachableClient() throws -> PostgresClient {
+        PostgresClient(
+            configuration: try DatabaseURL("postgres://tessera@127.0.0.1:1/tessera").clientConfiguration(),
+            backgroundLogger: TestDatabase.logger)
+    }
+
+    @Test("with the database unreachable the endpoint answers 503 temporarily_unavailable within 5 seconds")
+    func unreachableDatabase() async throws {
+        let client = try Self.unreachableClient()
+        try await client.running {
+            let service = TokenService(client: client)
+            try await service.application.test(.router) { http in
+                for _ in 0..<2 {
+                    let started = ContinuousClock.now
+                    let (status, headers, body) = try await http.requestToken(key: "any", secret: "any")
+                    #expect(ContinuousClock.now - started < .seconds(5))
+                    Self.expectUnavailable(status, headers, body)
+                }
+            }
+        }
+    }
+
+    @Test("with only the token store unreachable the endpoint answers 503 and nothing is stored")
+    func unreachableTokenStore() async throws {
+        try await TestDatabase.with { database in
+            let registered = try await database.register()
+            let store = try Self.unreachableClient()
+            try await store.running {
+                let service = TokenService(directoryClient: database.client, storeClient: store)
+                try await service.application.test(.router) { http in
+                    let started = ContinuousClock.now
+                    let (status, headers, body) = try await http.requestToken(
+                        key: registered.application.consumerKey, secret: registered.secret)
+                    #expect(ContinuousClock.now - started < .seconds(5))
+                    Self.expectUnavailable(status, headers, body)
+                }
+            }
+            #expect(try await database.count("access_tokens") == 0)
+        }
+    }
+
+    // BUG: PostgresAvailability.run (Sources/TesseraPostgres/PostgresAvailability.swift:29) maps only PSQLError
+    // to StoreUnavailableError. Once connections have failed for 60 s, PostgresNIO 1.33.2's pool trips its circuit
+    // breaker and fails every request at once with `ConnectionPoolError.connectionCreationCircuitBreakerTripped`
+    // (not a PSQLError; PostgresNIO never maps it), so TokenEndpoint answers 500 server_error for the rest of a long
+    // outage. Expected: every pool error (ConnectionPoolError, or any error that is not a server error) counts as
+    // unavailable, 503 with Retry-After. This test waits out the pool's 60 s breaker.
+    @Test("an outage longer than the pool's one-minute circuit breaker is still a 503, never a 500")
+    func longOutage() async throws {
+        let client = try Self.unreachableClient()
+        try await client.running {
+            let service = TokenService(client: client)
+            try await service.application.test(.router) { http in
+                // The pool retries with a growing backoff; the breaker trips at the first failure after 60 s (~67 s).
+                let started = ContinuousClock.now
+                while ContinuousClock.now - started < .seconds(75) {
+                    let (status, headers, body) = try await http.requestToken(key: "any", secret: "any")
+                    guard status == .serviceUnavailable else {
+                        Issue.record("answered \(status.code) after \(ContinuousClock.now - started) of outage")
+                        break
+                    }
+                    Self.expectUnavailable(status, headers, body)
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+    }
+
+    @Test("a stopped database is a 503 within 5 seconds, and tokens are issued again once it is back")
+    func outageAndRecovery() async throws {
+        let cluster = try await ThrowawayCluster.start()
+        do {
+            try await Self.outageAndRecovery(on: cluster)
+            await cluster.remove()
+        } catch {
+            await cluster.remove()
+            throw error
+        }
+    }
+
+    static func outageAndRecovery(on cluster: ThrowawayCluster) async throws {
+        let client = PostgresClient(
+            configuration: try DatabaseURL(cluster.url).clientConfiguration(), backgroundLogger: TestDatabase.logger)
+        try await client.running {
+            try await MigrationRunner(migrations: Migration.embedded()).migrate(
+                client: client, logger: TestDatabase.logger)
+            let (application, secret) = try await Self.register(client)
+            // Wired as `tessera serve` is: group commit for tokens, the change feed for the cache.
+            let store = GroupCommitTokenStore(client: client, logger: TestDatabase.logger)
+            let service = TokenService(directoryClient: client, store: store)
+            let feed = DirectoryChangeFeed(client: client, cache: service.cache, logger: TestDatabase.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.run() }
+                group.addTask { try await feed.run() }
+                defer { group.cancelAll() }
+                try await service.application.test(.router) { http in
+                    let key = application.consumerKey
+                    #expect(try await http.requestToken(key: key, secret: secret).status == .ok)
+
+                    try await cluster.stop()
+                    let started = ContinuousClock.now
+                    let (status, headers, body) = try await http.requestToken(key: key, secret: secret)
+                    #expect(ContinuousClock.now - started < .seconds(5))
+                    expectUnavailable(status, headers, body)
+
+                    try await cluster.restart()
+                    var statuses: [HTTPResponse.Status] = []
+                    let recovered = try await eventually(within: .seconds(20)) {
+                        statuses.append(try await http.requestToken(key: key, secret: secret).status)
+                        return statuses.last == .ok
+                    }
+                    #expect(recovered, "no token within 20 seconds of the database's return: \(statuses)")
+                    #expect(statuses.allSatisfy { $0 == .ok || $0 == .serviceUnavailable }, "\(statuses)")
+                }
+            }
+        }
+    }
+
+    static func register(_ client: PostgresClient) async throws -> (ApplicationRecord, String) {
+        let administration = DirectoryAdministration(client: client, logger: TestDatabase.logger)
+        _ = try await administration.createTenant(domain: "acme.example")
+        return try await administration.createApplication(
+            tenant: "acme.example", settings: TestDatabase.settings(name: "billing"))
+    }
+
+    static func expectUnavailable(
+        _ status: HTTPResponse.Status, _ headers: HTTPFields, _ body: TokenBody,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(status == .serviceUnavailable, sourceLocation: sourceLocation)
+        #expect(body.error == "temporarily_unavailable", sourceLocation: sourceLocation)
+        #expect(headers[.retryAfter].flatMap { Int($0) }.map { $0 > 0 } == true, sourceLocation: sourceLocation)
+        #expect(headers[.cacheControl] == "no-store", sourceLocation: sourceLocation)
+    }
+}
