@@ -26,8 +26,16 @@ public enum PostgresAvailability {
                 }
                 return result
             }
-        } catch let error as PSQLError where isUnavailable(error) {
+        } catch let error as PSQLError {
+            guard isUnavailable(error) else { throw error }
             throw StoreUnavailableError("database unavailable: \(error.code)")
+        } catch let error as StoreUnavailableError {
+            throw error
+        } catch let error as CorruptRowError {
+            throw error
+        } catch {
+            // Anything else is the pool's: its circuit breaker after a long outage, a shutdown, a cancelled lease.
+            throw StoreUnavailableError("database unavailable: \(error)")
         }
     }
 

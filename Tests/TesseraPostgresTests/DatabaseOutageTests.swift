@@ -53,12 +53,8 @@ struct DatabaseOutageTests {
         }
     }
 
-    // BUG: PostgresAvailability.run (Sources/TesseraPostgres/PostgresAvailability.swift:29) maps only PSQLError
-    // to StoreUnavailableError. Once connections have failed for 60 s, PostgresNIO 1.33.2's pool trips its circuit
-    // breaker and fails every request at once with `ConnectionPoolError.connectionCreationCircuitBreakerTripped`
-    // (not a PSQLError; PostgresNIO never maps it), so TokenEndpoint answers 500 server_error for the rest of a long
-    // outage. Expected: every pool error (ConnectionPoolError, or any error that is not a server error) counts as
-    // unavailable, 503 with Retry-After. This test waits out the pool's 60 s breaker.
+    // After 60 s of failed connections PostgresNIO's pool trips its circuit breaker and fails every request at once
+    // with a ConnectionPoolError (not a PSQLError); that too must be a 503. This test waits out the breaker.
     @Test("an outage longer than the pool's one-minute circuit breaker is still a 503, never a 500")
     func longOutage() async throws {
         let client = try Self.unreachableClient()
