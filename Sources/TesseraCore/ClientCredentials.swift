@@ -68,8 +68,9 @@ public struct ClientCredentials: Sendable {
         return ClientCredentials(consumerKey: key, secret: secret, method: .clientSecretBasic)
     }
 
-    /// application/x-www-form-urlencoded decoding of one value: `+` is a space, `%XX` a byte.
-    static func formURLDecode(_ value: Substring) -> String? {
+    /// application/x-www-form-urlencoded decoding of one name or value: `+` is a space, `%XX` a byte;
+    /// nil when the bytes are not UTF-8.
+    public static func formURLDecode(_ value: Substring) -> String? {
         value.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }

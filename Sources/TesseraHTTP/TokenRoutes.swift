@@ -46,7 +46,10 @@ public struct TokenRoutes: Sendable {
                 tenantDomain: tenant,
                 authorization: request.headers[.authorization],
                 form: form,
-                queryParameterNames: request.uri.queryParameters.map { Self.formDecoded($0.key) }
+                // Hummingbird decodes query values, not names: `client%5Fsecret` is `client_secret`.
+                queryParameterNames: request.uri.queryParameters.map {
+                    ClientCredentials.formURLDecode($0.key) ?? String($0.key)
+                }
             )
             return try await endpoint.handle(tokenRequest, logger: context.logger).response()
         } catch {
@@ -86,12 +89,6 @@ public struct TokenRoutes: Sendable {
             throw .invalidRequest("the request body is not valid UTF-8")
         }
         return TokenRequestParameters(form)
-    }
-
-    /// A query parameter name as a server would read it (`client%5Fsecret` is `client_secret`).
-    static func formDecoded(_ name: Substring) -> String {
-        let spaced = name.replacingOccurrences(of: "+", with: " ")
-        return spaced.removingPercentEncoding ?? spaced
     }
 
     /// `application/x-www-form-urlencoded`, any case, with or without parameters such as `charset`.
