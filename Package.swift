@@ -55,6 +55,12 @@ let package = Package(
             path: "Plugins/PasswordGrant",
             swiftSettings: strict
         ),
+        .target(
+            name: "RefreshTokenGrant",
+            dependencies: ["TesseraCore", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/RefreshTokenGrant",
+            swiftSettings: strict
+        ),
         // PostgreSQL stores, the migration runner, and the directory cache's change feed.
         .target(
             name: "TesseraPostgres",
@@ -87,6 +93,7 @@ let package = Package(
             name: "TesseraServer",
             dependencies: [
                 "TesseraCore", "TesseraPostgres", "TesseraHTTP", "ClientCredentialsGrant", "PasswordGrant",
+                "RefreshTokenGrant",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -116,7 +123,9 @@ let package = Package(
         ),
         .testTarget(
             name: "TesseraCoreTests",
-            dependencies: ["TesseraCore", "TesseraTesting", "ClientCredentialsGrant", "PasswordGrant"],
+            dependencies: [
+                "TesseraCore", "TesseraTesting", "ClientCredentialsGrant", "PasswordGrant", "RefreshTokenGrant",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

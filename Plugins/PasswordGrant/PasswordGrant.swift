@@ -10,6 +10,9 @@ public struct PasswordGrant: GrantHandler {
     public static let grantType: GrantType = "password"
     public static let parameters: Set<String> = ["username", "password", "scope", "validity_period"]
 
+    /// The grant that makes the password grant hand out refresh tokens, when the application is allowed it.
+    public static let refreshTokenGrantType: GrantType = "refresh_token"
+
     /// The longest password read; bcrypt itself reads 72 bytes.
     public static let maximumPasswordLength = 1024
 
@@ -66,9 +69,10 @@ public struct PasswordGrant: GrantHandler {
         if verification == .matchNeedsRehash {
             await upgradeHash(of: user, password: request.password, context: context)
         }
+        // RFC 6749 §4.3.3: a refresh token comes along when the application may use one.
         return try await issuer.issue(
             for: client, subject: user.username, scopes: scopes, lifetime: lifetime, grantType: Self.grantType,
-            userID: user.id)
+            userID: user.id, refreshable: client.grantTypes.contains(Self.refreshTokenGrantType))
     }
 
     /// One answer for every failed sign-in, so that it tells nothing about which part was wrong.

@@ -8,6 +8,8 @@ public struct ApplicationSettings: Sendable, Equatable {
     public var defaultScopes: ScopeSet
     public var defaultTokenValidity: Int
     public var maxTokenValidity: Int
+    public var refreshTokenValidity: Int
+    public var introspectAny: Bool
 
     public static let defaultGrantTypes: Set<GrantType> = ["client_credentials"]
     public static let defaultScope = "default"
@@ -25,6 +27,8 @@ public struct ApplicationSettings: Sendable, Equatable {
         defaultScopes: String = defaultScope,
         defaultTokenValidity: Int = defaultTokenValidity,
         maxTokenValidity: Int = defaultMaxTokenValidity,
+        refreshTokenValidity: Int = ClientApplication.defaultRefreshTokenValidity,
+        introspectAny: Bool = false,
         supportedGrantTypes: Set<GrantType>
     ) throws(ApplicationSettingsError) {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
@@ -60,12 +64,17 @@ public struct ApplicationSettings: Sendable, Equatable {
                 "the max token validity must be between the token validity (\(defaultTokenValidity)) and \(Self.maximumValidity) seconds"
             )
         }
+        guard (1...Self.maximumValidity).contains(refreshTokenValidity) else {
+            throw .init("the refresh token validity must be between 1 and \(Self.maximumValidity) seconds")
+        }
         self.name = trimmed
         self.grantTypes = grantTypes
         self.allowedScopes = allowed
         self.defaultScopes = defaults
         self.defaultTokenValidity = defaultTokenValidity
         self.maxTokenValidity = maxTokenValidity
+        self.refreshTokenValidity = refreshTokenValidity
+        self.introspectAny = introspectAny
     }
 }
 

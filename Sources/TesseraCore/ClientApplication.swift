@@ -16,11 +16,18 @@ public struct ClientApplication: Sendable, Hashable {
     /// Largest `validity_period` the application may ask for, in seconds.
     public let maxTokenValidity: Int
     public let enabled: Bool
+    /// Lifetime of each refresh token, in seconds; every rotation starts a new one.
+    public let refreshTokenValidity: Int
+    /// A resource server: may introspect every token of its tenant, not only its own.
+    public let introspectAny: Bool
+
+    public static let defaultRefreshTokenValidity = 14 * 86_400
 
     public init(
         tenantID: Tenant.ID, id: ID, consumerKey: String, secretHash: SecretHash, name: String,
         grantTypes: Set<GrantType>, allowedScopes: ScopeSet, defaultScopes: ScopeSet,
-        defaultTokenValidity: Int, maxTokenValidity: Int, enabled: Bool
+        defaultTokenValidity: Int, maxTokenValidity: Int, enabled: Bool,
+        refreshTokenValidity: Int = defaultRefreshTokenValidity, introspectAny: Bool = false
     ) {
         self.tenantID = tenantID
         self.id = id
@@ -33,5 +40,7 @@ public struct ClientApplication: Sendable, Hashable {
         self.defaultTokenValidity = defaultTokenValidity
         self.maxTokenValidity = maxTokenValidity
         self.enabled = enabled
+        self.refreshTokenValidity = refreshTokenValidity
+        self.introspectAny = introspectAny
     }
 }

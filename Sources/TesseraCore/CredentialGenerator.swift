@@ -18,11 +18,6 @@ public enum CredentialGenerator {
         randomBase64URL(byteCount: 24)
     }
 
-    /// `tsr_at_` and 32 random bytes (256 bits) in base64url. The prefix lets secret scanners spot a leaked token.
-    public static func accessToken() -> String {
-        AccessTokenHash.prefix + randomBase64URL(byteCount: 32)
-    }
-
     static func randomBase64URL(byteCount: Int) -> String {
         let key = SymmetricKey(size: SymmetricKeySize(bitCount: byteCount * 8))
         return key.withUnsafeBytes { Data($0) }.base64URLEncodedString()

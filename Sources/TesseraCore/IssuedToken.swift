@@ -2,7 +2,7 @@ import Foundation
 
 /// An access token as it is stored: everything about it but the token itself.
 public struct IssuedToken: Sendable, Hashable {
-    public let hash: AccessTokenHash
+    public let hash: TokenHash
     public let tenantID: Tenant.ID
     public let applicationID: ClientApplication.ID
     /// Who the token speaks for: the consumer key for client credentials, the user for the password grant.
@@ -15,7 +15,7 @@ public struct IssuedToken: Sendable, Hashable {
     public let userID: User.ID?
 
     public init(
-        hash: AccessTokenHash, tenantID: Tenant.ID, applicationID: ClientApplication.ID, subject: String,
+        hash: TokenHash, tenantID: Tenant.ID, applicationID: ClientApplication.ID, subject: String,
         scopes: ScopeSet, grantType: GrantType, issuedAt: Date, expiresAt: Date, userID: User.ID? = nil
     ) {
         self.hash = hash

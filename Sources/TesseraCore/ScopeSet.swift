@@ -28,6 +28,8 @@ public struct ScopeSet: Hashable, Sendable, CustomStringConvertible {
 
     public func isSubset(of other: ScopeSet) -> Bool { Set(tokens).isSubset(of: other.tokens) }
 
+    public func intersection(_ other: ScopeSet) -> ScopeSet { ScopeSet(Set(tokens).intersection(other.tokens)) }
+
     /// The tokens of `self` that `other` lacks, in order.
     public func subtracting(_ other: ScopeSet) -> [String] {
         let allowed = Set(other.tokens)

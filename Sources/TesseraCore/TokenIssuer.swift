@@ -1,6 +1,6 @@
 import Foundation
 
-/// Makes an access token, stores its hash, and builds the response. The one place tokens are born.
+/// Makes tokens, stores their hashes, and builds the response. The one place tokens are born.
 public struct TokenIssuer: Sendable {
     private let store: any TokenStore
     private let now: @Sendable () -> Date
@@ -11,19 +11,69 @@ public struct TokenIssuer: Sendable {
     }
 
     /// Issues a bearer token for `client`, valid for `lifetime` seconds, and returns once it is stored.
+    /// With `refreshable`, a refresh token that starts a new family comes with it (RFC 6749 §5.1).
     public func issue(
         for client: ClientApplication, subject: String, scopes: ScopeSet, lifetime: Int, grantType: GrantType,
-        userID: User.ID? = nil
+        userID: User.ID? = nil, refreshable: Bool = false
     ) async throws -> TokenResponse {
-        let token = CredentialGenerator.accessToken()
         let issuedAt = now()
-        try await store.store(
-            IssuedToken(
-                hash: AccessTokenHash(of: token), tenantID: client.tenantID, applicationID: client.id,
-                subject: subject, scopes: scopes, grantType: grantType, issuedAt: issuedAt,
-                expiresAt: issuedAt.addingTimeInterval(TimeInterval(lifetime)), userID: userID
-            )
-        )
-        return TokenResponse(accessToken: token, expiresIn: lifetime, scope: scopes)
+        let (token, accessToken) = Self.accessToken(
+            for: client, subject: subject, scopes: scopes, lifetime: lifetime, grantType: grantType,
+            userID: userID, issuedAt: issuedAt)
+        guard refreshable else {
+            try await store.store(accessToken)
+            return TokenResponse(accessToken: token, expiresIn: lifetime, scope: scopes)
+        }
+        let (refresh, refreshToken) = Self.refreshToken(
+            for: client, subject: subject, scopes: scopes, userID: userID, issuedAt: issuedAt)
+        try await store.store(accessToken, startingFamilyWith: refreshToken)
+        return TokenResponse(
+            accessToken: token, expiresIn: lifetime, scope: scopes, additionalFields: ["refresh_token": refresh])
+    }
+
+    /// Exchanges the refresh token `presented` for a new access token and its successor in the same family
+    /// (RFC 6749 §6, rotation as in RFC 9700 §4.14.2). Nil when the token was used meanwhile: the ledger has
+    /// then revoked the family.
+    public func rotate(
+        _ presented: TokenReference, state: RefreshTokenState, for client: ClientApplication, scopes: ScopeSet,
+        grantType: GrantType, ledger: any TokenLedger
+    ) async throws -> TokenResponse? {
+        let issuedAt = now()
+        let lifetime = client.defaultTokenValidity
+        let (token, accessToken) = Self.accessToken(
+            for: client, subject: state.subject, scopes: scopes, lifetime: lifetime, grantType: grantType,
+            userID: state.userID, issuedAt: issuedAt)
+        // The successor keeps the family's scopes, so that a narrowed access token does not narrow later ones.
+        let (refresh, refreshToken) = Self.refreshToken(
+            for: client, subject: state.subject, scopes: state.scopes, userID: state.userID, issuedAt: issuedAt)
+        guard
+            try await ledger.rotate(
+                presented, family: state.family, accessToken: accessToken, refreshToken: refreshToken)
+        else { return nil }
+        return TokenResponse(
+            accessToken: token, expiresIn: lifetime, scope: scopes, additionalFields: ["refresh_token": refresh])
+    }
+
+    private static func accessToken(
+        for client: ClientApplication, subject: String, scopes: ScopeSet, lifetime: Int, grantType: GrantType,
+        userID: User.ID?, issuedAt: Date
+    ) -> (String, IssuedToken) {
+        let expiresAt = issuedAt.addingTimeInterval(TimeInterval(lifetime))
+        let token = TokenReference.generate(.access, expiresAt: expiresAt)
+        let issued = IssuedToken(
+            hash: TokenHash(of: token), tenantID: client.tenantID, applicationID: client.id, subject: subject,
+            scopes: scopes, grantType: grantType, issuedAt: issuedAt, expiresAt: expiresAt, userID: userID)
+        return (token, issued)
+    }
+
+    private static func refreshToken(
+        for client: ClientApplication, subject: String, scopes: ScopeSet, userID: User.ID?, issuedAt: Date
+    ) -> (String, IssuedRefreshToken) {
+        let expiresAt = issuedAt.addingTimeInterval(TimeInterval(client.refreshTokenValidity))
+        let token = TokenReference.generate(.refresh, expiresAt: expiresAt)
+        let issued = IssuedRefreshToken(
+            hash: TokenHash(of: token), tenantID: client.tenantID, applicationID: client.id, userID: userID,
+            subject: subject, scopes: scopes, issuedAt: issuedAt, expiresAt: expiresAt)
+        return (token, issued)
     }
 }

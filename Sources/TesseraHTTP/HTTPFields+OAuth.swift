@@ -12,4 +12,11 @@ extension HTTPFields {
         HTTPField.Name("X-Frame-Options")!: "DENY",
         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
     ]
+
+    /// The same headers for a response without a body (revocation).
+    static let oauthEmptyResponse: HTTPFields = {
+        var fields = oauthResponse
+        fields[.contentType] = nil
+        return fields
+    }()
 }

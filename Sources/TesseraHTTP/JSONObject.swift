@@ -21,6 +21,13 @@ struct JSONObject {
         return copy
     }
 
+    func adding(_ name: String, _ value: Bool) -> JSONObject {
+        var copy = self
+        copy.appendName(name)
+        copy.text += value ? "true" : "false"
+        return copy
+    }
+
     func buffer() -> ByteBuffer {
         ByteBuffer(string: text + "}")
     }

@@ -5,38 +5,69 @@ import Logging
 import NIOCore
 import TesseraCore
 
-/// `POST /t/{tenant}/token` and `POST /token` (the default tenant): the HTTP half of the token endpoint.
+/// The client-authenticated form endpoints under `/t/{tenant}/` and, for the default tenant, at the root:
+/// `token` (RFC 6749), `introspect` (RFC 7662) and `revoke` (RFC 7009).
 ///
 /// It checks what only HTTP can see (method, media type, size, repeated parameters) and leaves the
-/// protocol to `TokenEndpoint`.
+/// protocol to the core's endpoints.
 public struct TokenRoutes: Sendable {
     /// Bodies are small forms; anything larger is refused before it is read (413).
     public static let maximumBodySize = 64 * 1024
 
     private let endpoint: TokenEndpoint
+    private let introspection: IntrospectionEndpoint?
+    private let revocation: RevocationEndpoint?
     private let defaultTenant: String?
 
-    public init(endpoint: TokenEndpoint, defaultTenant: String?) {
+    public init(
+        endpoint: TokenEndpoint, introspection: IntrospectionEndpoint? = nil, revocation: RevocationEndpoint? = nil,
+        defaultTenant: String?
+    ) {
         self.endpoint = endpoint
+        self.introspection = introspection
+        self.revocation = revocation
         self.defaultTenant = defaultTenant
     }
 
     public func register<Context: RequestContext>(on router: Router<Context>) {
-        router.post("/t/:tenant/token") { request, context in
-            await self.token(request, context: context, tenant: context.parameters.get("tenant"))
+        register("token", on: router) { request, logger throws(OAuthError) in
+            try await endpoint.handle(request, logger: logger).response()
         }
-        router.post("/token") { request, context in
-            await self.token(request, context: context, tenant: self.defaultTenant)
+        if let introspection {
+            register("introspect", on: router) { request, logger throws(OAuthError) in
+                try await introspection.handle(request, logger: logger).response()
+            }
         }
-        for path in ["/t/:tenant/token", "/token"] {
-            for method in [HTTPRequest.Method.get, .put, .delete, .patch, .head, .options] {
-                router.on(RouterPath(path), method: method) { _, _ in Self.methodNotAllowed() }
+        if let revocation {
+            // RFC 7009 §2.2: 200 with an empty body, whether the token was known or not.
+            register("revoke", on: router) { request, logger throws(OAuthError) in
+                try await revocation.handle(request, logger: logger)
+                return Response(status: .ok, headers: .oauthEmptyResponse)
             }
         }
     }
 
-    private func token<Context: RequestContext>(_ request: Request, context: Context, tenant: String?) async -> Response
-    {
+    private func register<Context: RequestContext>(
+        _ name: String, on router: Router<Context>,
+        _ handle: @escaping @Sendable (TokenRequest, Logger) async throws(OAuthError) -> Response
+    ) {
+        router.post("/t/:tenant/\(name)") { request, context in
+            await self.formPost(request, context: context, tenant: context.parameters.get("tenant"), handle)
+        }
+        router.post("/\(name)") { request, context in
+            await self.formPost(request, context: context, tenant: self.defaultTenant, handle)
+        }
+        for path in ["/t/:tenant/\(name)", "/\(name)"] {
+            for method in [HTTPRequest.Method.get, .put, .delete, .patch, .head, .options] {
+                router.on(RouterPath(path), method: method) { _, _ in Self.methodNotAllowed(name) }
+            }
+        }
+    }
+
+    private func formPost<Context: RequestContext>(
+        _ request: Request, context: Context, tenant: String?,
+        _ handle: @Sendable (TokenRequest, Logger) async throws(OAuthError) -> Response
+    ) async -> Response {
         guard let tenant else {
             return OAuthError(.notFound, "unknown tenant").response(realm: nil)
         }
@@ -51,7 +82,7 @@ public struct TokenRoutes: Sendable {
                     ClientCredentials.formURLDecode($0.key) ?? String($0.key)
                 }
             )
-            return try await endpoint.handle(tokenRequest, logger: context.logger).response()
+            return try await handle(tokenRequest, context.logger)
         } catch {
             if error.code != .invalidRequest || error.status != 400 {
                 context.logger.debug("token request refused", metadata: ["error": "\(String(reflecting: error))"])
@@ -97,8 +128,8 @@ public struct TokenRoutes: Sendable {
         return type.trimmingCharacters(in: .whitespaces).lowercased() == "application/x-www-form-urlencoded"
     }
 
-    static func methodNotAllowed() -> Response {
-        var response = OAuthError(.invalidRequest, "the token endpoint accepts POST only", status: 405).response(
+    static func methodNotAllowed(_ endpoint: String) -> Response {
+        var response = OAuthError(.invalidRequest, "the \(endpoint) endpoint accepts POST only", status: 405).response(
             realm: nil)
         response.headers[.allow] = "POST"
         return response

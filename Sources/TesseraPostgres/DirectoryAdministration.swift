@@ -66,10 +66,11 @@ public struct DirectoryAdministration: Sendable {
             let rows = try await client.query(
                 """
                 INSERT INTO applications (tenant_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
-                    default_scopes, default_token_validity, max_token_validity)
+                    default_scopes, default_token_validity, max_token_validity, refresh_token_validity, introspect_any)
                 VALUES (\(tenantID), \(key), \(SecretHash.make(for: secret).encoded), \(settings.name),
                     \(settings.grantTypes.map(\.rawValue).sorted()), \(settings.allowedScopes.tokens),
-                    \(settings.defaultScopes.tokens), \(settings.defaultTokenValidity), \(settings.maxTokenValidity))
+                    \(settings.defaultScopes.tokens), \(settings.defaultTokenValidity), \(settings.maxTokenValidity),
+                    \(settings.refreshTokenValidity), \(settings.introspectAny))
                 RETURNING \(unescaped: ApplicationRecord.columns)
                 """, logger: logger)
             for try await row in rows {
@@ -103,27 +104,65 @@ public struct DirectoryAdministration: Sendable {
     }
 
     /// Replaces the secret; the old one stops working at once on every server (the change feed drops it).
-    public func rotateSecret(tenant rawDomain: String, consumerKey: String) async throws -> String {
+    /// With `revokeTokens`, every token issued so far is revoked in the same statement.
+    public func rotateSecret(tenant rawDomain: String, consumerKey: String, revokeTokens: Bool = false) async throws
+        -> String
+    {
         let tenantID = try await tenantID(rawDomain)
         let secret = CredentialGenerator.consumerSecret()
         let rows = try await client.query(
             """
-            UPDATE applications SET secret_hash = \(SecretHash.make(for: secret).encoded)
+            UPDATE applications SET secret_hash = \(SecretHash.make(for: secret).encoded),
+                tokens_revoked_before = CASE WHEN \(revokeTokens) THEN now() ELSE tokens_revoked_before END
             WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING application_id
             """, logger: logger)
         for try await _ in rows { return secret }
         throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
     }
 
+    /// Disabling also revokes every token issued so far: enabling again does not bring them back.
     public func setApplication(tenant rawDomain: String, consumerKey: String, enabled: Bool) async throws {
         let tenantID = try await tenantID(rawDomain)
         let rows = try await client.query(
             """
-            UPDATE applications SET enabled = \(enabled)
+            UPDATE applications SET enabled = \(enabled),
+                tokens_revoked_before = CASE WHEN \(enabled) THEN tokens_revoked_before ELSE now() END
             WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING application_id
             """, logger: logger)
         for try await _ in rows { return }
         throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
+    }
+
+    // MARK: Tokens
+
+    /// Revokes every token of the application issued until now, or only those of one user, on every server at
+    /// once: a watermark that introspection and the refresh grant read, one row whatever the number of tokens.
+    public func revokeTokens(tenant rawDomain: String, consumerKey: String, username: String? = nil) async throws {
+        let tenantID = try await tenantID(rawDomain)
+        guard let username else {
+            let rows = try await client.query(
+                """
+                UPDATE applications SET tokens_revoked_before = now()
+                WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING application_id
+                """, logger: logger)
+            for try await _ in rows { return }
+            throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
+        }
+        let rows = try await client.query(
+            """
+            WITH target AS (
+                SELECT a.application_id, u.user_id FROM applications a, users u
+                WHERE a.tenant_id = \(tenantID) AND a.consumer_key = \(consumerKey)
+                  AND u.tenant_id = \(tenantID) AND lower(u.username) = lower(\(username))
+            )
+            INSERT INTO user_token_revocations (tenant_id, application_id, user_id, revoked_before)
+            SELECT \(tenantID), application_id, user_id, now() FROM target
+            ON CONFLICT (tenant_id, application_id, user_id) DO UPDATE SET revoked_before = excluded.revoked_before
+            RETURNING user_id
+            """, logger: logger)
+        for try await _ in rows { return }
+        _ = try await application(tenant: rawDomain, consumerKey: consumerKey)
+        throw AdministrationError("unknown user \(username) in \(rawDomain.lowercased())")
     }
 
     // MARK: Lookups

@@ -25,17 +25,21 @@ public struct ApplicationRecord: Sendable, Encodable {
     public let defaultScopes: [String]
     public let tokenValidity: Int
     public let maxTokenValidity: Int
+    public let refreshTokenValidity: Int
+    public let introspectAny: Bool
     public let enabled: Bool
     public let createdAt: Date
 
     static let columns = """
         name, consumer_key, grant_types, allowed_scopes, default_scopes, default_token_validity,
-        max_token_validity, enabled, created_at
+        max_token_validity, refresh_token_validity, introspect_any, enabled, created_at
         """
 
     init(row: PostgresRow, tenant: String) throws {
-        (name, consumerKey, grantTypes, scopes, defaultScopes, tokenValidity, maxTokenValidity, enabled, createdAt) =
-            try row.decode((String, String, [String], [String], [String], Int, Int, Bool, Date).self)
+        (
+            name, consumerKey, grantTypes, scopes, defaultScopes, tokenValidity, maxTokenValidity,
+            refreshTokenValidity, introspectAny, enabled, createdAt
+        ) = try row.decode((String, String, [String], [String], [String], Int, Int, Int, Bool, Bool, Date).self)
         self.tenant = tenant
     }
 
@@ -46,6 +50,8 @@ public struct ApplicationRecord: Sendable, Encodable {
         case defaultScopes = "default_scopes"
         case tokenValidity = "token_validity"
         case maxTokenValidity = "max_token_validity"
+        case refreshTokenValidity = "refresh_token_validity"
+        case introspectAny = "introspect_any"
         case createdAt = "created_at"
     }
 }

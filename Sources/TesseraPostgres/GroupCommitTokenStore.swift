@@ -59,6 +59,11 @@ public final class GroupCommitTokenStore: TokenStore, Service {
         }
     }
 
+    /// A new refresh family is rare next to plain tokens (one per sign-in), so it skips the batch: one statement.
+    public func store(_ token: IssuedToken, startingFamilyWith refreshToken: IssuedRefreshToken) async throws {
+        try await InsertTokenFamily.run(client, accessToken: token, refreshToken: refreshToken)
+    }
+
     /// Runs the writers until graceful shutdown; tokens already queued are still written.
     public func run() async throws {
         await withDiscardingTaskGroup { group in
@@ -124,55 +129,8 @@ public final class GroupCommitTokenStore: TokenStore, Service {
 
     private func write(_ tokens: [IssuedToken]) async throws {
         let statement = InsertAccessTokens(tokens: tokens)
-        try await PostgresAvailability.run { [client] in
+        try await TokenPartitions.run(client, creating: "access_tokens", for: tokens.map(\.expiresAt)) { [client] in
             for try await _ in try await client.execute(statement) {}
         }
     }
-}
-
-/// One INSERT for a whole batch: each column travels as one array parameter, so the statement stays
-/// the same (and prepared) whatever the batch size.
-struct InsertAccessTokens: PostgresPreparedStatement {
-    /// Also records registered users (password-grant tokens) in the same statement, hence the same transaction.
-    static let sql = """
-        WITH batch AS (
-            SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                                 $7::timestamptz[], $8::timestamptz[], $9::bigint[])
-                AS b (tenant_id, token_hash, application_id, subject, scopes, grant_type, issued_at, expires_at,
-                      user_id)
-        ), stored AS (
-            INSERT INTO access_tokens
-                (tenant_id, token_hash, application_id, subject, scopes, grant_type, issued_at, expires_at, user_id)
-            SELECT tenant_id, token_hash, application_id, subject, string_to_array(scopes, ' '), grant_type,
-                   issued_at, expires_at, NULLIF(user_id, 0)
-            FROM batch
-        )
-        INSERT INTO registered_users (tenant_id, application_id, user_id, first_token_at, last_token_at, token_count)
-        SELECT tenant_id, application_id, user_id, min(issued_at), max(issued_at), count(*)
-        FROM batch WHERE user_id <> 0
-        GROUP BY tenant_id, application_id, user_id
-        ON CONFLICT (tenant_id, application_id, user_id) DO UPDATE
-        SET last_token_at = greatest(registered_users.last_token_at, excluded.last_token_at),
-            token_count = registered_users.token_count + excluded.token_count
-        """
-    typealias Row = Void
-    let tokens: [IssuedToken]
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 9)
-        bindings.append(tokens.map(\.tenantID))
-        bindings.append(tokens.map { ByteBuffer(bytes: $0.hash.bytes) })
-        bindings.append(tokens.map(\.applicationID))
-        bindings.append(tokens.map(\.subject))
-        // Scope tokens never contain a space (RFC 6749 §3.3), so a space-joined string round-trips.
-        bindings.append(tokens.map(\.scopes.description))
-        bindings.append(tokens.map(\.grantType.rawValue))
-        bindings.append(tokens.map(\.issuedAt))
-        bindings.append(tokens.map(\.expiresAt))
-        // 0 stands for "no user": identities start at 1, and arrays of optionals do not bind.
-        bindings.append(tokens.map { $0.userID ?? 0 })
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws {}
 }

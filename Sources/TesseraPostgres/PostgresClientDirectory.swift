@@ -47,7 +47,8 @@ struct TenantByDomain: PostgresPreparedStatement {
 struct ApplicationByKey: PostgresPreparedStatement {
     static let sql = """
         SELECT tenant_id, application_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
-               default_scopes, default_token_validity, max_token_validity, enabled
+               default_scopes, default_token_validity, max_token_validity, enabled, refresh_token_validity,
+               introspect_any
         FROM applications WHERE tenant_id = $1 AND consumer_key = $2
         """
     typealias Row = ClientApplication
@@ -74,8 +75,11 @@ struct CorruptRowError: Error, CustomStringConvertible {
 extension ClientApplication {
     /// Decodes the columns of `ApplicationByKey.sql`, in that order.
     init(row: PostgresRow) throws {
-        let (tenantID, id, key, secretHash, name, grantTypes, allowed, defaults, validity, maxValidity, enabled) =
-            try row.decode((Int64, Int64, String, String, String, [String], [String], [String], Int, Int, Bool).self)
+        let (
+            tenantID, id, key, secretHash, name, grantTypes, allowed, defaults, validity, maxValidity, enabled,
+            refreshValidity, introspectAny
+        ) = try row.decode(
+            (Int64, Int64, String, String, String, [String], [String], [String], Int, Int, Bool, Int, Bool).self)
         guard let hash = SecretHash(encoded: secretHash) else {
             throw CorruptRowError(description: "application \(id) of tenant \(tenantID) has an unreadable secret hash")
         }
@@ -83,6 +87,6 @@ extension ClientApplication {
             tenantID: tenantID, id: id, consumerKey: key, secretHash: hash, name: name,
             grantTypes: Set(grantTypes.map(GrantType.init(rawValue:))), allowedScopes: ScopeSet(allowed),
             defaultScopes: ScopeSet(defaults), defaultTokenValidity: validity, maxTokenValidity: maxValidity,
-            enabled: enabled)
+            enabled: enabled, refreshTokenValidity: refreshValidity, introspectAny: introspectAny)
     }
 }

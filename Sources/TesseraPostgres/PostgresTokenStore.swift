@@ -12,8 +12,12 @@ public struct PostgresTokenStore: TokenStore {
 
     public func store(_ token: IssuedToken) async throws {
         let statement = InsertAccessTokens(tokens: [token])
-        try await PostgresAvailability.run { [client] in
+        try await TokenPartitions.run(client, creating: "access_tokens", for: [token.expiresAt]) { [client] in
             for try await _ in try await client.execute(statement) {}
         }
+    }
+
+    public func store(_ token: IssuedToken, startingFamilyWith refreshToken: IssuedRefreshToken) async throws {
+        try await InsertTokenFamily.run(client, accessToken: token, refreshToken: refreshToken)
     }
 }

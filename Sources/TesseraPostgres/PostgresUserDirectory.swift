@@ -19,7 +19,7 @@ public struct PostgresUserDirectory: UserDirectory {
 
     public func updatePasswordHash(tenantID: Tenant.ID, userID: User.ID, hash: String) async throws {
         try await PostgresAvailability.run { [client] in
-            try await client.query(
+            _ = try await client.query(
                 "UPDATE users SET password_hash = \(hash) WHERE tenant_id = \(tenantID) AND user_id = \(userID)")
         }
     }

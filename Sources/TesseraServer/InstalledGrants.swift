@@ -1,5 +1,6 @@
 import ClientCredentialsGrant
 import PasswordGrant
+import RefreshTokenGrant
 import TesseraCore
 
 /// The grants this server offers. Installing a grant plugin is one line here.
@@ -7,11 +8,16 @@ public enum InstalledGrants {
     /// What grants may depend on besides the issuer.
     public struct Dependencies: Sendable {
         public let users: any UserDirectory
+        public let ledger: any TokenLedger
         public let passwords: any PasswordHasher
         public let loginThrottle: LoginThrottle
 
-        public init(users: any UserDirectory, passwords: any PasswordHasher, loginThrottle: LoginThrottle) {
+        public init(
+            users: any UserDirectory, ledger: any TokenLedger, passwords: any PasswordHasher,
+            loginThrottle: LoginThrottle
+        ) {
             self.users = users
+            self.ledger = ledger
             self.passwords = passwords
             self.loginThrottle = loginThrottle
         }
@@ -24,9 +30,12 @@ public enum InstalledGrants {
             PasswordGrant(
                 issuer: issuer, users: dependencies.users, passwords: dependencies.passwords,
                 throttle: dependencies.loginThrottle))
+        registry.register(RefreshTokenGrant(issuer: issuer, ledger: dependencies.ledger))
         return registry
     }
 
     /// The grant types installed, for validating `app create --grant-types`.
-    public static let grantTypes: Set<GrantType> = [ClientCredentialsGrant.grantType, PasswordGrant.grantType]
+    public static let grantTypes: Set<GrantType> = [
+        ClientCredentialsGrant.grantType, PasswordGrant.grantType, RefreshTokenGrant.grantType,
+    ]
 }

@@ -17,6 +17,10 @@ public struct ServerConfiguration: Sendable {
     public var passwordQueue = 64
     /// Longest a run of failed sign-ins can lock one username out, in seconds.
     public var loginThrottleWindow: Double = 900
+    /// The public base URL of the server: issuers are `<publicURL>/t/<tenant>` (RFC 8414).
+    public var publicURL: String
+    /// Seconds between purges of expired tokens; 0 turns the schedule off.
+    public var purgeInterval = 3600
 
     public init(host: String, port: Int, defaultTenant: String?, database: DatabaseURL, databaseConnections: Int) {
         self.host = host
@@ -24,5 +28,6 @@ public struct ServerConfiguration: Sendable {
         self.defaultTenant = defaultTenant
         self.database = database
         self.databaseConnections = databaseConnections
+        self.publicURL = "http://localhost:\(port)"
     }
 }

@@ -20,23 +20,38 @@ public enum TesseraServer {
 
         let directory = CachedClientDirectory(source: PostgresClientDirectory(client: client))
         let tokenStore = GroupCommitTokenStore(client: client, logger: logger)
+        let ledger = PostgresTokenLedger(client: client)
         let issuer = TokenIssuer(store: tokenStore)
+        let issuerURL = IssuerURL(base: configuration.publicURL)
         let dependencies = InstalledGrants.Dependencies(
-            users: PostgresUserDirectory(client: client),
+            users: PostgresUserDirectory(client: client), ledger: ledger,
             passwords: BcryptPasswordHasher(
                 cost: configuration.passwordCost, threads: configuration.passwordThreads,
                 queueLimit: configuration.passwordQueue),
             loginThrottle: LoginThrottle(window: configuration.loginThrottleWindow))
-        let endpoint = TokenEndpoint(
-            directory: directory, grants: InstalledGrants.registry(issuer: issuer, dependencies: dependencies))
+        let grants = InstalledGrants.registry(issuer: issuer, dependencies: dependencies)
         let router = buildRouter(
-            tokenRoutes: TokenRoutes(endpoint: endpoint, defaultTenant: configuration.defaultTenant))
+            tokenRoutes: TokenRoutes(
+                endpoint: TokenEndpoint(directory: directory, grants: grants),
+                introspection: IntrospectionEndpoint(directory: directory, ledger: ledger, issuer: issuerURL),
+                revocation: RevocationEndpoint(directory: directory, ledger: ledger),
+                defaultTenant: configuration.defaultTenant),
+            discovery: DiscoveryRoutes(directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes))
+        var services: [any Service] = [
+            client, tokenStore, DirectoryChangeFeed(client: client, cache: directory, logger: logger),
+        ]
+        if configuration.purgeInterval > 0 {
+            services.append(
+                PurgeSchedule(
+                    partitions: TokenPartitions(client: client, logger: logger),
+                    interval: .seconds(configuration.purgeInterval), logger: logger))
+        }
 
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             // Stopped in reverse order: the server first, then pending token batches, then the pool.
-            services: [client, tokenStore, DirectoryChangeFeed(client: client, cache: directory, logger: logger)],
+            services: services,
             logger: logger
         )
         let database = configuration.database

@@ -47,6 +47,15 @@ struct AppCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Largest validity_period a request may ask for, in seconds.", valueName: "seconds"))
         var maxTokenValidity = ApplicationSettings.defaultMaxTokenValidity
 
+        @Option(
+            help: ArgumentHelp(
+                "Lifetime of each refresh token (grant type refresh_token), in seconds (default 14 days).",
+                valueName: "seconds"))
+        var refreshTokenValidity = ClientApplication.defaultRefreshTokenValidity
+
+        @Flag(help: "A resource server: may introspect every token of its tenant, not only its own.")
+        var introspectAny = false
+
         @Flag(help: "Print the application, key and secret as one JSON object.")
         var json = false
 
@@ -58,13 +67,16 @@ struct AppCommand: AsyncParsableCommand {
                 grantTypes.split(separator: ",").map { GrantType(rawValue: $0.trimmingCharacters(in: .whitespaces)) })
             let (name, tenant, scopes, defaultScopes, validity, maxValidity) =
                 (name, tenant, scopes, defaultScopes, tokenValidity, maxTokenValidity)
+            let (refreshValidity, introspectAny) = (refreshTokenValidity, introspectAny)
             let (application, secret) = try await database.withClient(logger: logger) { client in
                 let supported = InstalledGrants.grantTypes
                 let settings: ApplicationSettings
                 do {
                     settings = try ApplicationSettings(
                         name: name, grantTypes: requested, allowedScopes: scopes, defaultScopes: defaultScopes,
-                        defaultTokenValidity: validity, maxTokenValidity: maxValidity, supportedGrantTypes: supported)
+                        defaultTokenValidity: validity, maxTokenValidity: maxValidity,
+                        refreshTokenValidity: refreshValidity, introspectAny: introspectAny,
+                        supportedGrantTypes: supported)
                 } catch {
                     throw CommandFailure("\(error)")
                 }
@@ -144,6 +156,8 @@ struct AppCommand: AsyncParsableCommand {
                         ["default scopes", record.defaultScopes.joined(separator: " ")],
                         ["token validity", "\(record.tokenValidity) s"],
                         ["max token validity", "\(record.maxTokenValidity) s"],
+                        ["refresh token validity", "\(record.refreshTokenValidity) s"],
+                        ["introspects any token", record.introspectAny ? "yes" : "no"],
                         ["enabled", record.enabled ? "yes" : "no"], ["created", Output.date(record.createdAt)],
                     ])
             }
@@ -157,6 +171,9 @@ struct AppCommand: AsyncParsableCommand {
 
         @OptionGroup var application: ApplicationOptions
 
+        @Flag(help: "Also revoke every token the application holds (after a leaked secret).")
+        var revokeTokens = false
+
         @Flag(help: "Print consumer_key and consumer_secret as one JSON object.")
         var json = false
 
@@ -164,10 +181,10 @@ struct AppCommand: AsyncParsableCommand {
 
         func run() async throws {
             let logger = CommandLogging.logger(level: .warning)
-            let (tenant, key) = (application.tenant, application.consumerKey)
+            let (tenant, key, revoke) = (application.tenant, application.consumerKey, revokeTokens)
             let secret = try await database.withClient(logger: logger) { client in
                 try await DirectoryAdministration(client: client, logger: logger).rotateSecret(
-                    tenant: tenant, consumerKey: key)
+                    tenant: tenant, consumerKey: key, revokeTokens: revoke)
             }
             if json {
                 try Output.json(["consumer_key": key, "consumer_secret": secret])
@@ -181,7 +198,9 @@ struct AppCommand: AsyncParsableCommand {
 
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Disable an application: its credentials are refused (401) on every server within a second.")
+            abstract:
+                "Disable an application: its credentials are refused (401) and its tokens revoked, on every server within a second."
+        )
 
         @OptionGroup var application: ApplicationOptions
         @OptionGroup var database: DatabaseOptions

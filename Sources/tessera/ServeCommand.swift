@@ -40,6 +40,15 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var loginThrottleWindow: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Public base URL; each tenant's issuer is <url>/t/<tenant> (env: TESSERA_PUBLIC_URL; default http://localhost:<port>).",
+            valueName: "url"))
+    var publicURL: String?
+
+    @Option(help: "Seconds between purges of expired tokens, 0 for none (env: TESSERA_PURGE_INTERVAL; default 3600).")
+    var purgeInterval: Int?
+
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
@@ -87,6 +96,18 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandFailure("password threads must be 1 to 256, queue 0 to 100000, throttle window 1 to 86400 s")
         }
         configuration.loginThrottleWindow = Double(window)
+        if let url = publicURL ?? environment["TESSERA_PUBLIC_URL"] {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.utf8.count <= 2048,
+                !url.contains(where: { $0.isWhitespace })
+            else { throw CommandFailure("the public URL must be an http:// or https:// URL") }
+            configuration.publicURL = url
+        }
+        configuration.purgeInterval =
+            try purgeInterval ?? Self.integer(environment["TESSERA_PURGE_INTERVAL"], name: "TESSERA_PURGE_INTERVAL")
+            ?? 3600
+        guard (0...604_800).contains(configuration.purgeInterval) else {
+            throw CommandFailure("the purge interval must be between 0 and 604800 seconds")
+        }
         do {
             try await TesseraServer.run(configuration, logger: CommandLogging.logger(level: level))
         } catch let error as StartupError {

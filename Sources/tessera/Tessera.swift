@@ -12,7 +12,7 @@ struct Tessera: AsyncParsableCommand {
             """,
         subcommands: [
             MigrateCommand.self, ServeCommand.self, TenantCommand.self, AppCommand.self, UserCommand.self,
-            StatsCommand.self,
+            TokenCommand.self, PurgeCommand.self, StatsCommand.self,
         ]
     )
 }

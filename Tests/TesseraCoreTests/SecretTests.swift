@@ -31,7 +31,7 @@ struct SecretTests {
     func redacted() {
         let hash = SecretHash.make(for: "x")
         #expect(!"\(hash)".contains(hash.encoded))
-        #expect("\(AccessTokenHash(of: "tsr_at_x"))" == "AccessTokenHash(****)")
+        #expect("\(TokenHash(of: "tsr_at_x"))" == "TokenHash(****)")
     }
 
     @Test("consumer keys are 28 alphanumerics, like WSO2's")
@@ -54,13 +54,33 @@ struct SecretTests {
         }
     }
 
-    @Test("access tokens are tsr_at_ and 256 random bits, stored as their SHA-256")
-    func accessTokens() {
-        let token = CredentialGenerator.accessToken()
-        #expect(token.hasPrefix("tsr_at_"))
-        #expect(token.dropFirst(7).count == 43)  // 32 bytes in base64url
-        #expect(AccessTokenHash(of: token).bytes.count == 32)
-        #expect(AccessTokenHash(of: token) == AccessTokenHash(of: token))
-        #expect(AccessTokenHash(of: token) != AccessTokenHash(of: CredentialGenerator.accessToken()))
+    @Test("access tokens are tsr_at_, the expiry day and 256 random bits, stored as their SHA-256")
+    func accessTokens() throws {
+        let expiry = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18 UTC, day 20775
+        let token = TokenReference.generate(.access, expiresAt: expiry)
+        #expect(token.hasPrefix("tsr_at_20775."))
+        #expect(token.dropFirst("tsr_at_20775.".count).count == 43)  // 32 bytes in base64url
+        #expect(TokenHash(of: token).bytes.count == 32)
+        #expect(TokenHash(of: token) == TokenHash(of: token))
+        #expect(TokenHash(of: token) != TokenHash(of: TokenReference.generate(.access, expiresAt: expiry)))
+        let reference = try #require(TokenReference(token))
+        #expect(reference.kind == .access)
+        #expect(reference.hash == TokenHash(of: token))
+        #expect(reference.expiryDayRange.contains(expiry))
+        #expect(TokenReference(TokenReference.generate(.refresh, expiresAt: expiry))?.kind == .refresh)
+    }
+
+    @Test(
+        "anything but a token of ours is no reference",
+        arguments: [
+            "", "tsr_at_", "tsr_at_20775", "tsr_at_.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "tsr_at_1234567.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "tsr_at_20775.AAAA",
+            "tsr_at_20775.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+",
+            "tsr_xx_20775.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "tsr_at_-1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "Bearer tsr_at_20775.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ])
+    func malformedReferences(_ token: String) {
+        #expect(TokenReference(token) == nil)
     }
 }

@@ -25,13 +25,17 @@ struct TokenResponseTests {
         }
     }
 
-    @Test("the access token is tsr_at_ and at least 43 base64url characters (256 bits)")
+    @Test("the access token is tsr_at_, its expiry day, and 43 base64url characters (256 bits)")
     func tokenFormat() async throws {
         try await server.test { client in
             let token = try #require(try await client.requestToken().json?["access_token"] as? String)
             #expect(token.hasPrefix("tsr_at_"))
-            let random = token.dropFirst("tsr_at_".count)
-            #expect(random.count >= 43)
+            let parts = token.dropFirst("tsr_at_".count).split(separator: ".")
+            #expect(parts.count == 2)
+            let expiryDay = Int(Date().addingTimeInterval(3600).timeIntervalSince1970 / 86_400)
+            #expect(parts.first.flatMap { Int($0) } == expiryDay)
+            let random = parts.last ?? ""
+            #expect(random.count == 43)
             let base64URL = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
             #expect(random.allSatisfy(base64URL.contains))
         }
@@ -56,7 +60,7 @@ struct TokenResponseTests {
 
             #expect(server.store.tokens.count == 1)
             let stored = try #require(server.store.tokens.first)
-            #expect(stored.hash == AccessTokenHash(of: token))
+            #expect(stored.hash == TokenHash(of: token))
             #expect(stored.hash.bytes != Array(token.utf8))
             #expect(stored.tenantID == Tenants.acme.id)
             #expect(stored.applicationID == Applications.acme.application.id)

@@ -1,16 +1,19 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Testing
 import TesseraCore
 import TesseraPostgres
+import Testing
 
 @Suite("Group commit of access tokens")
 struct GroupCommitTokenStoreTests {
-    static func token(tenantID: Tenant.ID, subject: String = "client", scopes: [String] = ["default", "read"]) -> IssuedToken {
+    static func token(tenantID: Tenant.ID, subject: String = "client", scopes: [String] = ["default", "read"])
+        -> IssuedToken
+    {
         let now = Date()
         return IssuedToken(
-            hash: AccessTokenHash(of: CredentialGenerator.accessToken()), tenantID: tenantID, applicationID: 1,
+            hash: TokenHash(of: TokenReference.generate(.access, expiresAt: now.addingTimeInterval(3600))),
+            tenantID: tenantID, applicationID: 1,
             subject: subject, scopes: ScopeSet(scopes), grantType: "client_credentials", issuedAt: now,
             expiresAt: now.addingTimeInterval(3600))
     }
@@ -18,7 +21,8 @@ struct GroupCommitTokenStoreTests {
     @Test("300 concurrent tokens are all committed, each with its own columns, when store returns")
     func concurrentTokensCommitted() async throws {
         try await TestDatabase.with { database in
-            let store = GroupCommitTokenStore(client: database.client, writers: 2, maximumBatch: 64, logger: database.logger)
+            let store = GroupCommitTokenStore(
+                client: database.client, writers: 2, maximumBatch: 64, logger: database.logger)
             let writer = Task { try await store.run() }
             defer { writer.cancel() }
             let tokens = (0..<300).map { Self.token(tenantID: 7, subject: "client-\($0)") }
@@ -27,7 +31,8 @@ struct GroupCommitTokenStoreTests {
                 try await group.waitForAll()
             }
             let rows = try await database.client.rows(
-                "SELECT subject, scopes, grant_type FROM access_tokens WHERE tenant_id = 7", as: (String, [String], String).self)
+                "SELECT subject, scopes, grant_type FROM access_tokens WHERE tenant_id = 7",
+                as: (String, [String], String).self)
             #expect(rows.count == 300)
             #expect(Set(rows.map(\.0)) == Set(tokens.map(\.subject)))
             #expect(rows.allSatisfy { $0.1 == ["default", "read"] && $0.2 == "client_credentials" })
@@ -54,7 +59,8 @@ struct GroupCommitTokenStoreTests {
             writer.cancel()
             try await writer.value
             await #expect(throws: StoreUnavailableError.self) { try await store.store(Self.token(tenantID: 3)) }
-            let count = try await database.client.rows("SELECT count(*) FROM access_tokens WHERE tenant_id = 3", as: Int64.self)
+            let count = try await database.client.rows(
+                "SELECT count(*) FROM access_tokens WHERE tenant_id = 3", as: Int64.self)
             #expect(count.first == 1)
         }
     }

@@ -4,9 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PostgresNIO
-import Testing
 import TesseraCore
 import TesseraPostgres
+import Testing
 
 @Suite("Token endpoint over PostgreSQL", .timeLimit(.minutes(1)))
 struct TokenEndpointDatabaseTests {
@@ -28,9 +28,9 @@ struct TokenEndpointDatabaseTests {
             #expect(body.scope == "read write")
             #expect(body.expires_in == 120)
             let token = try #require(body.access_token)
-            #expect(token.hasPrefix(AccessTokenHash.prefix))
+            #expect(token.hasPrefix("tsr_at_"))
 
-            let hash = ByteBuffer(bytes: AccessTokenHash(of: token).bytes)
+            let hash = ByteBuffer(bytes: TokenHash(of: token).bytes)
             let rows = try await database.client.rows(
                 """
                 SELECT t.tenant_id = n.tenant_id, t.application_id = a.application_id, t.subject, t.scopes,

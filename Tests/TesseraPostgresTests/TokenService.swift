@@ -14,18 +14,25 @@ import Testing
 /// The token service as `tessera serve` wires it: the real router, the cached PostgreSQL directory, the
 /// PostgreSQL token store and the installed grants. The two clients may differ, to fail one side only.
 struct TokenService {
+    static let issuer = IssuerURL(base: "https://auth.example")
     let cache: CachedClientDirectory
     let application: Application<RouterResponder<BasicRequestContext>>
 
-    init(directoryClient: PostgresClient, store: any TokenStore) {
+    init(directoryClient: PostgresClient, store: any TokenStore, now: @escaping @Sendable () -> Date = Date.init) {
         cache = CachedClientDirectory(source: PostgresClientDirectory(client: directoryClient))
-        let issuer = TokenIssuer(store: store)
+        let issuer = TokenIssuer(store: store, now: now)
+        let ledger = PostgresTokenLedger(client: directoryClient)
         let dependencies = InstalledGrants.Dependencies(
-            users: PostgresUserDirectory(client: directoryClient), passwords: TestPasswordHasher(),
+            users: PostgresUserDirectory(client: directoryClient), ledger: ledger, passwords: TestPasswordHasher(),
             loginThrottle: LoginThrottle())
-        let endpoint = TokenEndpoint(
-            directory: cache, grants: InstalledGrants.registry(issuer: issuer, dependencies: dependencies))
-        application = Application(router: buildRouter(tokenRoutes: TokenRoutes(endpoint: endpoint, defaultTenant: nil)))
+        let grants = InstalledGrants.registry(issuer: issuer, dependencies: dependencies)
+        let routes = TokenRoutes(
+            endpoint: TokenEndpoint(directory: cache, grants: grants),
+            introspection: IntrospectionEndpoint(directory: cache, ledger: ledger, issuer: Self.issuer, now: now),
+            revocation: RevocationEndpoint(directory: cache, ledger: ledger, now: now),
+            defaultTenant: nil)
+        let discovery = DiscoveryRoutes(directory: cache, issuer: Self.issuer, grantTypes: grants.grantTypes)
+        application = Application(router: buildRouter(tokenRoutes: routes, discovery: discovery))
     }
 
     init(directoryClient: PostgresClient, storeClient: PostgresClient) {

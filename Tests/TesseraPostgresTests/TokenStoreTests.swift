@@ -49,10 +49,10 @@ struct TokenStoreTests {
     @Test("a stored token is one row with the SHA-256 of the token and every column of the issued token")
     func storesRow() async throws {
         try await TestDatabase.with { database in
-            let token = CredentialGenerator.accessToken()
+            let token = TokenReference.generate(.access, expiresAt: Date(timeIntervalSince1970: 1_750_003_600))
             let issuedAt = Date(timeIntervalSince1970: 1_750_000_000.25)
             let issued = IssuedToken(
-                hash: AccessTokenHash(of: token), tenantID: 7, applicationID: 11,
+                hash: TokenHash(of: token), tenantID: 7, applicationID: 11,
                 subject: "pBzuIZhGphfQmdcUX0lneFiiuxwa",
                 scopes: ScopeSet(["read", "default"]), grantType: "client_credentials", issuedAt: issuedAt,
                 expiresAt: issuedAt.addingTimeInterval(3600))
@@ -97,7 +97,7 @@ struct TokenStoreTests {
 
             let dump = try await Self.dump(database)
             #expect(dump.count >= 4, "tenants, applications, access_tokens and the migration record")
-            for secret in [token, String(token.dropFirst(AccessTokenHash.prefix.count)), registered.secret, rotated] {
+            for secret in [token, String(token.drop(while: { $0 != "." }).dropFirst()), registered.secret, rotated] {
                 let hex = secret.utf8.map { String(format: "%02x", $0) }.joined()
                 for line in dump {
                     #expect(!line.contains(secret), "a secret is stored in clear")

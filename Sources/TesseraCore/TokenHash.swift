@@ -1,12 +1,11 @@
 import Crypto
 import Foundation
 
-/// The stored identity of an access token: SHA-256 of the token, never the token.
+/// The stored identity of an access or refresh token: SHA-256 of the token, never the token.
 ///
 /// A token has 256 random bits, so an unsalted hash cannot be reversed, and it stays deterministic
 /// so that introspection can find the row by hash.
-public struct AccessTokenHash: Sendable, Hashable, CustomStringConvertible {
-    public static let prefix = "tsr_at_"
+public struct TokenHash: Sendable, Hashable, CustomStringConvertible {
     public let bytes: [UInt8]
 
     public init(bytes: [UInt8]) { self.bytes = bytes }
@@ -15,5 +14,5 @@ public struct AccessTokenHash: Sendable, Hashable, CustomStringConvertible {
         self.bytes = Array(SHA256.hash(data: Data(token.utf8)))
     }
 
-    public var description: String { "AccessTokenHash(****)" }
+    public var description: String { "TokenHash(****)" }
 }

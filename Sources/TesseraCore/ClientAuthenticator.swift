@@ -1,0 +1,86 @@
+import Logging
+
+/// What the token, introspection and revocation endpoints do first: find the tenant and authenticate the
+/// client (RFC 6749 §2.3.1), with the same answers everywhere.
+public struct ClientAuthenticator: Sendable {
+    private let directory: any ClientDirectory
+
+    public init(directory: any ClientDirectory) {
+        self.directory = directory
+    }
+
+    /// An unknown or disabled tenant is a 404, the same for both so that tenants cannot be probed.
+    public func tenant(_ rawDomain: String) async throws -> Tenant {
+        guard let domain = Tenant.normalizedDomain(rawDomain), let tenant = try await directory.tenant(domain: domain),
+            tenant.enabled
+        else {
+            throw OAuthError(.notFound, "unknown tenant")
+        }
+        return tenant
+    }
+
+    /// RFC 6749 §2.3.1 and §3.2: credentials and the endpoint's parameters travel in the body, never in the
+    /// URL, where proxies and logs would keep them.
+    public static func rejectParametersInQuery(_ names: [String], endpointParameters: Set<String>) throws(OAuthError) {
+        if names.contains(where: endpointParameters.contains) {
+            throw .invalidRequest("request parameters must be sent in the request body, not the URL")
+        }
+    }
+
+    /// HTTP Basic or the client_id/client_secret pair in the body; the secret is checked in constant time
+    /// against its hash and then dropped. Nil when there are no credentials and they are `optional`.
+    public func authenticate(
+        _ request: TokenRequest, tenant: Tenant, requirement: ClientAuthenticationRequirement = .required,
+        logger: Logger
+    ) async throws -> ClientApplication? {
+        guard let credentials = try ClientCredentials.extract(authorization: request.authorization, form: request.form)
+        else {
+            if requirement == .optional { return nil }
+            throw OAuthError.invalidClient(detail: "no client credentials")
+        }
+        let application = try await directory.application(tenantID: tenant.id, consumerKey: credentials.consumerKey)
+        guard let application else {
+            logger.notice("client authentication failed: unknown consumer key")
+            throw OAuthError.invalidClient(detail: "unknown consumer key")
+        }
+        guard application.secretHash.verifies(credentials.secret) else {
+            logger.notice(
+                "client authentication failed: wrong secret", metadata: ["client_id": "\(application.consumerKey)"])
+            throw OAuthError.invalidClient(detail: "wrong secret")
+        }
+        guard application.enabled else {
+            logger.notice(
+                "client authentication failed: application disabled",
+                metadata: ["client_id": "\(application.consumerKey)"])
+            throw OAuthError.invalidClient(detail: "application disabled")
+        }
+        return application
+    }
+
+    /// The authenticated client of an endpoint that always needs one.
+    public func client(_ request: TokenRequest, tenant: Tenant, logger: Logger) async throws -> ClientApplication {
+        guard let client = try await authenticate(request, tenant: tenant, logger: logger) else {
+            throw OAuthError.invalidClient(detail: "no client credentials")
+        }
+        return client
+    }
+}
+
+extension OAuthError {
+    /// Runs an endpoint's work and turns every failure into an `OAuthError` that is safe to send: database
+    /// outages become 503, anything unexpected a logged 500 without internals.
+    public static func guarding<Result>(
+        logger: Logger, _ body: () async throws -> Result
+    ) async throws(OAuthError) -> Result {
+        do {
+            return try await body()
+        } catch let error as OAuthError {
+            throw error
+        } catch let error as StoreUnavailableError {
+            throw .temporarilyUnavailable(detail: error.description)
+        } catch {
+            logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            throw OAuthError(.serverError, "the server could not complete the request")
+        }
+    }
+}

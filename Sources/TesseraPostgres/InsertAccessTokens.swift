@@ -1,0 +1,66 @@
+import NIOCore
+import PostgresNIO
+import TesseraCore
+
+/// One INSERT for a whole batch of access tokens: each column travels as one array parameter, so the
+/// statement stays the same (and prepared) whatever the batch size.
+struct InsertAccessTokens: PostgresPreparedStatement {
+    static let sql = """
+        WITH batch AS (
+            SELECT tenant_id, token_hash, application_id, subject, scopes, grant_type, issued_at, expires_at,
+                   NULLIF(user_id, 0) AS user_id, NULL::bigint AS family_id
+            FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                        $7::timestamptz[], $8::timestamptz[], $9::bigint[])
+                AS b (tenant_id, token_hash, application_id, subject, scopes, grant_type, issued_at, expires_at,
+                      user_id)
+        ), \(AccessTokenSQL.storeBatch)
+        \(AccessTokenSQL.registerUsersOfBatch)
+        """
+    typealias Row = Void
+    let tokens: [IssuedToken]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 9)
+        bindings.append(tokens.map(\.tenantID))
+        bindings.append(tokens.map { ByteBuffer(bytes: $0.hash.bytes) })
+        bindings.append(tokens.map(\.applicationID))
+        bindings.append(tokens.map(\.subject))
+        // Scope tokens never contain a space (RFC 6749 §3.3), so a space-joined string round-trips.
+        bindings.append(tokens.map(\.scopes.description))
+        bindings.append(tokens.map(\.grantType.rawValue))
+        bindings.append(tokens.map(\.issuedAt))
+        bindings.append(tokens.map(\.expiresAt))
+        // 0 stands for "no user": identities start at 1, and arrays of optionals do not bind.
+        bindings.append(tokens.map { $0.userID ?? 0 })
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws {}
+}
+
+/// SQL shared by the statements that store access tokens. Each defines a CTE `batch` with the columns
+/// tenant_id, token_hash, application_id, subject, scopes (space-joined), grant_type, issued_at, expires_at,
+/// user_id and family_id (both NULL when none).
+enum AccessTokenSQL {
+    static let storeBatch = """
+        stored AS (
+            INSERT INTO access_tokens (tenant_id, token_hash, expires_at, application_id, user_id, family_id, subject,
+                                       scopes, grant_type, issued_at)
+            SELECT tenant_id, token_hash, expires_at, application_id, user_id, family_id, subject,
+                   string_to_array(scopes, ' '), grant_type, issued_at
+            FROM batch
+        )
+        """
+
+    /// Registered users, written in the same statement as the tokens and hence in the same transaction.
+    /// Only password-grant tokens register a user: refreshed tokens continue a sign-in rather than make one.
+    static let registerUsersOfBatch = """
+        INSERT INTO registered_users (tenant_id, application_id, user_id, first_token_at, last_token_at, token_count)
+        SELECT tenant_id, application_id, user_id, min(issued_at), max(issued_at), count(*)
+        FROM batch WHERE user_id IS NOT NULL AND grant_type = 'password'
+        GROUP BY tenant_id, application_id, user_id
+        ON CONFLICT (tenant_id, application_id, user_id) DO UPDATE
+        SET last_token_at = greatest(registered_users.last_token_at, excluded.last_token_at),
+            token_count = registered_users.token_count + excluded.token_count
+        """
+}

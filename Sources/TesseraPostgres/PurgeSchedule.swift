@@ -1,0 +1,37 @@
+import Logging
+import ServiceLifecycle
+
+/// Runs `TokenPartitions.purge` at start and then every `interval` until shutdown, so a server keeps the token
+/// tables to their live tokens and always has the coming days' partitions ready. Every instance may run it:
+/// a partition another instance is dropping at the same moment is only logged.
+public struct PurgeSchedule: Service {
+    private let partitions: TokenPartitions
+    private let interval: Duration
+    private let logger: Logger
+
+    public init(partitions: TokenPartitions, interval: Duration, logger: Logger) {
+        self.partitions = partitions
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let report = try await partitions.purge()
+                if !report.droppedPartitions.isEmpty || report.deletedFamilies > 0 {
+                    logger.info(
+                        "purged expired tokens",
+                        metadata: [
+                            "partitions": "\(report.droppedPartitions.joined(separator: ","))",
+                            "families": "\(report.deletedFamilies)",
+                        ])
+                }
+            } catch {
+                logger.notice("token purge did not finish; it runs again later", metadata: ["error": "\(error)"])
+            }
+            // Sleeps until the next round, or returns at once on shutdown.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}

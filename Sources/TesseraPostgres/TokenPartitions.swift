@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TesseraCore
+
+/// The partitions of the token tables (migration 0004): made ahead of need and on demand, and dropped whole
+/// once their expiry range has passed. Purge never deletes token rows, so it leaves no dead rows to vacuum.
+public struct TokenPartitions: Sendable {
+    static let tables = ["access_tokens", "refresh_tokens"]
+
+    private let client: PostgresClient
+    private let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// What one purge did.
+    public struct PurgeReport: Sendable, Encodable {
+        /// Partitions dropped, by name.
+        public let droppedPartitions: [String]
+        /// Refresh families deleted whose every token had expired.
+        public let deletedFamilies: Int
+        /// Partitions made ahead for the coming days.
+        public let createdPartitions: Int
+
+        enum CodingKeys: String, CodingKey {
+            case droppedPartitions = "dropped_partitions"
+            case deletedFamilies = "deleted_families"
+            case createdPartitions = "created_partitions"
+        }
+    }
+
+    /// Makes sure partitions exist for today and the next `days` days, so that the common lifetimes never wait
+    /// for one to be made; returns how many were new.
+    @discardableResult
+    public func prepare(days: Int = 2) async throws -> Int {
+        let before = try await partitionCount()
+        try await client.query(
+            """
+            SELECT tessera_ensure_token_partition(t, d)
+            FROM unnest(ARRAY['access_tokens', 'refresh_tokens']) t,
+                 generate_series(date_trunc('day', now(), 'UTC'),
+                                 date_trunc('day', now(), 'UTC') + \(Double(days * 86_400)) * interval '1 second',
+                                 interval '1 day') d
+            """, logger: logger)
+        return try await partitionCount() - before
+    }
+
+    private func partitionCount() async throws -> Int {
+        let rows = try await client.query("SELECT count(*) FROM token_partitions", logger: logger)
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
+    }
+
+    /// Drops every partition whose whole range lies before `now`, deletes dead families, and prepares the
+    /// coming days. Each partition is detached concurrently first (PostgreSQL 14+), so token requests never
+    /// wait on a lock of the parent table for the length of a drop.
+    public func purge(now: Date = Date()) async throws -> PurgeReport {
+        var dropped: [String] = []
+        let rows = try await client.query(
+            """
+            SELECT partition, detach_pending FROM token_partitions
+            WHERE upper_bound <= \(now) ORDER BY upper_bound, partition
+            """, logger: logger)
+        var expired: [(String, Bool)] = []
+        for try await row in rows.decode((String, Bool).self) { expired.append(row) }
+        for (partition, pending) in expired {
+            let parent = try Self.parent(of: partition)
+            // A detach interrupted earlier is finished instead of started again.
+            let mode = pending ? "FINALIZE" : "CONCURRENTLY"
+            try await client.query(
+                PostgresQuery(unsafeSQL: "ALTER TABLE \(parent) DETACH PARTITION \(partition) \(mode)"),
+                logger: logger)
+            try await client.query(PostgresQuery(unsafeSQL: "DROP TABLE \(partition)"), logger: logger)
+            dropped.append(partition)
+        }
+        let families = try await client.query(
+            "WITH gone AS (DELETE FROM token_families WHERE expires_at <= \(now) RETURNING 1) SELECT count(*) FROM gone",
+            logger: logger)
+        var deleted = 0
+        for try await count in families.decode(Int64.self) { deleted = Int(count) }
+        let created = try await prepare()
+        return PurgeReport(droppedPartitions: dropped, deletedFamilies: deleted, createdPartitions: created)
+    }
+
+    /// The parent table of a partition name from `token_partitions`, checked before it goes into DDL text.
+    static func parent(of partition: String) throws -> String {
+        guard let parent = tables.first(where: { partition.hasPrefix($0 + "_") }),
+            partition.utf8.allSatisfy({
+                $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0)
+            })
+        else { throw CorruptRowError(description: "unexpected token partition name \(partition)") }
+        return parent
+    }
+
+    /// Runs `operation`; when it fails because no partition takes a row, makes the partitions for `expiries`
+    /// and runs it once more. Database outages become `StoreUnavailableError` as in `PostgresAvailability`.
+    static func run(
+        _ client: PostgresClient, creating table: String, for expiries: [Date],
+        _ operation: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        try await run(client, creating: [table: expiries], operation)
+    }
+
+    static func run(
+        _ client: PostgresClient, creating expiries: [String: [Date]],
+        _ operation: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        do {
+            try await PostgresAvailability.run(operation)
+        } catch let error as PSQLError where isMissingPartition(error) {
+            try await PostgresAvailability.run {
+                for (table, dates) in expiries {
+                    let days = Array(Set(dates.map { TokenReference.day(of: $0) })).map {
+                        Date(timeIntervalSince1970: Double($0 * 86_400))
+                    }
+                    try await client.query(
+                        "SELECT tessera_ensure_token_partition(\(table), d) FROM unnest(\(days)::timestamptz[]) d")
+                }
+            }
+            try await PostgresAvailability.run(operation)
+        }
+    }
+
+    /// PostgreSQL's "no partition of relation ... found for row" (SQLSTATE 23514).
+    static func isMissingPartition(_ error: PSQLError) -> Bool {
+        error.serverInfo?[.sqlState] == "23514" && (error.serverInfo?[.message] ?? "").hasPrefix("no partition")
+    }
+}
