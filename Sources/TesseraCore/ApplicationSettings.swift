@@ -10,6 +10,8 @@ public struct ApplicationSettings: Sendable, Equatable {
     public var maxTokenValidity: Int
     public var refreshTokenValidity: Int
     public var introspectAny: Bool
+    public var tokenReuse: ClientApplication.TokenReuse
+    public var reuseMinRemaining: Int
 
     public static let defaultGrantTypes: Set<GrantType> = ["client_credentials"]
     public static let defaultScope = "default"
@@ -29,6 +31,8 @@ public struct ApplicationSettings: Sendable, Equatable {
         maxTokenValidity: Int = defaultMaxTokenValidity,
         refreshTokenValidity: Int = ClientApplication.defaultRefreshTokenValidity,
         introspectAny: Bool = false,
+        tokenReuse: ClientApplication.TokenReuse = .never,
+        reuseMinRemaining: Int = ClientApplication.defaultReuseMinRemaining,
         supportedGrantTypes: Set<GrantType>
     ) throws(ApplicationSettingsError) {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
@@ -67,6 +71,9 @@ public struct ApplicationSettings: Sendable, Equatable {
         guard (1...Self.maximumValidity).contains(refreshTokenValidity) else {
             throw .init("the refresh token validity must be between 1 and \(Self.maximumValidity) seconds")
         }
+        guard (0...Self.maximumValidity).contains(reuseMinRemaining) else {
+            throw .init("the reuse minimum remaining must be between 0 and \(Self.maximumValidity) seconds")
+        }
         self.name = trimmed
         self.grantTypes = grantTypes
         self.allowedScopes = allowed
@@ -75,6 +82,8 @@ public struct ApplicationSettings: Sendable, Equatable {
         self.maxTokenValidity = maxTokenValidity
         self.refreshTokenValidity = refreshTokenValidity
         self.introspectAny = introspectAny
+        self.tokenReuse = tokenReuse
+        self.reuseMinRemaining = reuseMinRemaining
     }
 }
 

@@ -21,13 +21,25 @@ public struct ClientApplication: Sendable, Hashable {
     /// A resource server: may introspect every token of its tenant, not only its own.
     public let introspectAny: Bool
 
+    /// Whether a request may get back a live token of the same application, subject and scopes.
+    public enum TokenReuse: String, Sendable, Hashable, CaseIterable {
+        case never
+        case active
+    }
+
+    public let tokenReuse: TokenReuse
+    /// With reuse, a token with fewer seconds left is not handed out again: a new one is issued.
+    public let reuseMinRemaining: Int
+
     public static let defaultRefreshTokenValidity = 14 * 86_400
+    public static let defaultReuseMinRemaining = 60
 
     public init(
         tenantID: Tenant.ID, id: ID, consumerKey: String, secretHash: SecretHash, name: String,
         grantTypes: Set<GrantType>, allowedScopes: ScopeSet, defaultScopes: ScopeSet,
         defaultTokenValidity: Int, maxTokenValidity: Int, enabled: Bool,
-        refreshTokenValidity: Int = defaultRefreshTokenValidity, introspectAny: Bool = false
+        refreshTokenValidity: Int = defaultRefreshTokenValidity, introspectAny: Bool = false,
+        tokenReuse: TokenReuse = .never, reuseMinRemaining: Int = defaultReuseMinRemaining
     ) {
         self.tenantID = tenantID
         self.id = id
@@ -42,5 +54,7 @@ public struct ClientApplication: Sendable, Hashable {
         self.enabled = enabled
         self.refreshTokenValidity = refreshTokenValidity
         self.introspectAny = introspectAny
+        self.tokenReuse = tokenReuse
+        self.reuseMinRemaining = reuseMinRemaining
     }
 }

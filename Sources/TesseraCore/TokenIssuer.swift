@@ -3,10 +3,15 @@ import Foundation
 /// Makes tokens, stores their hashes, and builds the response. The one place tokens are born.
 public struct TokenIssuer: Sendable {
     private let store: any TokenStore
+    private let reusable: ReusableTokens?
     private let now: @Sendable () -> Date
 
-    public init(store: any TokenStore, now: @escaping @Sendable () -> Date = Date.init) {
+    /// - Parameter reusable: token reuse for applications that ask for it; without it they get new tokens.
+    public init(
+        store: any TokenStore, reusable: ReusableTokens? = nil, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
+        self.reusable = reusable
         self.now = now
     }
 
@@ -16,6 +21,11 @@ public struct TokenIssuer: Sendable {
         for client: ClientApplication, subject: String, scopes: ScopeSet, lifetime: Int, grantType: GrantType,
         userID: User.ID? = nil, refreshable: Bool = false
     ) async throws -> TokenResponse {
+        if !refreshable, client.tokenReuse == .active, let reusable {
+            return try await reuse(
+                reusable, for: client, subject: subject, scopes: scopes, lifetime: lifetime, grantType: grantType,
+                userID: userID)
+        }
         let issuedAt = now()
         let (token, accessToken) = Self.accessToken(
             for: client, subject: subject, scopes: scopes, lifetime: lifetime, grantType: grantType,
@@ -52,6 +62,44 @@ public struct TokenIssuer: Sendable {
         else { return nil }
         return TokenResponse(
             accessToken: token, expiresIn: lifetime, scope: scopes, additionalFields: ["refresh_token": refresh])
+    }
+
+    /// The live token of the same application, subject and scopes with enough time left, or a new one that
+    /// becomes the one to reuse. Racing requests (on any instance) claim the same row; the losers read the
+    /// winner's token, so a burst makes one token. After three lost races the request gets a token of its own.
+    private func reuse(
+        _ reusable: ReusableTokens, for client: ClientApplication, subject: String, scopes: ScopeSet, lifetime: Int,
+        grantType: GrantType, userID: User.ID?
+    ) async throws -> TokenResponse {
+        let key = ReuseKey(tenantID: client.tenantID, applicationID: client.id, subject: subject, scopes: scopes)
+        for _ in 0..<3 {
+            let issuedAt = now()
+            var seen: Date?
+            switch try await reusable.store.current(key, at: issuedAt, minimumRemaining: client.reuseMinRemaining) {
+            case .live(let sealed, let sealedAt, let expiresAt):
+                // A token sealed under another key (the servers' key was changed) is replaced, not an error.
+                if let token = reusable.sealer.open(sealed, for: key) {
+                    let remaining = Int(expiresAt.timeIntervalSince(issuedAt).rounded(.down))
+                    return TokenResponse(accessToken: token, expiresIn: remaining, scope: scopes)
+                }
+                seen = sealedAt
+            case .replaceable(let row):
+                seen = row
+            }
+            let (token, accessToken) = Self.accessToken(
+                for: client, subject: subject, scopes: scopes, lifetime: lifetime, grantType: grantType,
+                userID: userID, issuedAt: issuedAt)
+            let sealed = try reusable.sealer.seal(token, for: key)
+            if try await reusable.store.claim(key, replacing: seen, token: accessToken, sealed: sealed) {
+                return TokenResponse(accessToken: token, expiresIn: lifetime, scope: scopes)
+            }
+        }
+        let issuedAt = now()
+        let (token, accessToken) = Self.accessToken(
+            for: client, subject: subject, scopes: scopes, lifetime: lifetime, grantType: grantType,
+            userID: userID, issuedAt: issuedAt)
+        try await store.store(accessToken)
+        return TokenResponse(accessToken: token, expiresIn: lifetime, scope: scopes)
     }
 
     private static func accessToken(

@@ -66,11 +66,13 @@ public struct DirectoryAdministration: Sendable {
             let rows = try await client.query(
                 """
                 INSERT INTO applications (tenant_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
-                    default_scopes, default_token_validity, max_token_validity, refresh_token_validity, introspect_any)
+                    default_scopes, default_token_validity, max_token_validity, refresh_token_validity, introspect_any,
+                    token_reuse, reuse_min_remaining)
                 VALUES (\(tenantID), \(key), \(SecretHash.make(for: secret).encoded), \(settings.name),
                     \(settings.grantTypes.map(\.rawValue).sorted()), \(settings.allowedScopes.tokens),
                     \(settings.defaultScopes.tokens), \(settings.defaultTokenValidity), \(settings.maxTokenValidity),
-                    \(settings.refreshTokenValidity), \(settings.introspectAny))
+                    \(settings.refreshTokenValidity), \(settings.introspectAny), \(settings.tokenReuse.rawValue),
+                    \(settings.reuseMinRemaining))
                 RETURNING \(unescaped: ApplicationRecord.columns)
                 """, logger: logger)
             for try await row in rows {

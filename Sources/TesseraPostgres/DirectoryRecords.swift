@@ -27,19 +27,23 @@ public struct ApplicationRecord: Sendable, Encodable {
     public let maxTokenValidity: Int
     public let refreshTokenValidity: Int
     public let introspectAny: Bool
+    public let tokenReuse: String
+    public let reuseMinRemaining: Int
     public let enabled: Bool
     public let createdAt: Date
 
     static let columns = """
         name, consumer_key, grant_types, allowed_scopes, default_scopes, default_token_validity,
-        max_token_validity, refresh_token_validity, introspect_any, enabled, created_at
+        max_token_validity, refresh_token_validity, introspect_any, token_reuse, reuse_min_remaining, enabled,
+        created_at
         """
 
     init(row: PostgresRow, tenant: String) throws {
         (
             name, consumerKey, grantTypes, scopes, defaultScopes, tokenValidity, maxTokenValidity,
-            refreshTokenValidity, introspectAny, enabled, createdAt
-        ) = try row.decode((String, String, [String], [String], [String], Int, Int, Int, Bool, Bool, Date).self)
+            refreshTokenValidity, introspectAny, tokenReuse, reuseMinRemaining, enabled, createdAt
+        ) = try row.decode(
+            (String, String, [String], [String], [String], Int, Int, Int, Bool, String, Int, Bool, Date).self)
         self.tenant = tenant
     }
 
@@ -52,6 +56,8 @@ public struct ApplicationRecord: Sendable, Encodable {
         case maxTokenValidity = "max_token_validity"
         case refreshTokenValidity = "refresh_token_validity"
         case introspectAny = "introspect_any"
+        case tokenReuse = "token_reuse"
+        case reuseMinRemaining = "reuse_min_remaining"
         case createdAt = "created_at"
     }
 }

@@ -48,7 +48,7 @@ struct ApplicationByKey: PostgresPreparedStatement {
     static let sql = """
         SELECT tenant_id, application_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
                default_scopes, default_token_validity, max_token_validity, enabled, refresh_token_validity,
-               introspect_any
+               introspect_any, token_reuse, reuse_min_remaining
         FROM applications WHERE tenant_id = $1 AND consumer_key = $2
         """
     typealias Row = ClientApplication
@@ -77,9 +77,10 @@ extension ClientApplication {
     init(row: PostgresRow) throws {
         let (
             tenantID, id, key, secretHash, name, grantTypes, allowed, defaults, validity, maxValidity, enabled,
-            refreshValidity, introspectAny
+            refreshValidity, introspectAny, reuse, reuseMinRemaining
         ) = try row.decode(
-            (Int64, Int64, String, String, String, [String], [String], [String], Int, Int, Bool, Int, Bool).self)
+            (Int64, Int64, String, String, String, [String], [String], [String], Int, Int, Bool, Int, Bool, String, Int)
+                .self)
         guard let hash = SecretHash(encoded: secretHash) else {
             throw CorruptRowError(description: "application \(id) of tenant \(tenantID) has an unreadable secret hash")
         }
@@ -87,6 +88,7 @@ extension ClientApplication {
             tenantID: tenantID, id: id, consumerKey: key, secretHash: hash, name: name,
             grantTypes: Set(grantTypes.map(GrantType.init(rawValue:))), allowedScopes: ScopeSet(allowed),
             defaultScopes: ScopeSet(defaults), defaultTokenValidity: validity, maxTokenValidity: maxValidity,
-            enabled: enabled, refreshTokenValidity: refreshValidity, introspectAny: introspectAny)
+            enabled: enabled, refreshTokenValidity: refreshValidity, introspectAny: introspectAny,
+            tokenReuse: TokenReuse(rawValue: reuse) ?? .never, reuseMinRemaining: reuseMinRemaining)
     }
 }

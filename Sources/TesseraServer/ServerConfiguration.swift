@@ -1,4 +1,5 @@
 import Logging
+import TesseraCore
 import TesseraPostgres
 
 /// Everything `tessera serve` needs, gathered from options and the environment by the CLI.
@@ -21,6 +22,8 @@ public struct ServerConfiguration: Sendable {
     public var publicURL: String
     /// Seconds between purges of expired tokens; 0 turns the schedule off.
     public var purgeInterval = 3600
+    /// Seals reusable tokens (applications with token reuse); without it such applications get new tokens.
+    public var tokenSealer: TokenSealer?
 
     public init(host: String, port: Int, defaultTenant: String?, database: DatabaseURL, databaseConnections: Int) {
         self.host = host

@@ -21,7 +21,14 @@ public enum TesseraServer {
         let directory = CachedClientDirectory(source: PostgresClientDirectory(client: client))
         let tokenStore = GroupCommitTokenStore(client: client, logger: logger)
         let ledger = PostgresTokenLedger(client: client)
-        let issuer = TokenIssuer(store: tokenStore)
+        let issuer = TokenIssuer(
+            store: tokenStore,
+            reusable: configuration.tokenSealer.map {
+                ReusableTokens(store: PostgresTokenReuseStore(client: client), sealer: $0)
+            })
+        if configuration.tokenSealer == nil {
+            logger.notice("token reuse is off (no TESSERA_TOKEN_KEY): applications that ask for it get new tokens")
+        }
         let issuerURL = IssuerURL(base: configuration.publicURL)
         let dependencies = InstalledGrants.Dependencies(
             users: PostgresUserDirectory(client: client), ledger: ledger,

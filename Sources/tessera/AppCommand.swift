@@ -56,6 +56,17 @@ struct AppCommand: AsyncParsableCommand {
         @Flag(help: "A resource server: may introspect every token of its tenant, not only its own.")
         var introspectAny = false
 
+        @Option(
+            help: ArgumentHelp(
+                "never: every request gets a new token; active: a request matching a live token of the same subject and scopes gets it back (the server needs TESSERA_TOKEN_KEY).",
+                valueName: "never|active"))
+        var tokenReuse: ClientApplication.TokenReuse = .never
+
+        @Option(
+            help: ArgumentHelp(
+                "With --token-reuse active, a token with fewer seconds left is not reused.", valueName: "seconds"))
+        var reuseMinRemaining = ClientApplication.defaultReuseMinRemaining
+
         @Flag(help: "Print the application, key and secret as one JSON object.")
         var json = false
 
@@ -68,6 +79,7 @@ struct AppCommand: AsyncParsableCommand {
             let (name, tenant, scopes, defaultScopes, validity, maxValidity) =
                 (name, tenant, scopes, defaultScopes, tokenValidity, maxTokenValidity)
             let (refreshValidity, introspectAny) = (refreshTokenValidity, introspectAny)
+            let (reuse, reuseMinRemaining) = (tokenReuse, reuseMinRemaining)
             let (application, secret) = try await database.withClient(logger: logger) { client in
                 let supported = InstalledGrants.grantTypes
                 let settings: ApplicationSettings
@@ -75,7 +87,8 @@ struct AppCommand: AsyncParsableCommand {
                     settings = try ApplicationSettings(
                         name: name, grantTypes: requested, allowedScopes: scopes, defaultScopes: defaultScopes,
                         defaultTokenValidity: validity, maxTokenValidity: maxValidity,
-                        refreshTokenValidity: refreshValidity, introspectAny: introspectAny,
+                        refreshTokenValidity: refreshValidity, introspectAny: introspectAny, tokenReuse: reuse,
+                        reuseMinRemaining: reuseMinRemaining,
                         supportedGrantTypes: supported)
                 } catch {
                     throw CommandFailure("\(error)")
@@ -158,6 +171,7 @@ struct AppCommand: AsyncParsableCommand {
                         ["max token validity", "\(record.maxTokenValidity) s"],
                         ["refresh token validity", "\(record.refreshTokenValidity) s"],
                         ["introspects any token", record.introspectAny ? "yes" : "no"],
+                        ["token reuse", "\(record.tokenReuse) (min remaining \(record.reuseMinRemaining) s)"],
                         ["enabled", record.enabled ? "yes" : "no"], ["created", Output.date(record.createdAt)],
                     ])
             }
@@ -249,3 +263,5 @@ struct CreatedApplication: Encodable {
         try container.encode(consumerSecret, forKey: .consumerSecret)
     }
 }
+
+extension ClientApplication.TokenReuse: ExpressibleByArgument {}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TesseraCore
 import TesseraServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -48,6 +49,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Seconds between purges of expired tokens, 0 for none (env: TESSERA_PURGE_INTERVAL; default 3600).")
     var purgeInterval: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "File with the base64 key that seals reusable tokens, shared by every instance (env: TESSERA_TOKEN_KEY holds the key itself; `tessera token generate-key` makes one).",
+            valueName: "path"))
+    var tokenKeyFile: String?
 
     @OptionGroup var database: DatabaseOptions
 
@@ -101,6 +108,21 @@ struct ServeCommand: AsyncParsableCommand {
                 !url.contains(where: { $0.isWhitespace })
             else { throw CommandFailure("the public URL must be an http:// or https:// URL") }
             configuration.publicURL = url
+        }
+        if let path = tokenKeyFile {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw CommandFailure("cannot read the token key file \(path)")
+            }
+            guard let sealer = TokenSealer(base64: text) else {
+                throw CommandFailure("the token key file \(path) does not hold a base64 key of 32 bytes")
+            }
+            configuration.tokenSealer = sealer
+        } else if let text = environment["TESSERA_TOKEN_KEY"] {
+            guard let sealer = TokenSealer(base64: text) else {
+                throw CommandFailure(
+                    "TESSERA_TOKEN_KEY must be a base64 key of 32 bytes (`tessera token generate-key`)")
+            }
+            configuration.tokenSealer = sealer
         }
         configuration.purgeInterval =
             try purgeInterval ?? Self.integer(environment["TESSERA_PURGE_INTERVAL"], name: "TESSERA_PURGE_INTERVAL")

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TesseraCore
 import TesseraPostgres
 
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
         abstract: "Act on issued tokens.",
-        subcommands: [Revoke.self]
+        subcommands: [Revoke.self, GenerateKey.self]
     )
 
     struct Revoke: AsyncParsableCommand {
@@ -30,6 +31,16 @@ struct TokenCommand: AsyncParsableCommand {
                     tenant: tenant, consumerKey: key, username: username)
             }
             print("revoked the tokens of application \(key)\(username.map { " for user \($0)" } ?? "")")
+        }
+    }
+
+    struct GenerateKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "generate-key",
+            abstract: "Print a new random key for TESSERA_TOKEN_KEY (token reuse); give every instance the same one.")
+
+        func run() async throws {
+            print(TokenSealer.generateKey())
         }
     }
 }

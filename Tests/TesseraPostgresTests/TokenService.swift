@@ -18,9 +18,15 @@ struct TokenService {
     let cache: CachedClientDirectory
     let application: Application<RouterResponder<BasicRequestContext>>
 
-    init(directoryClient: PostgresClient, store: any TokenStore, now: @escaping @Sendable () -> Date = Date.init) {
+    init(
+        directoryClient: PostgresClient, store: any TokenStore, sealer: TokenSealer? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         cache = CachedClientDirectory(source: PostgresClientDirectory(client: directoryClient))
-        let issuer = TokenIssuer(store: store, now: now)
+        let reusable = sealer.map {
+            ReusableTokens(store: PostgresTokenReuseStore(client: directoryClient), sealer: $0)
+        }
+        let issuer = TokenIssuer(store: store, reusable: reusable, now: now)
         let ledger = PostgresTokenLedger(client: directoryClient)
         let dependencies = InstalledGrants.Dependencies(
             users: PostgresUserDirectory(client: directoryClient), ledger: ledger, passwords: TestPasswordHasher(),
@@ -39,8 +45,8 @@ struct TokenService {
         self.init(directoryClient: directoryClient, store: PostgresTokenStore(client: storeClient))
     }
 
-    init(client: PostgresClient) {
-        self.init(directoryClient: client, storeClient: client)
+    init(client: PostgresClient, sealer: TokenSealer? = nil) {
+        self.init(directoryClient: client, store: PostgresTokenStore(client: client), sealer: sealer)
     }
 }
 

@@ -1,0 +1,161 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PostgresNIO
+import TesseraCore
+import TesseraPostgres
+import TesseraTesting
+import Testing
+
+/// Issue 4, Deliver 6: `--token-reuse active` on PostgreSQL, through the router.
+@Suite("Token reuse", .timeLimit(.minutes(1)))
+struct TokenReuseTests {
+    static let key = TokenSealer(base64: TokenSealer.generateKey())!
+
+    struct Client {
+        let key: String
+        let secret: String
+    }
+
+    static func application(
+        _ database: TestDatabase, reuse: ClientApplication.TokenReuse = .active, minRemaining: Int = 60,
+        name: String = "reuser"
+    ) async throws -> Client {
+        let admin = database.administration
+        if try await admin.tenants().isEmpty { _ = try await admin.createTenant(domain: "acme.example") }
+        let supported: Set<GrantType> = ["client_credentials", "password"]
+        let (record, secret) = try await admin.createApplication(
+            tenant: "acme.example",
+            settings: ApplicationSettings(
+                name: name, grantTypes: supported, allowedScopes: "default read write", tokenReuse: reuse,
+                reuseMinRemaining: minRemaining, supportedGrantTypes: supported))
+        return Client(key: record.consumerKey, secret: secret)
+    }
+
+    static func post(_ service: TokenService, _ endpoint: String, _ client: Client, _ form: String) async throws
+        -> [String: Any]
+    {
+        let basic = Data("\(client.key):\(client.secret)".utf8).base64EncodedString()
+        return try await service.application.test(.router) { http in
+            try await http.execute(
+                uri: "/t/acme.example/\(endpoint)", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .authorization: "Basic \(basic)"],
+                body: ByteBuffer(string: form)
+            ) { response in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                return (try? JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)))
+                    as? [String: Any] ?? [:]
+            }
+        }
+    }
+
+    static func token(_ service: TokenService, _ client: Client, _ form: String = "grant_type=client_credentials")
+        async throws -> (token: String, expiresIn: Int)
+    {
+        let body = try await post(service, "token", client, form)
+        return (try #require(body["access_token"] as? String), try #require(body["expires_in"] as? Int))
+    }
+
+    @Test("a matching request gets the live token back with its remaining lifetime; other scopes get their own")
+    func reusesLiveToken() async throws {
+        try await TestDatabase.with { database in
+            let client = try await Self.application(database)
+            let service = TokenService(client: database.client, sealer: Self.key)
+            let first = try await Self.token(service, client)
+            #expect(first.expiresIn == 3600)
+            try await Task.sleep(for: .milliseconds(1100))
+            let second = try await Self.token(service, client)
+            #expect(second.token == first.token)
+            #expect(second.expiresIn < 3600 && second.expiresIn >= 3597, "the remaining lifetime, \(second.expiresIn)")
+            let read = try await Self.token(service, client, "grant_type=client_credentials&scope=read")
+            #expect(read.token != first.token)
+            #expect(try await database.count("access_tokens") == 2)
+        }
+    }
+
+    @Test("with never (the default), every request gets a new token; without the servers' key too")
+    func neverOrNoKey() async throws {
+        try await TestDatabase.with { database in
+            let never = try await Self.application(database, reuse: .never, name: "never")
+            let active = try await Self.application(database, name: "active")
+            let keyed = TokenService(client: database.client, sealer: Self.key)
+            #expect(try await Self.token(keyed, never).token != (try await Self.token(keyed, never).token))
+            let keyless = TokenService(client: database.client)
+            #expect(try await Self.token(keyless, active).token != (try await Self.token(keyless, active).token))
+        }
+    }
+
+    @Test("a token with fewer than --reuse-min-remaining seconds left is replaced by a new one")
+    func minimumRemaining() async throws {
+        try await TestDatabase.with { database in
+            let client = try await Self.application(database, minRemaining: 3599)
+            let service = TokenService(client: database.client, sealer: Self.key)
+            let first = try await Self.token(service, client)
+            try await Task.sleep(for: .milliseconds(1100))
+            let second = try await Self.token(service, client)
+            #expect(second.token != first.token)
+            #expect(second.expiresIn == 3600)
+            #expect(try await Self.token(service, client).token == second.token)
+        }
+    }
+
+    @Test("a revoked token is never handed out again")
+    func revokedNotReused() async throws {
+        try await TestDatabase.with { database in
+            let client = try await Self.application(database)
+            let service = TokenService(client: database.client, sealer: Self.key)
+            let first = try await Self.token(service, client)
+            _ = try await Self.post(service, "revoke", client, "token=\(first.token)")
+            let second = try await Self.token(service, client)
+            #expect(second.token != first.token)
+            #expect(
+                try await Self.post(service, "introspect", client, "token=\(second.token)")["active"] as? Bool == true)
+        }
+    }
+
+    @Test("a burst on two instances makes one token, and every request gets it")
+    func burstOnTwoInstances() async throws {
+        try await TestDatabase.with { database in
+            let client = try await Self.application(database)
+            let other = database.makeClient()
+            try await other.running {
+                let first = TokenService(client: database.client, sealer: Self.key)
+                let second = TokenService(client: other, sealer: Self.key)
+                let tokens = try await withThrowingTaskGroup(of: String.self) { group in
+                    for index in 0..<24 {
+                        group.addTask { try await Self.token(index.isMultiple(of: 2) ? first : second, client).token }
+                    }
+                    return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+                }
+                #expect(tokens.count == 1)
+                #expect(try await database.count("access_tokens") == 1)
+                #expect(try await database.count("reusable_tokens") == 1)
+            }
+        }
+    }
+
+    @Test("the database alone does not hold a usable token: the reusable copy is sealed under the servers' key")
+    func sealedAtRest() async throws {
+        try await TestDatabase.with { database in
+            let client = try await Self.application(database)
+            let service = TokenService(client: database.client, sealer: Self.key)
+            let token = try await Self.token(service, client).token
+            let dump = try await database.client.rows(
+                "SELECT string_agg(k::text, '|') FROM reusable_tokens k", as: String.self)
+            let hex = token.utf8.map { String(format: "%02x", $0) }.joined()
+            #expect(!(dump.first ?? "").contains(token))
+            #expect(!(dump.first ?? "").contains(hex))
+            let sealed = try await database.client.rows("SELECT sealed_token FROM reusable_tokens", as: ByteBuffer.self)
+            let bytes = Array(try #require(sealed.first).readableBytesView)
+            let reuseKey = ReuseKey(tenantID: 1, applicationID: 1, subject: client.key, scopes: ScopeSet(["default"]))
+            #expect(Self.key.open(bytes, for: reuseKey) == token)
+            let otherKey = TokenSealer(base64: TokenSealer.generateKey())!
+            #expect(otherKey.open(bytes, for: reuseKey) == nil)
+            let otherApplication = ReuseKey(
+                tenantID: 1, applicationID: 2, subject: client.key, scopes: ScopeSet(["default"]))
+            #expect(Self.key.open(bytes, for: otherApplication) == nil)
+        }
+    }
+}
