@@ -40,7 +40,15 @@ start() {
       || { cat "$dir/initdb.log" >&2; exit 1; }
   fi
   local options="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200"
-  [ "$mode" = fast ] && options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  if [ "$mode" = fast ]; then
+    options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  else
+    # Durable (fsync, synchronous_commit and full_page_writes stay on), tuned as a token server's database
+    # should be: token hashes are random keys, so each insert touches a random index page. A buffer pool that
+    # holds the hot partition's index, compressed full-page images and checkpoints far apart keep that cheap.
+    options="$options -c shared_buffers=${TESSERA_PG_SHARED_BUFFERS:-2GB} -c wal_compression=lz4"
+    options="$options -c max_wal_size=8GB -c checkpoint_timeout=30min -c checkpoint_completion_target=0.9"
+  fi
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -o "$options" -w -t 60 start >/dev/null \
     || { tail -20 "$dir/postgres.log" >&2; exit 1; }
   if ! as_owner "$bin/psql" -h 127.0.0.1 -p "$port" -U tessera -d postgres -tAc \

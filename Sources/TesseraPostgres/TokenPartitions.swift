@@ -24,11 +24,14 @@ public struct TokenPartitions: Sendable {
         public let deletedFamilies: Int
         /// Partitions made ahead for the coming days.
         public let createdPartitions: Int
+        /// How long detaching and dropping the expired partitions took, in seconds.
+        public let droppingSeconds: Double
 
         enum CodingKeys: String, CodingKey {
             case droppedPartitions = "dropped_partitions"
             case deletedFamilies = "deleted_families"
             case createdPartitions = "created_partitions"
+            case droppingSeconds = "dropping_seconds"
         }
     }
 
@@ -66,6 +69,8 @@ public struct TokenPartitions: Sendable {
             """, logger: logger)
         var expired: [(String, Bool)] = []
         for try await row in rows.decode((String, Bool).self) { expired.append(row) }
+        let clock = ContinuousClock()
+        let dropping = clock.now
         for (partition, pending) in expired {
             let parent = try Self.parent(of: partition)
             // A detach interrupted earlier is finished instead of started again.
@@ -76,13 +81,16 @@ public struct TokenPartitions: Sendable {
             try await client.query(PostgresQuery(unsafeSQL: "DROP TABLE \(partition)"), logger: logger)
             dropped.append(partition)
         }
+        let dropSeconds = (clock.now - dropping) / .seconds(1)
         let families = try await client.query(
             "WITH gone AS (DELETE FROM token_families WHERE expires_at <= \(now) RETURNING 1) SELECT count(*) FROM gone",
             logger: logger)
         var deleted = 0
         for try await count in families.decode(Int64.self) { deleted = Int(count) }
         let created = try await prepare()
-        return PurgeReport(droppedPartitions: dropped, deletedFamilies: deleted, createdPartitions: created)
+        return PurgeReport(
+            droppedPartitions: dropped, deletedFamilies: deleted, createdPartitions: created,
+            droppingSeconds: dropSeconds)
     }
 
     /// The parent table of a partition name from `token_partitions`, checked before it goes into DDL text.

@@ -33,8 +33,9 @@ struct PurgeCommand: AsyncParsableCommand {
             print(
                 "dropped \(report.droppedPartitions.count) partitions"
                     + (report.droppedPartitions.isEmpty ? "" : " (\(report.droppedPartitions.joined(separator: ", ")))")
+                    + " in \(Int(report.droppingSeconds * 1000)) ms"
                     + ", deleted \(report.deletedFamilies) refresh families, prepared \(report.createdPartitions) partitions"
-                    + " in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
+                    + "; \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))) in all")
         }
     }
 }
