@@ -16,7 +16,11 @@
 #   cc-tenants  client_credentials spread over 10,000 tenants and 20,000 applications (seeded with COPY);
 #               the warm-up sends each credential once (the server's cache then holds them all), then every
 #               wrk thread walks all 20,000 round robin
-#   introspection, password, mixed: not yet available (the server has no such endpoint or grant yet)
+#   introspection  POST /introspect of 1,000 live tokens (round robin) by a resource server (--introspect-any)
+#   password       the password grant, bcrypt cost 12 on the server's hashing pool, at 4 connections (more would
+#                  only queue: about 4 sign-ins/s per hashing thread at cost 12)
+#   mixed          cc at --connections while a second wrk keeps the password grant saturated (16 connections);
+#                  the table adds cc's rate and p99 under that load as ratios to the cc row
 #
 # --peer authlib also starts the Authlib peer (../shared/peers/authlib, gunicorn -w 2, its own durable
 # PostgreSQL from ../shared/peers/glewlwyd/pg_start.sh, in a throwaway data folder), runs the same cc scenario
@@ -45,7 +49,8 @@ while [ $# -gt 0 ]; do
     *) usage >&2; die "unknown argument: $1" ;;
   esac
 done
-case "$scenario" in all | cc | cc-tenants) ;; *) die "--scenario: all, cc or cc-tenants (not $scenario)" ;; esac
+case "$scenario" in all | cc | cc-tenants | introspection | password | mixed) ;;
+  *) die "--scenario: all, cc, cc-tenants, introspection, password or mixed (not $scenario)" ;; esac
 case "$peer" in "" | authlib) ;; *) die "--peer: only authlib is supported (not $peer)" ;; esac
 [[ "$connections" =~ ^[0-9]+$ && "$threads" =~ ^[0-9]+$ ]] || die "--connections and --threads take numbers"
 [ "$connections" -ge "$threads" ] || die "--connections must be at least --threads ($threads)"
@@ -90,8 +95,16 @@ say "starting PostgreSQL (durable) ..."
 start_postgres "$work/pg"
 note "tessera db:  $(pg_settings "$DATABASE_URL")"
 "$TESSERA" migrate >/dev/null
-if want cc; then
+if want cc || want introspection || want password || want mixed; then
   seed_one bench.test "$work/cc.tsv"
+fi
+if want password || want mixed; then
+  "$TESSERA" app create --tenant bench.test --name mobile --grant-types password --json >"$work/mobile.json"
+  printf 'bench-password' | "$TESSERA" user create --tenant bench.test --username bench --password-stdin >/dev/null
+  python3 -c 'import base64, json, sys; c = json.load(open(sys.argv[1]))
+print("/t/bench.test/token\tBasic %s\tgrant_type=password&username=bench&password=bench-password"
+      % base64.b64encode(("%s:%s" % (c["consumer_key"], c["consumer_secret"])).encode()).decode())' \
+    "$work/mobile.json" >"$work/password.tsv"
 fi
 if want cc-tenants; then
   say "seeding $tenants tenants x $apps_per_tenant applications (COPY) ..."
@@ -143,6 +156,29 @@ fi
 if want cc-tenants; then
   measure cc-tenants tessera "$BASE_URL" "$work/many/credentials.tsv" grant_type=client_credentials \
     tessera_pids tessera_tokens pass
+fi
+if want introspection; then
+  say "introspection: issuing 1,000 tokens to introspect ..."
+  "$TESSERA" app create --tenant bench.test --name api --introspect-any --json >"$work/api.json"
+  python3 "$BENCH_DIR/tokens.py" "$BASE_URL" "$work/cc.tsv" "$work/api.json" 1000 >"$work/introspect.tsv"
+  measure introspection tessera "$BASE_URL" "$work/introspect.tsv" token=unused tessera_pids tessera_tokens
+fi
+if want password; then
+  saved_connections=$connections
+  connections=4
+  measure password tessera "$BASE_URL" "$work/password.tsv" unused tessera_pids tessera_tokens
+  connections=$saved_connections
+fi
+if want mixed; then
+  # The password load runs for the whole cc measurement (warm-up included) and is stopped after it.
+  (cd "$BENCH_DIR" && CREDENTIALS="$work/password.tsv" exec wrk -t1 -c16 -d10m --latency -s token.lua "$BASE_URL") \
+    >"$results/mixed-password-load.txt" 2>&1 &
+  password_load=$!
+  on_exit "kill -INT $password_load"
+  sleep 2
+  measure mixed tessera "$BASE_URL" "$work/cc.tsv" grant_type=client_credentials tessera_pids tessera_tokens
+  kill -INT "$password_load" 2>/dev/null || true
+  wait "$password_load" 2>/dev/null || true
 fi
 
 # --- The Authlib peer ------------------------------------------------------------------------------------------
@@ -219,9 +255,6 @@ if [ "$peer" = authlib ]; then
   fi
 fi
 
-for later in introspection password mixed; do
-  note_row "$later" tessera "not yet available"
-done
 
 # --- The table -------------------------------------------------------------------------------------------------
 {
@@ -238,6 +271,10 @@ t, a = rows.get(("cc", "tessera")), rows.get(("cc", "authlib"))
 if t and a and float(a[4]) > 0:
     print("\ntessera/authlib ratio (cc, requests/s): %.1f   (p99: tessera %s ms, authlib %s ms)"
           % (float(t[4]) / float(a[4]), t[6], a[6]))
+m = rows.get(("mixed", "tessera"))
+if t and m and float(t[4]) > 0 and t[6] not in ("", "-") and m[6] not in ("", "-"):
+    print("mixed: cc under saturated password grants keeps %.0f%% of its solo rate; p99 %.1fx its solo p99"
+          % (100 * float(m[4]) / float(t[4]), float(m[6]) / float(t[6])))
 PY
   echo
   echo "RSS: the server's VmRSS (authlib: gunicorn master and workers) before the scenario's warm-up and after its run."

@@ -5,6 +5,7 @@
 --                "/t/acme.com/token\tBasic a2V5OnNlY3JldA==" (bench/seed.py writes 20,000 of them).
 --                Each thread walks the whole list round robin, starting at its own offset, so every line is
 --                used and the threads do not move in step. A file of one line is the single-client scenario.
+--                An optional third column "\t<form>" is that request's body instead of FORM.
 --                Without CREDENTIALS: the URL's path and the AUTHORIZATION variable (the old quick.sh way).
 --   FORM         the body (default grant_type=client_credentials).
 --   PASS_THREADS, PASS_DONE_DIR
@@ -31,10 +32,11 @@ function init(args)
   local headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
   if credentials then
     for line in io.lines(credentials) do
-      local path, authorization = line:match("^([^\t]+)\t(.+)$")
+      -- An optional third column is the line's own body (introspection: token=...; password: its user).
+      local path, authorization, form = line:match("^([^\t]+)\t([^\t]+)\t?(.*)$")
       if path then
         headers["Authorization"] = authorization
-        requests[#requests + 1] = wrk.format("POST", path, headers, body)
+        requests[#requests + 1] = wrk.format("POST", path, headers, form ~= "" and form or body)
       end
     end
   else

@@ -3,6 +3,10 @@ import NIOPosix
 import Synchronization
 import TesseraCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// bcrypt on a small thread pool of its own, never on the threads that serve requests, so that client
 /// credentials keep their latency while password grants are saturated. When the pool and its queue are full,
 /// a sign-in is refused at once with 503 and `Retry-After` instead of waiting without bound.
@@ -54,6 +58,19 @@ public final class BcryptPasswordHasher: PasswordHasher {
             throw OAuthError.temporarilyUnavailable(detail: "the password hashing pool is full", retryAfter: 1)
         }
         defer { inFlight.subtract(1, ordering: .relaxed) }
-        return try await pool.runIfActive(work)
+        return try await pool.runIfActive {
+            Self.yieldToRequests()
+            return work()
+        }
+    }
+
+    /// The lowest scheduling priority for the hashing thread (Linux: per thread, and idempotent), so that the
+    /// threads serving requests take the CPU first whenever they have work: a flood of sign-ins then costs client
+    /// credentials spare cycles, not latency. The share a hashing thread gets when the server is idle is the same.
+    static func yieldToRequests() {
+        #if os(Linux)
+            // Linux keeps the nice value per thread: "who" 0 is the calling thread, not the process.
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+        #endif
     }
 }

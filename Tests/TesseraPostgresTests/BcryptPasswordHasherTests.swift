@@ -1,6 +1,7 @@
-import Testing
+import Foundation
 import TesseraCore
 import TesseraServer
+import Testing
 
 @Suite("bcrypt on its own bounded pool")
 struct BcryptPasswordHasherTests {
@@ -37,4 +38,26 @@ struct BcryptPasswordHasherTests {
         #expect(outcomes.contains("503 temporarily_unavailable 1"))
         #expect(outcomes.allSatisfy { $0 == "match" || $0 == "503 temporarily_unavailable 1" })
     }
+
+    #if os(Linux)
+        @Test("hashing threads run at the lowest priority (nice 19); the threads serving requests keep theirs")
+        func hashingYieldsToRequests() async throws {
+            let hasher = BcryptPasswordHasher(cost: 4, threads: 2, queueLimit: 4)
+            _ = try await hasher.hash("pw")
+            _ = try await hasher.hash("pw")
+            // Field 19 of /proc/<pid>/task/<tid>/stat is the nice value (after the parenthesised name).
+            func nice(_ statPath: String) -> Int? {
+                guard let stat = try? String(contentsOfFile: statPath, encoding: .utf8),
+                    let close = stat.lastIndex(of: ")")
+                else { return nil }
+                let fields = stat[stat.index(after: close)...].split(separator: " ")
+                return fields.count > 16 ? Int(fields[16]) : nil
+            }
+            let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+            let values = tasks.compactMap { nice("/proc/self/task/\($0)/stat") }
+            #expect(values.contains(19), "a hashing thread at nice 19: \(values)")
+            #expect(values.contains(0), "other threads keep nice 0: \(values)")
+            #expect(nice("/proc/self/stat") == 0, "the process's main thread is untouched")
+        }
+    #endif
 }
