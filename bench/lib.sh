@@ -131,8 +131,9 @@ SQL
 
 # check_token BASE_URL CREDENTIALS FORM: one request with the first credentials line; fails unless 200.
 check_token() {
-  local base=$1 credentials=$2 form=$3 path authorization status body
-  IFS=$'\t' read -r path authorization <"$credentials"
+  local base=$1 credentials=$2 form=$3 path authorization line_form status body
+  IFS=$'\t' read -r path authorization line_form <"$credentials"
+  [ -n "$line_form" ] && form=$line_form
   body=$(mktemp)
   status=$(curl -s -o "$body" -w '%{http_code}' -H "Authorization: $authorization" \
     -H 'Content-Type: application/x-www-form-urlencoded' --data "$form" "$base$path" || true)

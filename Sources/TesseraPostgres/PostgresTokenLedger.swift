@@ -111,27 +111,44 @@ enum TokenSQL {
         """
         SELECT \(columns)
         FROM \(table) t
+        \(joins)
+        WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.expires_at >= $3 AND t.expires_at < $4
+        """
+    }
+
+    /// What the active rule reads besides the token row `t`.
+    static let joins = """
         JOIN applications a ON a.tenant_id = t.tenant_id AND a.application_id = t.application_id
         LEFT JOIN users u ON u.tenant_id = t.tenant_id AND u.user_id = t.user_id
         LEFT JOIN token_families f ON f.tenant_id = t.tenant_id AND f.family_id = t.family_id
         LEFT JOIN user_token_revocations r
             ON r.tenant_id = t.tenant_id AND r.application_id = t.application_id AND r.user_id = t.user_id
-        WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.expires_at >= $3 AND t.expires_at < $4
         """
-    }
 
-    static let active = """
-        t.expires_at > $5 AND t.revoked_at IS NULL AND f.revoked_at IS NULL
+    static let active = active(now: "$5")
+
+    /// The active rule with `now` as the placeholder of the current time.
+    static func active(now: String) -> String {
+        """
+        t.expires_at > \(now) AND t.revoked_at IS NULL AND f.revoked_at IS NULL
         AND a.enabled AND (a.tokens_revoked_before IS NULL OR t.issued_at > a.tokens_revoked_before)
         AND (t.user_id IS NULL OR (u.enabled AND (r.revoked_before IS NULL OR t.issued_at > r.revoked_before)))
         """
+    }
 
     static let reportedColumns =
         "t.application_id, a.consumer_key, u.username, t.subject, t.scopes, t.issued_at, t.expires_at"
 
-    static func activeToken(_ row: PostgresRow, kind: TokenReference.Kind) throws -> ActiveToken {
-        let (applicationID, consumerKey, username, subject, scopes, issuedAt, expiresAt) =
-            try row.decode((Int64, String, String?, String, [String], Date, Date).self)
+    /// Decodes `reportedColumns`, which start at column `offset`.
+    static func activeToken(_ row: PostgresRow, kind: TokenReference.Kind, offset: Int = 0) throws -> ActiveToken {
+        let columns = row.makeRandomAccess()
+        let applicationID = try columns[offset].decode(Int64.self)
+        let consumerKey = try columns[offset + 1].decode(String.self)
+        let username = try columns[offset + 2].decode(String?.self)
+        let subject = try columns[offset + 3].decode(String.self)
+        let scopes = try columns[offset + 4].decode([String].self)
+        let issuedAt = try columns[offset + 5].decode(Date.self)
+        let expiresAt = try columns[offset + 6].decode(Date.self)
         return ActiveToken(
             kind: kind, applicationID: applicationID, consumerKey: consumerKey, username: username, subject: subject,
             scopes: ScopeSet(scopes), issuedAt: issuedAt, expiresAt: expiresAt)

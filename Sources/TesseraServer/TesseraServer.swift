@@ -20,7 +20,7 @@ public enum TesseraServer {
 
         let directory = CachedClientDirectory(source: PostgresClientDirectory(client: client))
         let tokenStore = GroupCommitTokenStore(client: client, logger: logger)
-        let ledger = PostgresTokenLedger(client: client)
+        let ledger = BatchedTokenLedger(client: client)
         let issuer = TokenIssuer(
             store: tokenStore,
             reusable: configuration.tokenSealer.map {
@@ -45,7 +45,7 @@ public enum TesseraServer {
                 defaultTenant: configuration.defaultTenant),
             discovery: DiscoveryRoutes(directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes))
         var services: [any Service] = [
-            client, tokenStore, DirectoryChangeFeed(client: client, cache: directory, logger: logger),
+            client, tokenStore, ledger, DirectoryChangeFeed(client: client, cache: directory, logger: logger),
         ]
         if configuration.purgeInterval > 0 {
             services.append(

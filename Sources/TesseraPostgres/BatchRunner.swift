@@ -1,0 +1,127 @@
+import ServiceLifecycle
+import Synchronization
+import TesseraCore
+
+/// Runs work from concurrent requests in batches: one database round trip for many requests. The token
+/// store's group commit and the batched introspection lookups are both this.
+///
+/// There is no timer: a worker that becomes free takes everything pending (up to `maximumBatch`), so a lone
+/// request is run at once, and under load the batches grow while the previous ones are in flight. A full queue
+/// refuses new work (503) instead of growing without bound. Work queued at shutdown is still run.
+final class BatchRunner<Input: Sendable, Output: Sendable>: Sendable {
+    private struct Pending: Sendable {
+        let input: Input
+        let continuation: CheckedContinuation<Output, any Error>
+    }
+
+    private struct Queue: Sendable {
+        var pending: [Pending] = []
+        var idleWorkers: [CheckedContinuation<Void, Never>] = []
+        var closed = false
+    }
+
+    /// Runs one batch; returns one output per input, in order.
+    typealias Process = @Sendable ([Input]) async throws -> [Output]
+
+    private let workers: Int
+    private let maximumBatch: Int
+    private let maximumQueue: Int
+    private let process: Process
+    private let queue = Mutex(Queue())
+
+    /// - Parameters:
+    ///   - workers: batches in flight at once, each on its own connection.
+    ///   - maximumBatch: inputs in one batch.
+    ///   - maximumQueue: inputs waiting for a worker before new ones are refused.
+    init(workers: Int, maximumBatch: Int, maximumQueue: Int, process: @escaping Process) {
+        self.workers = max(1, workers)
+        self.maximumBatch = max(1, maximumBatch)
+        self.maximumQueue = maximumQueue
+        self.process = process
+    }
+
+    func submit(_ input: Input) async throws -> Output {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Output, any Error>) in
+            let (accepted, worker) = queue.withLock { queue -> (Bool, CheckedContinuation<Void, Never>?) in
+                guard !queue.closed, queue.pending.count < maximumQueue else { return (false, nil) }
+                queue.pending.append(Pending(input: input, continuation: continuation))
+                return (true, queue.idleWorkers.popLast())
+            }
+            guard accepted else {
+                continuation.resume(throwing: StoreUnavailableError("the database queue is full or closed"))
+                return
+            }
+            worker?.resume()
+        }
+    }
+
+    /// Runs the workers until graceful shutdown, then until the queue is drained.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            for _ in 0..<workers {
+                group.addTask { await self.work() }
+            }
+            group.addTask {
+                try? await gracefulShutdown()
+                self.close()
+            }
+        }
+    }
+
+    private func close() {
+        let idle = queue.withLock { queue in
+            queue.closed = true
+            defer { queue.idleWorkers.removeAll() }
+            return queue.idleWorkers
+        }
+        for worker in idle { worker.resume() }
+    }
+
+    private func work() async {
+        while let batch = await nextBatch() {
+            do {
+                let outputs = try await process(batch.map(\.input))
+                guard outputs.count == batch.count else {
+                    throw StoreUnavailableError("a batch of \(batch.count) gave \(outputs.count) results")
+                }
+                for (item, output) in zip(batch, outputs) { item.continuation.resume(returning: output) }
+            } catch {
+                for item in batch { item.continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    private enum Next {
+        case batch([Pending])
+        case finished
+        case wait
+    }
+
+    /// The next batch, waiting while there is none; nil once closed and drained.
+    private func nextBatch() async -> [Pending]? {
+        while true {
+            let next: Next = queue.withLock { queue in
+                if !queue.pending.isEmpty {
+                    let count = min(queue.pending.count, maximumBatch)
+                    let batch = Array(queue.pending.prefix(count))
+                    queue.pending.removeFirst(count)
+                    return .batch(batch)
+                }
+                return queue.closed ? .finished : .wait
+            }
+            switch next {
+            case .batch(let batch): return batch
+            case .finished: return nil
+            case .wait:
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = queue.withLock { queue in
+                        if !queue.pending.isEmpty || queue.closed { return true }
+                        queue.idleWorkers.append(continuation)
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+        }
+    }
+}
