@@ -16,6 +16,9 @@
 #   cc-tenants  client_credentials spread over 10,000 tenants and 20,000 applications (seeded with COPY);
 #               the warm-up sends each credential once (the server's cache then holds them all), then every
 #               wrk thread walks all 20,000 round robin
+#   cc-rate     client_credentials at a fixed --rate (5000/s) on --connections, with bench/ratebench.c (a small
+#               open-loop generator in the manner of wrk2, which Debian does not package): latency is measured
+#               from each request's scheduled time, so stalls are not hidden
 #   introspection  POST /introspect of 1,000 live tokens (round robin) by a resource server (--introspect-any)
 #   password       the password grant, bcrypt cost 12 on the server's hashing pool, at 4 connections (more would
 #                  only queue: about 4 sign-ins/s per hashing thread at cost 12)
@@ -35,7 +38,7 @@ source "$(dirname "$0")/lib.sh"
 usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
 
 command_line="bench/run.sh $*"
-duration=20s connections=64 threads=2 warmup=3s scenario=all peer="" binary=""
+duration=20s connections=64 threads=2 warmup=3s scenario=all peer="" binary="" rate=5000
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
@@ -45,12 +48,13 @@ while [ $# -gt 0 ]; do
     --scenario) scenario=$2; shift 2 ;;
     --peer) peer=$2; shift 2 ;;
     --binary) binary=$2; shift 2 ;;
+    --rate) rate=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
 done
-case "$scenario" in all | cc | cc-tenants | introspection | password | mixed) ;;
-  *) die "--scenario: all, cc, cc-tenants, introspection, password or mixed (not $scenario)" ;; esac
+case "$scenario" in all | cc | cc-rate | cc-tenants | introspection | password | mixed) ;;
+  *) die "--scenario: all, cc, cc-rate, cc-tenants, introspection, password or mixed (not $scenario)" ;; esac
 case "$peer" in "" | authlib) ;; *) die "--peer: only authlib is supported (not $peer)" ;; esac
 [[ "$connections" =~ ^[0-9]+$ && "$threads" =~ ^[0-9]+$ ]] || die "--connections and --threads take numbers"
 [ "$connections" -ge "$threads" ] || die "--connections must be at least --threads ($threads)"
@@ -95,7 +99,7 @@ say "starting PostgreSQL (durable) ..."
 start_postgres "$work/pg"
 note "tessera db:  $(pg_settings "$DATABASE_URL")"
 "$TESSERA" migrate >/dev/null
-if want cc || want introspection || want password || want mixed; then
+if want cc || want cc-rate || want introspection || want password || want mixed; then
   seed_one bench.test "$work/cc.tsv"
 fi
 if want password || want mixed; then
@@ -152,6 +156,32 @@ measure() {
 
 if want cc; then
   measure cc tessera "$BASE_URL" "$work/cc.tsv" grant_type=client_credentials tessera_pids tessera_tokens
+fi
+if want cc-rate; then
+  # The same request as cc, sent at a fixed rate; the row's p50/p99 come from ratebench's own report.
+  cc -O2 -o "$work/ratebench" "$BENCH_DIR/ratebench.c"
+  IFS=$'\t' read -r rate_path rate_authorization <"$work/cc.tsv"
+  printf 'POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 29\r\n\r\ngrant_type=client_credentials' \
+    "$rate_path" "$rate_authorization" >"$work/rate-request.txt"
+  say "cc-rate: warm-up, then $rate requests/s for ${duration%s} s on $connections connections ..."
+  run_wrk "$results/cc-rate-warmup.txt" "$BASE_URL" "$work/cc.tsv" grant_type=client_credentials "$threads" "$connections" "$warmup"
+  rate_before=$(tessera_tokens)
+  rss_before=$(rss_kib "$SERVER_PID")
+  "$work/ratebench" 127.0.0.1 "${BASE_URL##*:}" "$rate" "${duration%s}" "$connections" "$work/rate-request.txt" \
+    >"$results/cc-rate-tessera.txt"
+  cat "$results/cc-rate-tessera.txt" >&2
+  python3 - "$results/cc-rate-tessera.txt" "$connections" "$(( $(tessera_tokens) - rate_before ))" "$rss_before" \
+    "$(rss_kib "$SERVER_PID")" >>"$rows" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+completed, rps = re.search(r"completed (\d+) \(([\d.]+)/s\)", text).groups()
+non2xx, sockets, unsent = re.search(r"non-2xx (\d+), socket errors (\d+), not sent (\d+)", text).groups()
+p50 = re.search(r"^p50\s+([\d.]+) ms", text, re.M).group(1)
+p99 = re.search(r"^p99\s+([\d.]+) ms", text, re.M).group(1)
+errors = int(non2xx) + int(sockets) + int(unsent)
+print("\t".join(["cc-rate", "tessera", sys.argv[2], completed, rps, p50, p99, non2xx, str(int(sockets) + int(unsent)),
+                 str(errors), "", sys.argv[3], sys.argv[4], sys.argv[5], ""]))
+PY
 fi
 if want cc-tenants; then
   measure cc-tenants tessera "$BASE_URL" "$work/many/credentials.tsv" grant_type=client_credentials \

@@ -1,0 +1,164 @@
+// ratebench: a fixed-rate HTTP/1.1 load generator for latency at a given request rate (what wrk2 does; wrk2 is
+// not packaged for Debian). Requests are scheduled at fixed intervals; each one's latency is measured from the
+// time it was scheduled, not from when a connection became free, so a server that stalls is charged for the
+// requests that had to wait (no coordinated omission).
+//
+//   cc -O2 -o ratebench bench/ratebench.c
+//   ratebench HOST PORT RATE SECONDS CONNECTIONS REQUEST_FILE
+//
+// REQUEST_FILE holds one complete HTTP/1.1 request (headers and body), sent as is, again and again on keep-alive
+// connections. Prints: scheduled, completed, errors (non-2xx, socket), achieved rate, and latency percentiles.
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct {
+    int fd;
+    int busy;            // a request is in flight
+    uint64_t scheduled;  // when the request in flight was due (ns)
+    char buffer[65536];
+    size_t filled;
+} connection;
+
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static int compare(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int open_connection(const char *host, int port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (fd < 0 || inet_pton(AF_INET, host, &address.sin_addr) != 1) return -1;
+    if (connect(fd, (struct sockaddr *)&address, sizeof address) != 0) { close(fd); return -1; }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
+// Length of a complete response at the start of buffer, 0 if incomplete, -1 if malformed; sets status.
+static long complete_response(const char *buffer, size_t filled, int *status) {
+    const char *end = memmem(buffer, filled, "\r\n\r\n", 4);
+    if (!end) return 0;
+    if (filled < 12 || strncmp(buffer, "HTTP/1.", 7) != 0) return -1;
+    *status = atoi(buffer + 9);
+    long length = 0;
+    for (const char *line = buffer; line < end;) {
+        if (strncasecmp(line, "content-length:", 15) == 0) length = atol(line + 15);
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol) break;
+        line = eol + 1;
+    }
+    size_t total = (size_t)(end - buffer) + 4 + (size_t)length;
+    return filled >= total ? (long)total : 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 7) {
+        fprintf(stderr, "usage: %s HOST PORT RATE SECONDS CONNECTIONS REQUEST_FILE\n", argv[0]);
+        return 2;
+    }
+    const char *host = argv[1];
+    int port = atoi(argv[2]), connections = atoi(argv[5]);
+    double rate = atof(argv[3]), seconds = atof(argv[4]);
+    FILE *file = fopen(argv[6], "rb");
+    if (!file || rate <= 0 || seconds <= 0 || connections <= 0) { fprintf(stderr, "bad arguments\n"); return 2; }
+    static char request[65536];
+    size_t request_length = fread(request, 1, sizeof request, file);
+    fclose(file);
+
+    int epoll = epoll_create1(0);
+    connection *pool = calloc((size_t)connections, sizeof *pool);
+    for (int i = 0; i < connections; i++) {
+        pool[i].fd = open_connection(host, port);
+        if (pool[i].fd < 0) { perror("connect"); return 1; }
+        struct epoll_event event = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+        epoll_ctl(epoll, EPOLL_CTL_ADD, pool[i].fd, &event);
+    }
+    size_t scheduled_total = (size_t)(rate * seconds);
+    uint64_t *latencies = malloc(scheduled_total * sizeof *latencies);
+    uint64_t interval = (uint64_t)(1e9 / rate), start = now_ns();
+    size_t next = 0, completed = 0, errors = 0, socket_errors = 0;
+    int cursor = 0;
+
+    while (completed + errors + socket_errors < scheduled_total) {
+        uint64_t now = now_ns();
+        // Send every request that is due on a free connection; a due request with none free waits, its
+        // latency still counted from when it was due.
+        while (next < scheduled_total && start + next * interval <= now) {
+            int found = -1;
+            for (int k = 0; k < connections; k++) {
+                int i = (cursor + k) % connections;
+                if (!pool[i].busy && pool[i].fd >= 0) { found = i; break; }
+            }
+            if (found < 0) break;
+            cursor = (found + 1) % connections;
+            connection *c = &pool[found];
+            if (write(c->fd, request, request_length) != (ssize_t)request_length) {
+                socket_errors++; next++;
+                continue;
+            }
+            c->busy = 1;
+            c->scheduled = start + next * interval;
+            next++;
+        }
+        if (now > start + (uint64_t)((seconds + 10) * 1e9)) break;  // stuck: give up 10 s after the end
+        uint64_t due = next < scheduled_total ? start + next * interval : now + 1000000;
+        int timeout = due > now ? (int)((due - now) / 1000000) : 0;
+        struct epoll_event events[256];
+        int ready = epoll_wait(epoll, events, 256, timeout);
+        for (int e = 0; e < ready; e++) {
+            connection *c = &pool[events[e].data.u32];
+            ssize_t got = read(c->fd, c->buffer + c->filled, sizeof c->buffer - c->filled);
+            if (got <= 0) {
+                if (got < 0 && errno == EAGAIN) continue;
+                if (c->busy) socket_errors++;
+                epoll_ctl(epoll, EPOLL_CTL_DEL, c->fd, NULL);
+                close(c->fd);
+                c->fd = -1; c->busy = 0; c->filled = 0;
+                continue;
+            }
+            c->filled += (size_t)got;
+            int status = 0;
+            long length;
+            while ((length = complete_response(c->buffer, c->filled, &status)) > 0) {
+                if (c->busy) {
+                    if (status >= 200 && status < 300) latencies[completed++] = now_ns() - c->scheduled;
+                    else errors++;
+                    c->busy = 0;
+                }
+                memmove(c->buffer, c->buffer + length, c->filled - (size_t)length);
+                c->filled -= (size_t)length;
+            }
+            if (length < 0) { socket_errors++; c->busy = 0; c->filled = 0; }
+        }
+    }
+    double elapsed = (double)(now_ns() - start) / 1e9;
+    qsort(latencies, completed, sizeof *latencies, compare);
+    double p[] = {50, 90, 99, 99.9, 100};
+    printf("scheduled %zu at %.0f/s for %.0f s on %d connections\n", scheduled_total, rate, seconds, connections);
+    printf("completed %zu (%.1f/s), non-2xx %zu, socket errors %zu, not sent %zu\n", completed,
+           (double)completed / elapsed, errors, socket_errors, scheduled_total - next);
+    for (int i = 0; i < 5; i++) {
+        size_t index = completed ? (size_t)((p[i] / 100.0) * (double)(completed - 1)) : 0;
+        printf("p%-5g %.2f ms\n", p[i], completed ? (double)latencies[index] / 1e6 : 0.0);
+    }
+    return 0;
+}
