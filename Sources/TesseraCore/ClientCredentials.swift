@@ -52,9 +52,9 @@ public struct ClientCredentials: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "basic" else {
             throw .invalidClient(detail: "Authorization header is not HTTP Basic")
         }
-        let encoded = parts[1].trimmingCharacters(in: .whitespaces)
+        let encoded = parts[1].trimmingSpaces()
         guard encoded.utf8.count <= 4 * maximumLength,
-            let decoded = Data(base64Encoded: encoded).flatMap({ String(data: $0, encoding: .utf8) }),
+            let decoded = Data(base64Encoded: String(encoded)).flatMap({ String(validating: $0, as: UTF8.self) }),
             let colon = decoded.firstIndex(of: ":"),
             let key = formURLDecode(decoded[..<colon]),
             let secret = formURLDecode(decoded[decoded.index(after: colon)...]),
@@ -71,6 +71,40 @@ public struct ClientCredentials: Sendable {
     /// application/x-www-form-urlencoded decoding of one name or value: `+` is a space, `%XX` a byte;
     /// nil when the bytes are not UTF-8.
     public static func formURLDecode(_ value: Substring) -> String? {
-        value.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(value.utf8.count)
+        var iterator = value.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                    return nil
+                }
+                bytes.append(high << 4 | low)
+            default: bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs (what HTTP calls optional whitespace).
+    public func trimmingSpaces() -> SubSequence {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return self[endIndex...]
+        }
+        return self[first...last]
     }
 }

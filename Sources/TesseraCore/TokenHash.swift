@@ -11,7 +11,7 @@ public struct TokenHash: Sendable, Hashable, CustomStringConvertible {
     public init(bytes: [UInt8]) { self.bytes = bytes }
 
     public init(of token: String) {
-        self.bytes = Array(SHA256.hash(data: Data(token.utf8)))
+        self.bytes = Array(SHA256.hash(data: Array(token.utf8)))
     }
 
     public var description: String { "TokenHash(****)" }

@@ -125,7 +125,7 @@ public struct TokenRoutes: Sendable {
     /// `application/x-www-form-urlencoded`, any case, with or without parameters such as `charset`.
     static func isFormMediaType(_ value: String) -> Bool {
         let type = value.split(separator: ";", maxSplits: 1).first ?? ""
-        return type.trimmingCharacters(in: .whitespaces).lowercased() == "application/x-www-form-urlencoded"
+        return type.trimmingSpaces().lowercased() == "application/x-www-form-urlencoded"
     }
 
     static func methodNotAllowed(_ endpoint: String) -> Response {

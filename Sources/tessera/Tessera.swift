@@ -1,7 +1,6 @@
 import ArgumentParser
 
-/// `tessera`: the multi-tenant OAuth 2.0 authorization server and its administration commands.
-@main
+/// `tessera`: the multi-tenant OAuth 2.0 authorization server and its administration commands (see main.swift).
 struct Tessera: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",

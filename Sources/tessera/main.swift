@@ -1,0 +1,20 @@
+import ArgumentParser
+import NIOCore
+import NIOPosix
+
+// `serve` runs Swift concurrency's jobs on SwiftNIO's event loops instead of a pool of its own: a request's
+// handler then continues on the thread that read it, with no hop between the two pools and back for every
+// request (issue 5: "no extra thread hops on the hot path"). It must happen before any task exists, so here,
+// before the command line is parsed. The other commands keep the default executor.
+if CommandLine.arguments.dropFirst().first == "serve" {
+    NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+}
+await Tessera.runAsync()
+
+extension AsyncParsableCommand {
+    /// ArgumentParser's asynchronous entry point. Called from top-level code, `main()` would resolve to
+    /// ParsableCommand's synchronous one, which runs no async command; here it resolves as in `@main`.
+    static func runAsync() async {
+        await main(nil)
+    }
+}
