@@ -178,7 +178,7 @@ struct RequestFormatTests {
         }
     }
 
-    // Hummingbird's form decoder turns invalid UTF-8 in `%XX` into U+FFFD; such a form is malformed.
+    // Percent-encoded bytes must decode to UTF-8; otherwise the form is malformed.
     @Test(
         "percent-encoded bytes that are not UTF-8 -> invalid_request",
         arguments: ["grant_type=%E2%82", "grant_type=client_credentials&x=%FF", "grant_type=client_credentials&%C3=1"])
