@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: the whole suite against a throwaway PostgreSQL that this script starts and stops.
-# Extra arguments go to `swift test` (for example: deploy/test.sh --filter TokenEndpoint).
+# Extra arguments go to `swift test` (for example: deploy/test.sh --filter TokenEndpoint). A full run ends with
+# the benchmark smoke (bench/smoke.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +19,9 @@ swift build --build-tests
 TESSERA_BINARY="$(swift build --show-bin-path)/tessera"
 export TESSERA_BINARY
 swift test --skip-build "$@"
+
+# The benchmark smoke (issue 5): a few seconds of client_credentials against the built binary, failing on any
+# error, never on speed. Only on a full run: a --filter run is someone iterating on one suite.
+if [ $# -eq 0 ]; then
+  bench/smoke.sh --binary "$TESSERA_BINARY" --duration 3s
+fi
