@@ -57,6 +57,28 @@ public struct ClientAuthenticator: Sendable {
         return application
     }
 
+    /// The parameters of the endpoints that take a token (RFC 7662 §2.1, RFC 7009 §2.1).
+    public static let tokenParameters: Set<String> = ["token", "token_type_hint", "client_id", "client_secret"]
+    /// A token of ours is 64 characters; anything much longer is not worth hashing.
+    static let maximumTokenLength = 512
+
+    /// What introspection and revocation start with: the tenant, the authenticated client, and the `token`
+    /// parameter, which both RFCs require.
+    public func tokenRequest(_ request: TokenRequest, logger: Logger) async throws -> (
+        Tenant, ClientApplication, String
+    ) {
+        let tenant = try await tenant(request.tenantDomain)
+        try Self.rejectParametersInQuery(request.queryParameterNames, endpointParameters: Self.tokenParameters)
+        let client = try await client(request, tenant: tenant, logger: logger)
+        guard let token = request.form["token"] else {
+            throw OAuthError.invalidRequest("the token parameter is missing")
+        }
+        guard token.utf8.count <= Self.maximumTokenLength else {
+            throw OAuthError.invalidRequest("the token parameter is too long")
+        }
+        return (tenant, client, token)
+    }
+
     /// The authenticated client of an endpoint that always needs one.
     public func client(_ request: TokenRequest, tenant: Tenant, logger: Logger) async throws -> ClientApplication {
         guard let client = try await authenticate(request, tenant: tenant, logger: logger) else {

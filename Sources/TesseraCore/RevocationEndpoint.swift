@@ -6,8 +6,6 @@ import Logging
 /// Unknown tokens and other applications' tokens get the same 200 and are left untouched (§2.2), so that the
 /// endpoint cannot be used to learn which tokens exist.
 public struct RevocationEndpoint: Sendable {
-    public static let parameters = IntrospectionEndpoint.parameters
-
     private let authenticator: ClientAuthenticator
     private let ledger: any TokenLedger
     private let now: @Sendable () -> Date
@@ -22,11 +20,7 @@ public struct RevocationEndpoint: Sendable {
 
     public func handle(_ request: TokenRequest, logger: Logger) async throws(OAuthError) {
         try await OAuthError.guarding(logger: logger) {
-            let tenant = try await authenticator.tenant(request.tenantDomain)
-            try ClientAuthenticator.rejectParametersInQuery(
-                request.queryParameterNames, endpointParameters: Self.parameters)
-            let client = try await authenticator.client(request, tenant: tenant, logger: logger)
-            let token = try IntrospectionEndpoint.presentedToken(request.form)
+            let (tenant, client, token) = try await authenticator.tokenRequest(request, logger: logger)
             guard let reference = TokenReference(token) else { return }
             try await ledger.revoke(reference, tenantID: tenant.id, applicationID: client.id, at: now())
         }

@@ -91,6 +91,13 @@ struct TokenLookup: Sendable {
     let tenantID: Tenant.ID
     let now: Date
 
+    /// Binds $1 tenant, $2 hash, $3 and $4 the expiry day's bounds, $5 now, and $6 the application when given.
+    func bindings(applicationID: ClientApplication.ID) -> PostgresBindings {
+        var bindings = bindings(capacity: 6)
+        bindings.append(applicationID)
+        return bindings
+    }
+
     /// Binds $1 tenant, $2 hash, $3 and $4 the expiry day's bounds, $5 now.
     func bindings(capacity: Int = 5) -> PostgresBindings {
         var bindings = PostgresBindings(capacity: capacity)
@@ -205,11 +212,7 @@ struct RevokeAccessToken: PostgresPreparedStatement {
     let lookup: TokenLookup
     let applicationID: ClientApplication.ID
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = lookup.bindings(capacity: 6)
-        bindings.append(applicationID)
-        return bindings
-    }
+    func makeBindings() throws -> PostgresBindings { lookup.bindings(applicationID: applicationID) }
 
     func decodeRow(_ row: PostgresRow) throws {}
 }
@@ -231,11 +234,7 @@ struct RevokeRefreshToken: PostgresPreparedStatement {
     let lookup: TokenLookup
     let applicationID: ClientApplication.ID
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = lookup.bindings(capacity: 6)
-        bindings.append(applicationID)
-        return bindings
-    }
+    func makeBindings() throws -> PostgresBindings { lookup.bindings(applicationID: applicationID) }
 
     func decodeRow(_ row: PostgresRow) throws {}
 }
