@@ -64,13 +64,20 @@ public final class BcryptPasswordHasher: PasswordHasher {
         }
     }
 
-    /// The lowest scheduling priority for the hashing thread (Linux: per thread, and idempotent), so that the
-    /// threads serving requests take the CPU first whenever they have work: a flood of sign-ins then costs client
-    /// credentials spare cycles, not latency. The share a hashing thread gets when the server is idle is the same.
+    /// The hashing thread runs under SCHED_IDLE (Linux, per thread, idempotent): the scheduler treats a core that
+    /// runs only such a thread as idle, places request threads that wake up there and lets them preempt it at
+    /// once. A flood of sign-ins then costs client credentials spare cycles, not latency. (nice 19 was not enough:
+    /// the hashing thread still held a core of its own against the load balancer.) The nice value stays 19 for
+    /// schedulers without SCHED_IDLE.
     static func yieldToRequests() {
         #if os(Linux)
-            // Linux keeps the nice value per thread: "who" 0 is the calling thread, not the process.
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+            // Linux keeps the scheduling policy and nice value per thread: pid 0 is the calling thread.
+            // SCHED_IDLE is 5 in <sched.h>, which Swift's Glibc module hides (it needs _GNU_SOURCE).
+            let schedIdle: Int32 = 5
+            var parameters = sched_param(sched_priority: 0)
+            if sched_setscheduler(0, schedIdle, &parameters) != 0 {
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+            }
         #endif
     }
 }

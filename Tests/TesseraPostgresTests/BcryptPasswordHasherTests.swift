@@ -40,24 +40,23 @@ struct BcryptPasswordHasherTests {
     }
 
     #if os(Linux)
-        @Test("hashing threads run at the lowest priority (nice 19); the threads serving requests keep theirs")
+        @Test("hashing threads run under SCHED_IDLE; the threads serving requests keep the normal policy")
         func hashingYieldsToRequests() async throws {
             let hasher = BcryptPasswordHasher(cost: 4, threads: 2, queueLimit: 4)
             _ = try await hasher.hash("pw")
             _ = try await hasher.hash("pw")
-            // Field 19 of /proc/<pid>/task/<tid>/stat is the nice value (after the parenthesised name).
-            func nice(_ statPath: String) -> Int? {
-                guard let stat = try? String(contentsOfFile: statPath, encoding: .utf8),
-                    let close = stat.lastIndex(of: ")")
+            // /proc/<pid>/task/<tid>/sched has a line "policy : N"; SCHED_IDLE is 5, SCHED_OTHER 0.
+            func policy(_ schedPath: String) -> Int? {
+                guard let text = try? String(contentsOfFile: schedPath, encoding: .utf8),
+                    let line = text.split(separator: "\n").first(where: { $0.hasPrefix("policy") })
                 else { return nil }
-                let fields = stat[stat.index(after: close)...].split(separator: " ")
-                return fields.count > 16 ? Int(fields[16]) : nil
+                return line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             }
             let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
-            let values = tasks.compactMap { nice("/proc/self/task/\($0)/stat") }
-            #expect(values.contains(19), "a hashing thread at nice 19: \(values)")
-            #expect(values.contains(0), "other threads keep nice 0: \(values)")
-            #expect(nice("/proc/self/stat") == 0, "the process's main thread is untouched")
+            let policies = tasks.compactMap { policy("/proc/self/task/\($0)/sched") }
+            #expect(policies.contains(5), "a hashing thread under SCHED_IDLE: \(policies)")
+            #expect(policies.contains(0), "other threads keep SCHED_OTHER: \(policies)")
+            #expect(policy("/proc/self/sched") == 0, "the process's main thread is untouched")
         }
     #endif
 }
