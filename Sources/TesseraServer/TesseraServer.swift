@@ -30,13 +30,15 @@ public enum TesseraServer {
                 queueLimit: configuration.passwordQueue),
             loginThrottle: LoginThrottle(window: configuration.loginThrottleWindow))
         let grants = InstalledGrants.registry(issuer: issuer, dependencies: dependencies)
+        let readiness = DatabaseReadiness(client: client, migrations: try Migration.embedded(), logger: logger)
         let router = buildRouter(
             tokenRoutes: TokenRoutes(
                 endpoint: TokenEndpoint(directory: directory, grants: grants),
                 introspection: IntrospectionEndpoint(directory: directory, ledger: ledger, issuer: issuerURL),
                 revocation: RevocationEndpoint(directory: directory, ledger: ledger),
                 defaultTenant: configuration.defaultTenant),
-            discovery: DiscoveryRoutes(directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes))
+            discovery: DiscoveryRoutes(directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes),
+            health: HealthRoutes(readiness: readiness.check))
         var services: [any Service] = [
             client, tokenStore, DirectoryChangeFeed(client: client, cache: directory, logger: logger),
         ]

@@ -18,7 +18,10 @@ struct TokenService {
     let cache: CachedClientDirectory
     let application: Application<RouterResponder<BasicRequestContext>>
 
-    init(directoryClient: PostgresClient, store: any TokenStore, now: @escaping @Sendable () -> Date = Date.init) {
+    init(
+        directoryClient: PostgresClient, store: any TokenStore, now: @escaping @Sendable () -> Date = Date.init,
+        health: HealthRoutes? = nil
+    ) {
         cache = CachedClientDirectory(source: PostgresClientDirectory(client: directoryClient))
         let issuer = TokenIssuer(store: store, now: now)
         let ledger = PostgresTokenLedger(client: directoryClient)
@@ -32,7 +35,7 @@ struct TokenService {
             revocation: RevocationEndpoint(directory: cache, ledger: ledger, now: now),
             defaultTenant: nil)
         let discovery = DiscoveryRoutes(directory: cache, issuer: Self.issuer, grantTypes: grants.grantTypes)
-        application = Application(router: buildRouter(tokenRoutes: routes, discovery: discovery))
+        application = Application(router: buildRouter(tokenRoutes: routes, discovery: discovery, health: health))
     }
 
     init(directoryClient: PostgresClient, storeClient: PostgresClient) {
@@ -41,6 +44,15 @@ struct TokenService {
 
     init(client: PostgresClient) {
         self.init(directoryClient: client, storeClient: client)
+    }
+
+    /// The service with `/health/ready` checking `client`'s database, as `tessera serve` does.
+    init(checkingHealthOf client: PostgresClient) throws {
+        let readiness = DatabaseReadiness(
+            client: client, migrations: try Migration.embedded(), logger: TestDatabase.logger)
+        self.init(
+            directoryClient: client, store: PostgresTokenStore(client: client),
+            health: HealthRoutes(readiness: readiness.check))
     }
 }
 
