@@ -155,6 +155,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "TesseraServerTests",
+            dependencies: ["TesseraServer", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "TesseraEndToEndTests",
             dependencies: ["tessera"],
             swiftSettings: strict

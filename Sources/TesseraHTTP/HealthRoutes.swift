@@ -19,11 +19,13 @@ public struct HealthRoutes: Sendable {
         self.probe = ReadinessProbe(check: readiness)
     }
 
-    public func register<Context: RequestContext>(on router: Router<Context>) {
-        router.get("/health/live") { _, _ in
-            Self.response(.ok, JSONObject().adding("status", "live"))
+    public func register(on router: Router<TesseraRequestContext>) {
+        router.get("/health/live") { _, context in
+            context.notes.update { $0.endpoint = .health }
+            return Self.response(.ok, JSONObject().adding("status", "live"))
         }
-        router.get("/health/ready") { _, _ in
+        router.get("/health/ready") { _, context in
+            context.notes.update { $0.endpoint = .health }
             switch await probe.readiness() {
             case .ready:
                 return Self.response(.ok, JSONObject().adding("status", "ready"))

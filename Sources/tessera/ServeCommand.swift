@@ -25,6 +25,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env: TESSERA_LOG_LEVEL; default info).")
     var logLevel: Logger.Level?
 
+    @Option(help: "text, or json for one JSON object a line (env: TESSERA_LOG_FORMAT; default text).")
+    var logFormat: LogFormat?
+
     @Option(help: "bcrypt cost of new password hashes (env: TESSERA_PASSWORD_COST; default 12).")
     var passwordCost: Int?
 
@@ -68,6 +71,13 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 return level
             } ?? .info
+        let format =
+            try logFormat ?? environment["TESSERA_LOG_FORMAT"].map {
+                guard let format = LogFormat(rawValue: $0) else {
+                    throw CommandFailure("TESSERA_LOG_FORMAT: unknown format \($0), expected text or json")
+                }
+                return format
+            } ?? .text
         var configuration = ServerConfiguration(
             host: host ?? environment["TESSERA_HOST"] ?? "127.0.0.1",
             port: port,
@@ -109,7 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandFailure("the purge interval must be between 0 and 604800 seconds")
         }
         do {
-            try await TesseraServer.run(configuration, logger: CommandLogging.logger(level: level))
+            try await TesseraServer.run(configuration, logger: format.logger(level: level))
         } catch let error as StartupError {
             throw CommandFailure(error.description)
         }

@@ -16,7 +16,7 @@ import Testing
 struct TokenService {
     static let issuer = IssuerURL(base: "https://auth.example")
     let cache: CachedClientDirectory
-    let application: Application<RouterResponder<BasicRequestContext>>
+    let application: Application<RouterResponder<TesseraRequestContext>>
 
     init(
         directoryClient: PostgresClient, store: any TokenStore, now: @escaping @Sendable () -> Date = Date.init,
