@@ -1,10 +1,12 @@
 import Hummingbird
 import Logging
 
-/// Sees every request once its response is ready, and reports it to the access log. Outermost, so that it
-/// sees the status the client gets and the whole latency.
+/// Sees every request once its response is ready, and reports it to the access log and, when they are on, the
+/// metrics. Outermost, so that it sees the status the client gets and the whole latency.
 struct RequestObserverMiddleware: RouterMiddleware {
     typealias Context = TesseraRequestContext
+
+    let metrics: RequestMetrics?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
@@ -27,5 +29,6 @@ struct RequestObserverMiddleware: RouterMiddleware {
         let completed = CompletedRequest(
             request, notes: context.notes.values, status: status, duration: ContinuousClock.now - started)
         completed.log(to: context.logger)
+        metrics?.record(completed)
     }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import NIOCore
 import PostgresNIO
@@ -29,19 +30,24 @@ public final class GroupCommitTokenStore: TokenStore, Service {
     private let maximumQueue: Int
     private let logger: Logger
     private let queue = Mutex(Queue())
+    /// Tokens per committed batch (`tessera_token_write_batch_size`): near 1 when idle, growing under load.
+    private let batchSizes: Recorder
 
     /// - Parameters:
     ///   - writers: batches in flight at once, each on its own connection.
     ///   - maximumBatch: tokens in one INSERT.
     ///   - maximumQueue: tokens waiting for a writer before new ones are refused.
+    ///   - metrics: where the batch size histogram goes; nowhere by default.
     public init(
-        client: PostgresClient, writers: Int = 4, maximumBatch: Int = 512, maximumQueue: Int = 20_000, logger: Logger
+        client: PostgresClient, writers: Int = 4, maximumBatch: Int = 512, maximumQueue: Int = 20_000, logger: Logger,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) {
         self.client = client
         self.writers = max(1, writers)
         self.maximumBatch = max(1, maximumBatch)
         self.maximumQueue = maximumQueue
         self.logger = logger
+        self.batchSizes = Recorder(label: "tessera_token_write_batch_size", aggregate: true, factory: metrics)
     }
 
     public func store(_ token: IssuedToken) async throws {
@@ -90,6 +96,7 @@ public final class GroupCommitTokenStore: TokenStore, Service {
         while let batch = await nextBatch() {
             do {
                 try await write(batch.map(\.token))
+                batchSizes.record(batch.count)
                 for item in batch { item.continuation.resume() }
             } catch {
                 logger.warning("token batch not written", metadata: ["tokens": "\(batch.count)", "error": "\(error)"])

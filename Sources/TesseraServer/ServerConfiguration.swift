@@ -21,6 +21,8 @@ public struct ServerConfiguration: Sendable {
     public var publicURL: String
     /// Seconds between purges of expired tokens; 0 turns the schedule off.
     public var purgeInterval = 3600
+    /// Port of the Prometheus `/metrics` server on `host`; 0 turns metrics off.
+    public var metricsPort = 9090
 
     public init(host: String, port: Int, defaultTenant: String?, database: DatabaseURL, databaseConnections: Int) {
         self.host = host

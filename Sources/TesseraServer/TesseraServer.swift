@@ -1,3 +1,4 @@
+import CoreMetrics
 import Hummingbird
 import Logging
 import PostgresNIO
@@ -5,11 +6,13 @@ import ServiceLifecycle
 import TesseraCore
 import TesseraHTTP
 import TesseraPostgres
+import UnixSignals
 
-/// `tessera serve`: the PostgreSQL pool, the directory cache and its change feed, and the HTTP server,
-/// run as one service group that stops cleanly on SIGTERM or SIGINT.
+/// `tessera serve`: the PostgreSQL pool, the directory cache and its change feed, the public HTTP listener and
+/// the metrics server, run as one service group that stops cleanly on SIGTERM or SIGINT.
 public enum TesseraServer {
     public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
+        let metrics = configuration.metricsPort > 0 ? ServerMetrics() : nil
         var clientConfiguration = configuration.database.clientConfiguration()
         clientConfiguration.options.maximumConnections = configuration.databaseConnections
         clientConfiguration.options.minimumConnections = min(2, configuration.databaseConnections)
@@ -19,7 +22,8 @@ public enum TesseraServer {
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: poolLogger)
 
         let directory = CachedClientDirectory(source: PostgresClientDirectory(client: client))
-        let tokenStore = GroupCommitTokenStore(client: client, logger: logger)
+        let tokenStore = GroupCommitTokenStore(
+            client: client, logger: logger, metrics: metrics?.factory ?? NOOPMetricsHandler.instance)
         let ledger = PostgresTokenLedger(client: client)
         let issuer = TokenIssuer(store: tokenStore)
         let issuerURL = IssuerURL(base: configuration.publicURL)
@@ -38,7 +42,8 @@ public enum TesseraServer {
                 revocation: RevocationEndpoint(directory: directory, ledger: ledger),
                 defaultTenant: configuration.defaultTenant),
             discovery: DiscoveryRoutes(directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes),
-            health: HealthRoutes(readiness: readiness.check))
+            health: HealthRoutes(readiness: readiness.check),
+            metrics: metrics.map { RequestMetrics(factory: $0.factory) })
         var services: [any Service] = [
             client, tokenStore, DirectoryChangeFeed(client: client, cache: directory, logger: logger),
         ]
@@ -49,20 +54,24 @@ public enum TesseraServer {
                     interval: .seconds(configuration.purgeInterval), logger: logger))
         }
 
-        var app = Application(
-            router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            // Stopped in reverse order: the server first, then pending token batches, then the pool.
-            services: services,
-            logger: logger
-        )
-        let database = configuration.database
-        app.beforeServerStarts {
-            try await Self.requireCurrentSchema(client: client, database: database, logger: logger)
-            logger.info(
-                "tessera is serving", metadata: ["address": "http://\(configuration.host):\(configuration.port)"])
+        if let metrics {
+            services.append(metrics.server(host: configuration.host, port: configuration.metricsPort, logger: logger))
         }
-        try await app.runService()
+        let http = Application(
+            responder: router.buildResponder(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            logger: logger)
+        let database = configuration.database
+        // Stopped in reverse order: the listeners first, then the metrics, pending token batches, the pool.
+        services.append(
+            PublicListeners(listeners: [http], logger: logger) {
+                try await Self.requireCurrentSchema(client: client, database: database, logger: logger)
+                logger.info(
+                    "tessera is serving", metadata: ["address": "http://\(configuration.host):\(configuration.port)"])
+            })
+        try await ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        ).run()
     }
 
     /// The server never changes the schema; it refuses to start on a database `tessera migrate` has not brought up to date.

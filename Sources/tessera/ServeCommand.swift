@@ -52,6 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between purges of expired tokens, 0 for none (env: TESSERA_PURGE_INTERVAL; default 3600).")
     var purgeInterval: Int?
 
+    @Option(help: "Port of the Prometheus GET /metrics server, 0 for none (env: TESSERA_METRICS_PORT; default 9090).")
+    var metricsPort: Int?
+
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
@@ -117,6 +120,11 @@ struct ServeCommand: AsyncParsableCommand {
             ?? 3600
         guard (0...604_800).contains(configuration.purgeInterval) else {
             throw CommandFailure("the purge interval must be between 0 and 604800 seconds")
+        }
+        configuration.metricsPort =
+            try metricsPort ?? Self.integer(environment["TESSERA_METRICS_PORT"], name: "TESSERA_METRICS_PORT") ?? 9090
+        guard (0...65535).contains(configuration.metricsPort) else {
+            throw CommandFailure("the metrics port must be between 0 and 65535")
         }
         do {
             try await TesseraServer.run(configuration, logger: format.logger(level: level))

@@ -31,9 +31,7 @@ enum TesseraBinary {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = databaseURL
-        process.environment = environment
+        process.environment = environment(databaseURL: databaseURL)
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output
@@ -59,13 +57,21 @@ enum TesseraBinary {
         let process = Process()
         process.executableURL = url
         process.arguments = ["serve"] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = databaseURL
-        process.environment = environment
+        process.environment = environment(databaseURL: databaseURL)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
         return process
+    }
+
+    /// The test's environment with `DATABASE_URL`, and the HTTPS and metrics listeners off unless a test turns them
+    /// on with an option: their fixed default ports would collide between servers that tests run in parallel.
+    static func environment(databaseURL: String?) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = databaseURL
+        environment["TESSERA_HTTPS_PORT"] = environment["TESSERA_HTTPS_PORT"] ?? "0"
+        environment["TESSERA_METRICS_PORT"] = environment["TESSERA_METRICS_PORT"] ?? "0"
+        return environment
     }
 
     /// A loopback port nobody listens on right now.

@@ -16,6 +16,7 @@ struct TokenClient {
         let status: Int
         let json: [String: Any]
         let headers: [String: String]
+        let text: String
     }
 
     func post(_ path: String, form: String, key: String, secret: String) async throws -> Answer {
@@ -24,7 +25,15 @@ struct TokenClient {
             "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
             + "Content-Type: application/x-www-form-urlencoded\r\nAuthorization: \(authorization)\r\n"
             + "Content-Length: \(form.utf8.count)\r\n\r\n\(form)"
-        let raw = try exchange(Array(request.utf8))
+        return try parse(exchange(Array(request.utf8)))
+    }
+
+    /// `GET path`; the body is in `text`.
+    func get(_ path: String) async throws -> Answer {
+        try parse(exchange(Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)))
+    }
+
+    private func parse(_ raw: [UInt8]) throws -> Answer {
         let text = String(decoding: raw, as: UTF8.self)
         let parts = text.components(separatedBy: "\r\n\r\n")
         let head = parts[0].components(separatedBy: "\r\n")
@@ -38,7 +47,7 @@ struct TokenClient {
         }
         let body = parts.dropFirst().joined(separator: "\r\n\r\n")
         let json = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
-        return Answer(status: status, json: json, headers: headers)
+        return Answer(status: status, json: json, headers: headers, text: body)
     }
 
     /// Sends `bytes` and reads until the server closes the connection.
