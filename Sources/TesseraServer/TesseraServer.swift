@@ -1,5 +1,6 @@
 import CoreMetrics
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -57,21 +58,51 @@ public enum TesseraServer {
         if let metrics {
             services.append(metrics.server(host: configuration.host, port: configuration.metricsPort, logger: logger))
         }
-        let http = Application(
-            responder: router.buildResponder(),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            logger: logger)
+        let (listeners, addresses) = try Self.listeners(
+            configuration, responder: router.buildResponder(), logger: logger)
         let database = configuration.database
         // Stopped in reverse order: the listeners first, then the metrics, pending token batches, the pool.
         services.append(
-            PublicListeners(listeners: [http], logger: logger) {
+            PublicListeners(listeners: listeners, logger: logger) {
                 try await Self.requireCurrentSchema(client: client, database: database, logger: logger)
-                logger.info(
-                    "tessera is serving", metadata: ["address": "http://\(configuration.host):\(configuration.port)"])
+                logger.info("tessera is serving", metadata: ["address": .array(addresses.map { .string($0) })])
             })
         try await ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         ).run()
+    }
+
+    /// Plain HTTP on `port` and HTTPS on `httpsPort`, each unless 0, both serving the one router.
+    static func listeners<Responder: HTTPResponder>(
+        _ configuration: ServerConfiguration, responder: Responder, logger: Logger
+    ) throws -> (listeners: [any Service], addresses: [String])
+    where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
+        var listeners: [any Service] = []
+        var addresses: [String] = []
+        if configuration.port > 0 {
+            listeners.append(
+                Application(
+                    responder: responder,
+                    configuration: .init(
+                        address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+                    logger: logger))
+            addresses.append("http://\(configuration.host):\(configuration.port)")
+        }
+        if configuration.httpsPort > 0 {
+            let identity =
+                try configuration.tlsFiles.map { try TLSIdentity.load(certificate: $0.certificate, key: $0.key) }
+                ?? TLSIdentity.selfSigned(in: configuration.dataDirectory, logger: logger)
+            listeners.append(
+                Application(
+                    responder: responder,
+                    server: try .tls(.http1(), tlsConfiguration: identity.serverConfiguration()),
+                    configuration: .init(
+                        address: .hostname(configuration.host, port: configuration.httpsPort), serverName: nil),
+                    logger: logger))
+            addresses.append("https://\(configuration.host):\(configuration.httpsPort)")
+        }
+        guard !listeners.isEmpty else { throw StartupError("nothing to serve: the HTTP and HTTPS ports are both 0") }
+        return (listeners, addresses)
     }
 
     /// The server never changes the schema; it refuses to start on a database `tessera migrate` has not brought up to date.

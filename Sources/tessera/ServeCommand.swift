@@ -13,8 +13,29 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on (env: TESSERA_HOST; default 127.0.0.1).")
     var host: String?
 
-    @Option(help: "HTTP port (env: TESSERA_PORT; default 8280).")
+    @Option(help: "Plain HTTP port, 0 for none (env: TESSERA_PORT; default 8280).")
     var port: Int?
+
+    @Option(help: "HTTPS port serving the same routes, 0 for none (env: TESSERA_HTTPS_PORT; default 8243).")
+    var httpsPort: Int?
+
+    @Option(
+        name: .customLong("tls-cert"),
+        help: ArgumentHelp(
+            "PEM certificate chain for HTTPS (env: TESSERA_TLS_CERT; default: a self-signed one in the data directory).",
+            valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(
+        name: .customLong("tls-key"),
+        help: ArgumentHelp("PEM private key of --tls-cert (env: TESSERA_TLS_KEY).", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Directory for the self-signed certificate (env: TESSERA_DATA_DIR; default .tessera in the working directory).",
+            valueName: "directory"))
+    var dataDir: String?
 
     @Option(help: ArgumentHelp("Tenant that POST /token serves (env: TESSERA_DEFAULT_TENANT).", valueName: "domain"))
     var defaultTenant: String?
@@ -63,7 +84,14 @@ struct ServeCommand: AsyncParsableCommand {
         let connections =
             try databaseConnections
             ?? Self.integer(environment["TESSERA_DATABASE_CONNECTIONS"], name: "TESSERA_DATABASE_CONNECTIONS") ?? 16
-        guard (1...65535).contains(port) else { throw CommandFailure("the port must be between 1 and 65535") }
+        let httpsPort =
+            try httpsPort ?? Self.integer(environment["TESSERA_HTTPS_PORT"], name: "TESSERA_HTTPS_PORT") ?? 8243
+        guard (0...65535).contains(port), (0...65535).contains(httpsPort) else {
+            throw CommandFailure("ports must be between 0 (off) and 65535")
+        }
+        guard port > 0 || httpsPort > 0 else {
+            throw CommandFailure("nothing to serve: --port and --https-port are both 0")
+        }
         guard (1...1000).contains(connections) else {
             throw CommandFailure("the database connections must be between 1 and 1000")
         }
@@ -124,8 +152,19 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.metricsPort =
             try metricsPort ?? Self.integer(environment["TESSERA_METRICS_PORT"], name: "TESSERA_METRICS_PORT") ?? 9090
         guard (0...65535).contains(configuration.metricsPort) else {
-            throw CommandFailure("the metrics port must be between 0 and 65535")
+            throw CommandFailure("the metrics port must be between 0 (off) and 65535")
         }
+        let listening = [port, httpsPort, configuration.metricsPort].filter { $0 > 0 }
+        guard Set(listening).count == listening.count else {
+            throw CommandFailure("the HTTP, HTTPS and metrics ports must differ")
+        }
+        configuration.httpsPort = httpsPort
+        switch (tlsCertificate ?? environment["TESSERA_TLS_CERT"], tlsKey ?? environment["TESSERA_TLS_KEY"]) {
+        case (let certificate?, let key?): configuration.tlsFiles = (certificate, key)
+        case (nil, nil): break
+        default: throw CommandFailure("--tls-cert and --tls-key go together")
+        }
+        configuration.dataDirectory = dataDir ?? environment["TESSERA_DATA_DIR"] ?? ".tessera"
         do {
             try await TesseraServer.run(configuration, logger: format.logger(level: level))
         } catch let error as StartupError {
