@@ -45,31 +45,36 @@ public enum TesseraServer {
             discovery: DiscoveryRoutes(directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes),
             health: HealthRoutes(readiness: readiness.check),
             metrics: metrics.map { RequestMetrics(factory: $0.factory) })
-        var services: [any Service] = [
-            client, tokenStore, DirectoryChangeFeed(client: client, cache: directory, logger: logger),
-        ]
-        if configuration.purgeInterval > 0 {
-            services.append(
+        let purge =
+            configuration.purgeInterval > 0
+            ? [
                 PurgeSchedule(
                     partitions: TokenPartitions(client: client, logger: logger),
-                    interval: .seconds(configuration.purgeInterval), logger: logger))
-        }
-
-        if let metrics {
-            services.append(metrics.server(host: configuration.host, port: configuration.metricsPort, logger: logger))
+                    interval: .seconds(configuration.purgeInterval), logger: logger)
+            ] : []
+        let metricsServer = metrics.map {
+            [$0.server(host: configuration.host, port: configuration.metricsPort, logger: logger)]
         }
         let (listeners, addresses) = try Self.listeners(
             configuration, responder: router.buildResponder(), logger: logger)
+        let serving: Logger.Metadata = ["address": .array(addresses.map { .string($0) })]
         let database = configuration.database
-        // Stopped in reverse order: the listeners first, then the metrics, pending token batches, the pool.
-        services.append(
-            PublicListeners(listeners: listeners, logger: logger) {
-                try await Self.requireCurrentSchema(client: client, database: database, logger: logger)
-                logger.info("tessera is serving", metadata: ["address": .array(addresses.map { .string($0) })])
-            })
-        try await ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        ).run()
+        // Metrics before the public listeners, so that scrapes still work while those drain.
+        let gated = GatedServices(services: purge + (metricsServer ?? []) + listeners, logger: logger) {
+            try await Self.requireCurrentSchema(client: client, database: database, logger: logger)
+            logger.info("tessera is serving", metadata: serving)
+        }
+        // Stopped in reverse order: the gated services first, then pending token batches, then the pool. A failed
+        // start stops the others gracefully too, so that the one line saying why is all the operator reads.
+        let services: [any Service] = [
+            client, tokenStore, DirectoryChangeFeed(client: client, cache: directory, logger: logger),
+        ]
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }
+                    + [.init(service: gated, failureTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 
     /// Plain HTTP on `port` and HTTPS on `httpsPort`, each unless 0, both serving the one router.
@@ -109,6 +114,7 @@ public enum TesseraServer {
     static func requireCurrentSchema(client: PostgresClient, database: DatabaseURL, logger: Logger) async throws {
         let status: MigrationRunner.Status
         do {
+            try await DatabaseProbe.connect(database, logger: logger)
             let runner = MigrationRunner(migrations: try Migration.embedded())
             status = try await PostgresAvailability.run(deadline: .seconds(10)) {
                 try await runner.status(client: client, logger: logger)
