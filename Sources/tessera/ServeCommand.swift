@@ -66,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Public base URL; each tenant's issuer is <url>/t/<tenant> (env: TESSERA_PUBLIC_URL; default http://localhost:<port>).",
+            "Public base URL; each tenant's issuer is <url>/t/<tenant> (env: TESSERA_PUBLIC_URL; default http://localhost:<port>, or https://localhost:<https-port> without plain HTTP).",
             valueName: "url"))
     var publicURL: String?
 
@@ -79,102 +79,11 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        let port = try port ?? Self.integer(environment["TESSERA_PORT"], name: "TESSERA_PORT") ?? 8280
-        let connections =
-            try databaseConnections
-            ?? Self.integer(environment["TESSERA_DATABASE_CONNECTIONS"], name: "TESSERA_DATABASE_CONNECTIONS") ?? 16
-        let httpsPort =
-            try httpsPort ?? Self.integer(environment["TESSERA_HTTPS_PORT"], name: "TESSERA_HTTPS_PORT") ?? 8243
-        guard (0...65535).contains(port), (0...65535).contains(httpsPort) else {
-            throw CommandFailure("ports must be between 0 (off) and 65535")
-        }
-        guard port > 0 || httpsPort > 0 else {
-            throw CommandFailure("nothing to serve: --port and --https-port are both 0")
-        }
-        guard (1...1000).contains(connections) else {
-            throw CommandFailure("the database connections must be between 1 and 1000")
-        }
-        let level =
-            try logLevel ?? environment["TESSERA_LOG_LEVEL"].map {
-                guard let level = Logger.Level(rawValue: $0) else {
-                    throw CommandFailure("TESSERA_LOG_LEVEL: unknown level \($0)")
-                }
-                return level
-            } ?? .info
-        let format =
-            try logFormat ?? environment["TESSERA_LOG_FORMAT"].map {
-                guard let format = LogFormat(rawValue: $0) else {
-                    throw CommandFailure("TESSERA_LOG_FORMAT: unknown format \($0), expected text or json")
-                }
-                return format
-            } ?? .text
-        var configuration = ServerConfiguration(
-            host: host ?? environment["TESSERA_HOST"] ?? "127.0.0.1",
-            port: port,
-            defaultTenant: defaultTenant ?? environment["TESSERA_DEFAULT_TENANT"],
-            database: try database.databaseURL(),
-            databaseConnections: connections
-        )
-        configuration.passwordCost =
-            try passwordCost ?? Self.integer(environment["TESSERA_PASSWORD_COST"], name: "TESSERA_PASSWORD_COST") ?? 12
-        configuration.passwordThreads =
-            try passwordThreads ?? Self.integer(
-                environment["TESSERA_PASSWORD_THREADS"], name: "TESSERA_PASSWORD_THREADS")
-            ?? max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
-        configuration.passwordQueue =
-            try passwordQueue ?? Self.integer(environment["TESSERA_PASSWORD_QUEUE"], name: "TESSERA_PASSWORD_QUEUE")
-            ?? 64
-        let window =
-            try loginThrottleWindow
-            ?? Self.integer(environment["TESSERA_LOGIN_THROTTLE_WINDOW"], name: "TESSERA_LOGIN_THROTTLE_WINDOW") ?? 900
-        guard (4...31).contains(configuration.passwordCost) else {
-            throw CommandFailure("the password cost must be between 4 and 31")
-        }
-        guard (1...256).contains(configuration.passwordThreads), (0...100_000).contains(configuration.passwordQueue),
-            (1...86_400).contains(window)
-        else {
-            throw CommandFailure("password threads must be 1 to 256, queue 0 to 100000, throttle window 1 to 86400 s")
-        }
-        configuration.loginThrottleWindow = Double(window)
-        if let url = publicURL ?? environment["TESSERA_PUBLIC_URL"] {
-            guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.utf8.count <= 2048,
-                !url.contains(where: { $0.isWhitespace })
-            else { throw CommandFailure("the public URL must be an http:// or https:// URL") }
-            configuration.publicURL = url
-        }
-        configuration.purgeInterval =
-            try purgeInterval ?? Self.integer(environment["TESSERA_PURGE_INTERVAL"], name: "TESSERA_PURGE_INTERVAL")
-            ?? 3600
-        guard (0...604_800).contains(configuration.purgeInterval) else {
-            throw CommandFailure("the purge interval must be between 0 and 604800 seconds")
-        }
-        configuration.metricsPort =
-            try metricsPort ?? Self.integer(environment["TESSERA_METRICS_PORT"], name: "TESSERA_METRICS_PORT") ?? 9090
-        guard (0...65535).contains(configuration.metricsPort) else {
-            throw CommandFailure("the metrics port must be between 0 (off) and 65535")
-        }
-        let listening = [port, httpsPort, configuration.metricsPort].filter { $0 > 0 }
-        guard Set(listening).count == listening.count else {
-            throw CommandFailure("the HTTP, HTTPS and metrics ports must differ")
-        }
-        configuration.httpsPort = httpsPort
-        switch (tlsCertificate ?? environment["TESSERA_TLS_CERT"], tlsKey ?? environment["TESSERA_TLS_KEY"]) {
-        case (let certificate?, let key?): configuration.tlsFiles = (certificate, key)
-        case (nil, nil): break
-        default: throw CommandFailure("--tls-cert and --tls-key go together")
-        }
-        configuration.dataDirectory = dataDir ?? environment["TESSERA_DATA_DIR"] ?? ".tessera"
+        let settings = try settings(environment: ProcessInfo.processInfo.environment)
         do {
-            try await TesseraServer.run(configuration, logger: format.logger(level: level))
+            try await TesseraServer.run(settings.configuration, logger: settings.format.logger(level: settings.level))
         } catch let error as StartupError {
             throw CommandFailure(error.description)
         }
-    }
-
-    private static func integer(_ value: String?, name: String) throws -> Int? {
-        guard let value else { return nil }
-        guard let number = Int(value) else { throw CommandFailure("\(name) must be a whole number") }
-        return number
     }
 }

@@ -27,11 +27,13 @@ enum TesseraBinary {
             "TESSERA_TEST_DATABASE_URL is not set: run the suite with deploy/test.sh, which starts PostgreSQL")
     }
 
-    static func run(_ arguments: [String], databaseURL: String?, input: String? = nil) throws -> Result {
+    static func run(
+        _ arguments: [String], databaseURL: String?, input: String? = nil, environment extra: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
-        process.environment = environment(databaseURL: databaseURL)
+        process.environment = environment(databaseURL: databaseURL).merging(extra) { $1 }
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output
@@ -52,12 +54,14 @@ enum TesseraBinary {
     }
 
     /// Starts `tessera serve`, with its standard error (the log) going to `log`.
-    static func serve(_ arguments: [String], databaseURL: String, log: URL) throws -> Process {
+    static func serve(
+        _ arguments: [String], databaseURL: String, log: URL, environment extra: [String: String] = [:]
+    ) throws -> Process {
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = url
         process.arguments = ["serve"] + arguments
-        process.environment = environment(databaseURL: databaseURL)
+        process.environment = environment(databaseURL: databaseURL).merging(extra) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
