@@ -16,6 +16,9 @@ public struct TokenEndpoint: Sendable {
         self.grants = grants
     }
 
+    /// The grant types installed, which the HTTP layer reports (any other value is "other").
+    public var grantTypes: Set<GrantType> { grants.grantTypes }
+
     /// Runs a token request to its response. Every failure is an `OAuthError` that is safe to send.
     public func handle(_ request: TokenRequest, logger: Logger) async throws(OAuthError) -> TokenResponse {
         try await OAuthError.guarding(logger: logger) { try await process(request, logger: logger) }

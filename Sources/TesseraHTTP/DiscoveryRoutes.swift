@@ -18,19 +18,26 @@ public struct DiscoveryRoutes: Sendable {
         self.grantTypes = grantTypes
     }
 
-    public func register<Context: RequestContext>(on router: Router<Context>) {
+    public func register(on router: Router<TesseraRequestContext>) {
         for path in [
             "/t/:tenant/.well-known/oauth-authorization-server", "/.well-known/oauth-authorization-server/t/:tenant",
         ] {
             router.get(RouterPath(path)) { _, context in
-                await self.metadata(tenant: context.parameters.get("tenant") ?? "", logger: context.logger)
+                let tenant = context.parameters.get("tenant") ?? ""
+                context.notes.update {
+                    $0.endpoint = .discovery
+                    $0.tenant = tenant
+                }
+                return await self.metadata(tenant: tenant, context: context)
             }
         }
     }
 
-    private func metadata(tenant domain: String, logger: Logger) async -> Response {
+    private func metadata(tenant domain: String, context: TesseraRequestContext) async -> Response {
         do {
-            let tenant = try await OAuthError.guarding(logger: logger) { try await authenticator.tenant(domain) }
+            let tenant = try await OAuthError.guarding(logger: context.logger) {
+                try await authenticator.tenant(domain)
+            }
             let metadata = AuthorizationServerMetadata(tenant: tenant, issuer: issuer, grantTypes: grantTypes)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -40,8 +47,10 @@ public struct DiscoveryRoutes: Sendable {
             return Response(
                 status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(metadata))))
         } catch let error as OAuthError {
+            context.notes.update { $0.error = error.code.rawValue }
             return error.response(realm: nil)
         } catch {
+            context.notes.update { $0.error = OAuthError.Code.serverError.rawValue }
             return OAuthError(.serverError, "the server could not complete the request").response(realm: nil)
         }
     }

@@ -18,6 +18,9 @@ public struct TokenRoutes: Sendable {
     private let introspection: IntrospectionEndpoint?
     private let revocation: RevocationEndpoint?
     private let defaultTenant: String?
+    /// Grant types the log and the metrics name; any other value is reported as "other", so that a client
+    /// cannot add a label value of its choosing.
+    private let reportedGrantTypes: Set<String>
 
     public init(
         endpoint: TokenEndpoint, introspection: IntrospectionEndpoint? = nil, revocation: RevocationEndpoint? = nil,
@@ -27,52 +30,70 @@ public struct TokenRoutes: Sendable {
         self.introspection = introspection
         self.revocation = revocation
         self.defaultTenant = defaultTenant
+        self.reportedGrantTypes = Set(endpoint.grantTypes.map(\.rawValue))
     }
 
-    public func register<Context: RequestContext>(on router: Router<Context>) {
-        register("token", on: router) { request, logger throws(OAuthError) in
+    public func register(on router: Router<TesseraRequestContext>) {
+        register(.token, on: router) { request, logger throws(OAuthError) in
             try await endpoint.handle(request, logger: logger).response()
         }
         if let introspection {
-            register("introspect", on: router) { request, logger throws(OAuthError) in
+            register(.introspect, on: router) { request, logger throws(OAuthError) in
                 try await introspection.handle(request, logger: logger).response()
             }
         }
         if let revocation {
             // RFC 7009 §2.2: 200 with an empty body, whether the token was known or not.
-            register("revoke", on: router) { request, logger throws(OAuthError) in
+            register(.revoke, on: router) { request, logger throws(OAuthError) in
                 try await revocation.handle(request, logger: logger)
                 return Response(status: .ok, headers: .oauthEmptyResponse)
             }
         }
     }
 
-    private func register<Context: RequestContext>(
-        _ name: String, on router: Router<Context>,
+    private func register(
+        _ endpoint: RequestNotes.Endpoint, on router: Router<TesseraRequestContext>,
         _ handle: @escaping @Sendable (TokenRequest, Logger) async throws(OAuthError) -> Response
     ) {
+        let name = endpoint.rawValue
         router.post("/t/:tenant/\(name)") { request, context in
-            await self.formPost(request, context: context, tenant: context.parameters.get("tenant"), handle)
+            await self.formPost(
+                request, context: context, endpoint: endpoint, tenant: context.parameters.get("tenant"), handle)
         }
         router.post("/\(name)") { request, context in
-            await self.formPost(request, context: context, tenant: self.defaultTenant, handle)
+            await self.formPost(request, context: context, endpoint: endpoint, tenant: self.defaultTenant, handle)
         }
         for path in ["/t/:tenant/\(name)", "/\(name)"] {
             for method in [HTTPRequest.Method.get, .put, .delete, .patch, .head, .options] {
-                router.on(RouterPath(path), method: method) { _, _ in Self.methodNotAllowed(name) }
+                router.on(RouterPath(path), method: method) { _, context in
+                    context.notes.update {
+                        $0.endpoint = endpoint
+                        $0.error = OAuthError.Code.invalidRequest.rawValue
+                    }
+                    return Self.methodNotAllowed(name)
+                }
             }
         }
     }
 
-    private func formPost<Context: RequestContext>(
-        _ request: Request, context: Context, tenant: String?,
+    private func formPost(
+        _ request: Request, context: TesseraRequestContext, endpoint: RequestNotes.Endpoint, tenant: String?,
         _ handle: @Sendable (TokenRequest, Logger) async throws(OAuthError) -> Response
     ) async -> Response {
+        context.notes.update {
+            $0.endpoint = endpoint
+            $0.tenant = tenant
+        }
         guard let tenant else {
+            context.notes.update { $0.error = OAuthError.Code.notFound.rawValue }
             return OAuthError(.notFound, "unknown tenant").response(realm: nil)
         }
         do {
             let form = try await Self.readForm(request)
+            if endpoint == .token, let grantType = form["grant_type"] {
+                let reported = reportedGrantTypes.contains(grantType) ? grantType : "other"
+                context.notes.update { $0.grantType = reported }
+            }
             let tokenRequest = TokenRequest(
                 tenantDomain: tenant,
                 authorization: request.headers[.authorization],
@@ -87,6 +108,7 @@ public struct TokenRoutes: Sendable {
             if error.code != .invalidRequest || error.status != 400 {
                 context.logger.debug("token request refused", metadata: ["error": "\(String(reflecting: error))"])
             }
+            context.notes.update { $0.error = error.code.rawValue }
             return error.response(realm: tenant)
         }
     }

@@ -24,15 +24,19 @@ public struct DirectoryChangeFeed: Service {
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await client.withConnection { connection in
-                    try await connection.listen(on: Self.channel) { notifications in
-                        cache.resume()
-                        logger.debug("directory cache live")
-                        for try await notification in notifications.cancelOnGracefulShutdown() {
-                            if let tenantID = Tenant.ID(notification.payload) {
-                                cache.invalidate(tenantID: tenantID)
-                            } else {
-                                cache.resume()
+                // While the database refuses connections the lease waits for the pool's retries, which only
+                // cancellation ends: on graceful shutdown, cancel it, or the server would never stop.
+                try await cancelWhenGracefulShutdown {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: Self.channel) { notifications in
+                            cache.resume()
+                            logger.debug("directory cache live")
+                            for try await notification in notifications {
+                                if let tenantID = Tenant.ID(notification.payload) {
+                                    cache.invalidate(tenantID: tenantID)
+                                } else {
+                                    cache.resume()
+                                }
                             }
                         }
                     }

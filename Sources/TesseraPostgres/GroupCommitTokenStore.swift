@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import NIOCore
 import PostgresNIO
@@ -18,10 +19,14 @@ public final class GroupCommitTokenStore: TokenStore, Service {
     ///   - writers: batches in flight at once, each on its own connection.
     ///   - maximumBatch: tokens in one INSERT.
     ///   - maximumQueue: tokens waiting for a writer before new ones are refused.
+    ///   - metrics: where the batch size histogram goes; nowhere by default.
     public init(
-        client: PostgresClient, writers: Int = 4, maximumBatch: Int = 512, maximumQueue: Int = 20_000, logger: Logger
+        client: PostgresClient, writers: Int = 4, maximumBatch: Int = 512, maximumQueue: Int = 20_000, logger: Logger,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) {
         self.client = client
+        // Tokens per committed batch (`tessera_token_write_batch_size`): near 1 when idle, growing under load.
+        let batchSizes = Recorder(label: "tessera_token_write_batch_size", aggregate: true, factory: metrics)
         self.batches = BatchRunner(workers: writers, maximumBatch: maximumBatch, maximumQueue: maximumQueue) {
             tokens in
             do {
@@ -29,6 +34,7 @@ public final class GroupCommitTokenStore: TokenStore, Service {
                 try await TokenPartitions.run(client, creating: "access_tokens", for: tokens.map(\.expiresAt)) {
                     for try await _ in try await client.execute(statement) {}
                 }
+                batchSizes.record(tokens.count)
                 return Array(repeating: (), count: tokens.count)
             } catch {
                 logger.warning("token batch not written", metadata: ["tokens": "\(tokens.count)", "error": "\(error)"])

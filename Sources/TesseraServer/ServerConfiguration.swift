@@ -18,12 +18,26 @@ public struct ServerConfiguration: Sendable {
     public var passwordQueue = 64
     /// Longest a run of failed sign-ins can lock one username out, in seconds.
     public var loginThrottleWindow: Double = 900
-    /// The public base URL of the server: issuers are `<publicURL>/t/<tenant>` (RFC 8414).
-    public var publicURL: String
+    /// The public base URL of the server: issuers are `<publicURL>/t/<tenant>` (RFC 8414). By default the plain
+    /// HTTP port on localhost, or the HTTPS port when plain HTTP is off.
+    public var publicURL: String {
+        get { configuredPublicURL ?? (port > 0 ? "http://localhost:\(port)" : "https://localhost:\(httpsPort)") }
+        set { configuredPublicURL = newValue }
+    }
+    private var configuredPublicURL: String?
     /// Seconds between purges of expired tokens; 0 turns the schedule off.
     public var purgeInterval = 3600
     /// Seals reusable tokens (applications with token reuse); without it such applications get new tokens.
     public var tokenSealer: TokenSealer?
+    /// Port of the Prometheus `/metrics` server on `host`; 0 turns metrics off.
+    public var metricsPort = 9090
+    /// HTTPS port on `host`, serving what `port` serves; 0 turns HTTPS off.
+    public var httpsPort = 8243
+    /// The operator's certificate chain and key (PEM files); without them a self-signed certificate for localhost
+    /// is created in `dataDirectory`.
+    public var tlsFiles: (certificate: String, key: String)?
+    /// Where the server keeps its few files (the self-signed certificate); relative to the working directory.
+    public var dataDirectory = ".tessera"
 
     public init(host: String, port: Int, defaultTenant: String?, database: DatabaseURL, databaseConnections: Int) {
         self.host = host
@@ -31,6 +45,5 @@ public struct ServerConfiguration: Sendable {
         self.defaultTenant = defaultTenant
         self.database = database
         self.databaseConnections = databaseConnections
-        self.publicURL = "http://localhost:\(port)"
     }
 }

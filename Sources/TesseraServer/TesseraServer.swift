@@ -1,15 +1,19 @@
+import CoreMetrics
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import PostgresNIO
 import ServiceLifecycle
 import TesseraCore
 import TesseraHTTP
 import TesseraPostgres
+import UnixSignals
 
-/// `tessera serve`: the PostgreSQL pool, the directory cache and its change feed, and the HTTP server,
-/// run as one service group that stops cleanly on SIGTERM or SIGINT.
+/// `tessera serve`: the PostgreSQL pool, the directory cache and its change feed, the public HTTP listener and
+/// the metrics server, run as one service group that stops cleanly on SIGTERM or SIGINT.
 public enum TesseraServer {
     public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
+        let metrics = configuration.metricsPort > 0 ? ServerMetrics() : nil
         var clientConfiguration = configuration.database.clientConfiguration()
         clientConfiguration.options.maximumConnections = configuration.databaseConnections
         clientConfiguration.options.minimumConnections = min(2, configuration.databaseConnections)
@@ -19,7 +23,8 @@ public enum TesseraServer {
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: poolLogger)
 
         let directory = CachedClientDirectory(source: PostgresClientDirectory(client: client))
-        let tokenStore = GroupCommitTokenStore(client: client, logger: logger)
+        let tokenStore = GroupCommitTokenStore(
+            client: client, logger: logger, metrics: metrics?.factory ?? NOOPMetricsHandler.instance)
         let ledger = BatchedTokenLedger(client: client)
         let issuer = TokenIssuer(
             store: tokenStore,
@@ -37,43 +42,93 @@ public enum TesseraServer {
                 queueLimit: configuration.passwordQueue),
             loginThrottle: LoginThrottle(window: configuration.loginThrottleWindow))
         let grants = InstalledGrants.registry(issuer: issuer, dependencies: dependencies)
+        let readiness = DatabaseReadiness(client: client, migrations: try Migration.embedded(), logger: logger)
         let router = buildRouter(
             tokenRoutes: TokenRoutes(
                 endpoint: TokenEndpoint(directory: directory, grants: grants),
                 introspection: IntrospectionEndpoint(directory: directory, ledger: ledger, issuer: issuerURL),
                 revocation: RevocationEndpoint(directory: directory, ledger: ledger),
                 defaultTenant: configuration.defaultTenant),
-            discovery: DiscoveryRoutes(directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes))
-        var services: [any Service] = [
-            client, tokenStore, ledger, DirectoryChangeFeed(client: client, cache: directory, logger: logger),
-        ]
-        if configuration.purgeInterval > 0 {
-            services.append(
+            discovery: DiscoveryRoutes(directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes),
+            health: HealthRoutes(readiness: readiness.check),
+            metrics: metrics.map { RequestMetrics(factory: $0.factory) })
+        let purge =
+            configuration.purgeInterval > 0
+            ? [
                 PurgeSchedule(
                     partitions: TokenPartitions(client: client, logger: logger),
-                    interval: .seconds(configuration.purgeInterval), logger: logger))
+                    interval: .seconds(configuration.purgeInterval), logger: logger)
+            ] : []
+        let metricsServer = metrics.map {
+            [$0.server(host: configuration.host, port: configuration.metricsPort, logger: logger)]
         }
-
-        var app = Application(
-            router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            // Stopped in reverse order: the server first, then pending token batches, then the pool.
-            services: services,
-            logger: logger
-        )
+        let (listeners, addresses) = try Self.listeners(
+            configuration, responder: router.buildResponder(), logger: logger)
+        let serving: Logger.Metadata = ["address": .array(addresses.map { .string($0) })]
         let database = configuration.database
-        app.beforeServerStarts {
+        // Metrics before the public listeners, so that scrapes still work while those drain.
+        let gated = GatedServices(services: purge + (metricsServer ?? []) + listeners, logger: logger) {
             try await Self.requireCurrentSchema(client: client, database: database, logger: logger)
-            logger.info(
-                "tessera is serving", metadata: ["address": "http://\(configuration.host):\(configuration.port)"])
+            // Today's and the next days' token partitions, whatever the purge interval: the first tokens then
+            // never wait for one to be made.
+            do {
+                try await TokenPartitions(client: client, logger: logger).prepare()
+            } catch {
+                logger.notice("token partitions not prepared; they are made on demand", metadata: ["error": "\(error)"])
+            }
+            logger.info("tessera is serving", metadata: serving)
         }
-        try await app.runService()
+        // Stopped in reverse order: the gated services first, then pending token batches, then the pool. A failed
+        // start stops the others gracefully too, so that the one line saying why is all the operator reads.
+        let services: [any Service] = [
+            client, tokenStore, ledger, DirectoryChangeFeed(client: client, cache: directory, logger: logger),
+        ]
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }
+                    + [.init(service: gated, failureTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Plain HTTP on `port` and HTTPS on `httpsPort`, each unless 0, both serving the one router.
+    static func listeners<Responder: HTTPResponder>(
+        _ configuration: ServerConfiguration, responder: Responder, logger: Logger
+    ) throws -> (listeners: [any Service], addresses: [String])
+    where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
+        var listeners: [any Service] = []
+        var addresses: [String] = []
+        if configuration.port > 0 {
+            listeners.append(
+                Application(
+                    responder: responder,
+                    configuration: .init(
+                        address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+                    logger: logger))
+            addresses.append("http://\(configuration.host):\(configuration.port)")
+        }
+        if configuration.httpsPort > 0 {
+            let identity =
+                try configuration.tlsFiles.map { try TLSIdentity.load(certificate: $0.certificate, key: $0.key) }
+                ?? TLSIdentity.selfSigned(in: configuration.dataDirectory, logger: logger)
+            listeners.append(
+                Application(
+                    responder: responder,
+                    server: try .tls(.http1(), tlsConfiguration: identity.serverConfiguration()),
+                    configuration: .init(
+                        address: .hostname(configuration.host, port: configuration.httpsPort), serverName: nil),
+                    logger: logger))
+            addresses.append("https://\(configuration.host):\(configuration.httpsPort)")
+        }
+        guard !listeners.isEmpty else { throw StartupError("nothing to serve: the HTTP and HTTPS ports are both 0") }
+        return (listeners, addresses)
     }
 
     /// The server never changes the schema; it refuses to start on a database `tessera migrate` has not brought up to date.
     static func requireCurrentSchema(client: PostgresClient, database: DatabaseURL, logger: Logger) async throws {
         let status: MigrationRunner.Status
         do {
+            try await DatabaseProbe.connect(database, logger: logger)
             let runner = MigrationRunner(migrations: try Migration.embedded())
             status = try await PostgresAvailability.run(deadline: .seconds(10)) {
                 try await runner.status(client: client, logger: logger)

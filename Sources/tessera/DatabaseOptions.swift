@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import TesseraPostgres
+import TesseraServer
 
 /// `--database-url`, falling back to `DATABASE_URL`, and a way to run work against that database.
 struct DatabaseOptions: ParsableArguments {
@@ -63,3 +64,4 @@ enum CommandLogging {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}

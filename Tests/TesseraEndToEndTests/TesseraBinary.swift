@@ -27,13 +27,13 @@ enum TesseraBinary {
             "TESSERA_TEST_DATABASE_URL is not set: run the suite with deploy/test.sh, which starts PostgreSQL")
     }
 
-    static func run(_ arguments: [String], databaseURL: String?, input: String? = nil) throws -> Result {
+    static func run(
+        _ arguments: [String], databaseURL: String?, input: String? = nil, environment extra: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = databaseURL
-        process.environment = environment
+        process.environment = environment(databaseURL: databaseURL).merging(extra) { $1 }
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output
@@ -54,18 +54,28 @@ enum TesseraBinary {
     }
 
     /// Starts `tessera serve`, with its standard error (the log) going to `log`.
-    static func serve(_ arguments: [String], databaseURL: String, log: URL) throws -> Process {
+    static func serve(
+        _ arguments: [String], databaseURL: String, log: URL, environment extra: [String: String] = [:]
+    ) throws -> Process {
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = url
         process.arguments = ["serve"] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = databaseURL
-        process.environment = environment
+        process.environment = environment(databaseURL: databaseURL).merging(extra) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
         return process
+    }
+
+    /// The test's environment with `DATABASE_URL`, and the HTTPS and metrics listeners off unless a test turns them
+    /// on with an option: their fixed default ports would collide between servers that tests run in parallel.
+    static func environment(databaseURL: String?) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = databaseURL
+        environment["TESSERA_HTTPS_PORT"] = environment["TESSERA_HTTPS_PORT"] ?? "0"
+        environment["TESSERA_METRICS_PORT"] = environment["TESSERA_METRICS_PORT"] ?? "0"
+        return environment
     }
 
     /// A loopback port nobody listens on right now.

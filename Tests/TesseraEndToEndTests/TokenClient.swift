@@ -16,15 +16,29 @@ struct TokenClient {
         let status: Int
         let json: [String: Any]
         let headers: [String: String]
+        let text: String
     }
 
     func post(_ path: String, form: String, key: String, secret: String) async throws -> Answer {
+        try parse(exchange(postRequest(path, form: form, key: key, secret: secret)))
+    }
+
+    /// The bytes of a form POST with HTTP Basic credentials and `Connection: close`.
+    func postRequest(_ path: String, form: String, key: String, secret: String) -> [UInt8] {
         let authorization = "Basic " + Data("\(key):\(secret)".utf8).base64EncodedString()
         let request =
             "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
             + "Content-Type: application/x-www-form-urlencoded\r\nAuthorization: \(authorization)\r\n"
             + "Content-Length: \(form.utf8.count)\r\n\r\n\(form)"
-        let raw = try exchange(Array(request.utf8))
+        return Array(request.utf8)
+    }
+
+    /// `GET path`; the body is in `text`.
+    func get(_ path: String) async throws -> Answer {
+        try parse(exchange(Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)))
+    }
+
+    private func parse(_ raw: [UInt8]) throws -> Answer {
         let text = String(decoding: raw, as: UTF8.self)
         let parts = text.components(separatedBy: "\r\n\r\n")
         let head = parts[0].components(separatedBy: "\r\n")
@@ -38,11 +52,11 @@ struct TokenClient {
         }
         let body = parts.dropFirst().joined(separator: "\r\n\r\n")
         let json = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
-        return Answer(status: status, json: json, headers: headers)
+        return Answer(status: status, json: json, headers: headers, text: body)
     }
 
-    /// Sends `bytes` and reads until the server closes the connection.
-    private func exchange(_ bytes: [UInt8]) throws -> [UInt8] {
+    /// Sends `bytes` and reads until the server closes the connection (or resets it: what was read is returned).
+    func exchange(_ bytes: [UInt8]) throws -> [UInt8] {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         try #require(fd >= 0)
         defer { close(fd) }
@@ -60,8 +74,9 @@ struct TokenClient {
         guard connected else { throw ConnectionRefused() }
         var sent = 0
         while sent < bytes.count {
-            let count = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            try #require(count > 0, "send failed")
+            // MSG_NOSIGNAL: a server that closed the connection must not kill the test process with SIGPIPE.
+            let count = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard count > 0 else { throw SendFailed() }
             sent += count
         }
         var response: [UInt8] = []
@@ -75,6 +90,7 @@ struct TokenClient {
     }
 
     struct ConnectionRefused: Error {}
+    struct SendFailed: Error {}
 
     /// Waits until the server answers at all (any status), up to `timeout`.
     func waitUntilServing(timeout: Duration = .seconds(60)) async throws {

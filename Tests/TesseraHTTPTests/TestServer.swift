@@ -30,8 +30,11 @@ struct TestServer: Sendable {
     }
 
     /// Runs `test` against the router that `tessera serve` builds, without a socket.
-    func test<Value>(_ test: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
-        let router = buildRouter(tokenRoutes: TokenRoutes(endpoint: endpoint, defaultTenant: defaultTenant))
+    func test<Value>(
+        metrics: RequestMetrics? = nil, _ test: @Sendable (any TestClientProtocol) async throws -> Value
+    ) async throws -> Value {
+        let router = buildRouter(
+            tokenRoutes: TokenRoutes(endpoint: endpoint, defaultTenant: defaultTenant), metrics: metrics)
         return try await Application(router: router).test(.router, test)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Prometheus
 import TesseraCore
 import TesseraPostgres
 import Testing
@@ -39,6 +40,30 @@ struct GroupCommitTokenStoreTests {
             let hashes = try await database.client.rows(
                 "SELECT token_hash FROM access_tokens WHERE tenant_id = 7", as: ByteBuffer.self)
             #expect(Set(hashes.map { Array($0.readableBytesView) }) == Set(tokens.map(\.hash.bytes)))
+        }
+    }
+
+    @Test("every committed batch is recorded in the batch size histogram")
+    func batchSizeHistogram() async throws {
+        try await TestDatabase.with { database in
+            let registry = PrometheusCollectorRegistry()
+            let store = GroupCommitTokenStore(
+                client: database.client, writers: 2, maximumBatch: 64, logger: database.logger,
+                metrics: PrometheusMetricsFactory(registry: registry))
+            let writer = Task { try await store.run() }
+            defer { writer.cancel() }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<200 {
+                    group.addTask { try await store.store(Self.token(tenantID: 8, subject: "c\(index)")) }
+                }
+                try await group.waitForAll()
+            }
+            let text = registry.emitToString()
+            // The histogram's sum is the number of tokens written; its count the number of batches.
+            #expect(text.contains("tessera_token_write_batch_size_sum 200"), "\(text)")
+            let count = text.split(separator: "\n").first { $0.hasPrefix("tessera_token_write_batch_size_count ") }
+            let batches = try #require(count.flatMap { Int($0.split(separator: " ")[1]) })
+            #expect(batches >= 4 && batches <= 200)
         }
     }
 

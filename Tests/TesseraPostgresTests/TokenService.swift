@@ -16,11 +16,11 @@ import Testing
 struct TokenService {
     static let issuer = IssuerURL(base: "https://auth.example")
     let cache: CachedClientDirectory
-    let application: Application<RouterResponder<BasicRequestContext>>
+    let application: Application<RouterResponder<TesseraRequestContext>>
 
     init(
         directoryClient: PostgresClient, store: any TokenStore, sealer: TokenSealer? = nil,
-        now: @escaping @Sendable () -> Date = Date.init
+        now: @escaping @Sendable () -> Date = Date.init, health: HealthRoutes? = nil
     ) {
         cache = CachedClientDirectory(source: PostgresClientDirectory(client: directoryClient))
         let reusable = sealer.map {
@@ -38,7 +38,7 @@ struct TokenService {
             revocation: RevocationEndpoint(directory: cache, ledger: ledger, now: now),
             defaultTenant: nil)
         let discovery = DiscoveryRoutes(directory: cache, issuer: Self.issuer, grantTypes: grants.grantTypes)
-        application = Application(router: buildRouter(tokenRoutes: routes, discovery: discovery))
+        application = Application(router: buildRouter(tokenRoutes: routes, discovery: discovery, health: health))
     }
 
     init(directoryClient: PostgresClient, storeClient: PostgresClient) {
@@ -47,6 +47,15 @@ struct TokenService {
 
     init(client: PostgresClient, sealer: TokenSealer? = nil) {
         self.init(directoryClient: client, store: PostgresTokenStore(client: client), sealer: sealer)
+    }
+
+    /// The service with `/health/ready` checking `client`'s database, as `tessera serve` does.
+    init(checkingHealthOf client: PostgresClient) throws {
+        let readiness = DatabaseReadiness(
+            client: client, migrations: try Migration.embedded(), logger: TestDatabase.logger)
+        self.init(
+            directoryClient: client, store: PostgresTokenStore(client: client),
+            health: HealthRoutes(readiness: readiness.check))
     }
 }
 

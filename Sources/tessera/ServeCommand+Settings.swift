@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TesseraCore
+import TesseraServer
+
+extension ServeCommand {
+    /// What `serve` runs with: each value from its option, else its environment variable, else its default.
+    struct Settings {
+        var configuration: ServerConfiguration
+        var level: Logger.Level
+        var format: LogFormat
+    }
+
+    func settings(environment: [String: String]) throws -> Settings {
+        let source = SettingSource(environment: environment)
+        let port = try source.integer(port, "TESSERA_PORT", default: 8280)
+        let httpsPort = try source.integer(httpsPort, "TESSERA_HTTPS_PORT", default: 8243)
+        let metricsPort = try source.integer(metricsPort, "TESSERA_METRICS_PORT", default: 9090)
+        guard [port, httpsPort, metricsPort].allSatisfy((0...65535).contains) else {
+            throw CommandFailure("ports must be between 0 (off) and 65535")
+        }
+        guard port > 0 || httpsPort > 0 else {
+            throw CommandFailure("nothing to serve: --port and --https-port are both 0")
+        }
+        let listening = [port, httpsPort, metricsPort].filter { $0 > 0 }
+        guard Set(listening).count == listening.count else {
+            throw CommandFailure("the HTTP, HTTPS and metrics ports must differ")
+        }
+        let connections = try source.integer(databaseConnections, "TESSERA_DATABASE_CONNECTIONS", default: 16)
+        guard (1...1000).contains(connections) else {
+            throw CommandFailure("the database connections must be between 1 and 1000")
+        }
+        var configuration = ServerConfiguration(
+            host: host ?? environment["TESSERA_HOST"] ?? "127.0.0.1",
+            port: port,
+            defaultTenant: defaultTenant ?? environment["TESSERA_DEFAULT_TENANT"],
+            database: try database.databaseURL(),
+            databaseConnections: connections
+        )
+        configuration.httpsPort = httpsPort
+        configuration.metricsPort = metricsPort
+        switch (tlsCertificate ?? environment["TESSERA_TLS_CERT"], tlsKey ?? environment["TESSERA_TLS_KEY"]) {
+        case (let certificate?, let key?): configuration.tlsFiles = (certificate, key)
+        case (nil, nil): break
+        default: throw CommandFailure("--tls-cert and --tls-key go together")
+        }
+        configuration.dataDirectory = dataDir ?? environment["TESSERA_DATA_DIR"] ?? ".tessera"
+
+        configuration.passwordCost = try source.integer(passwordCost, "TESSERA_PASSWORD_COST", default: 12)
+        configuration.passwordThreads = try source.integer(
+            passwordThreads, "TESSERA_PASSWORD_THREADS",
+            default: max(1, ProcessInfo.processInfo.activeProcessorCount / 2))
+        configuration.passwordQueue = try source.integer(passwordQueue, "TESSERA_PASSWORD_QUEUE", default: 64)
+        let window = try source.integer(loginThrottleWindow, "TESSERA_LOGIN_THROTTLE_WINDOW", default: 900)
+        guard (4...31).contains(configuration.passwordCost) else {
+            throw CommandFailure("the password cost must be between 4 and 31")
+        }
+        guard (1...256).contains(configuration.passwordThreads), (0...100_000).contains(configuration.passwordQueue),
+            (1...86_400).contains(window)
+        else {
+            throw CommandFailure("password threads must be 1 to 256, queue 0 to 100000, throttle window 1 to 86400 s")
+        }
+        configuration.loginThrottleWindow = Double(window)
+
+        if let url = publicURL ?? environment["TESSERA_PUBLIC_URL"] {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.utf8.count <= 2048,
+                !url.contains(where: { $0.isWhitespace })
+            else { throw CommandFailure("the public URL must be an http:// or https:// URL") }
+            configuration.publicURL = url
+        }
+        if let path = tokenKeyFile {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw CommandFailure("cannot read the token key file \(path)")
+            }
+            guard let sealer = TokenSealer(base64: text) else {
+                throw CommandFailure("the token key file \(path) does not hold a base64 key of 32 bytes")
+            }
+            configuration.tokenSealer = sealer
+        } else if let text = environment["TESSERA_TOKEN_KEY"] {
+            guard let sealer = TokenSealer(base64: text) else {
+                throw CommandFailure(
+                    "TESSERA_TOKEN_KEY must be a base64 key of 32 bytes (`tessera token generate-key`)")
+            }
+            configuration.tokenSealer = sealer
+        }
+        configuration.purgeInterval = try source.integer(purgeInterval, "TESSERA_PURGE_INTERVAL", default: 3600)
+        guard (0...604_800).contains(configuration.purgeInterval) else {
+            throw CommandFailure("the purge interval must be between 0 and 604800 seconds")
+        }
+        return Settings(
+            configuration: configuration,
+            level: try source.value(logLevel, "TESSERA_LOG_LEVEL", default: .info),
+            format: try source.value(logFormat, "TESSERA_LOG_FORMAT", default: .text))
+    }
+}
+
+/// An option's value, else its environment variable's, else the default. A variable that does not parse is an
+/// error naming it, never a silent default.
+struct SettingSource {
+    let environment: [String: String]
+
+    func integer(_ option: Int?, _ variable: String, default value: Int) throws -> Int {
+        if let option { return option }
+        guard let text = environment[variable] else { return value }
+        guard let number = Int(text) else { throw CommandFailure("\(variable) must be a whole number") }
+        return number
+    }
+
+    func value<Value: ExpressibleByArgument & CaseIterable>(_ option: Value?, _ variable: String, default value: Value)
+        throws -> Value
+    {
+        if let option { return option }
+        guard let text = environment[variable] else { return value }
+        guard let parsed = Value(argument: text) else {
+            let allowed = Value.allCases.map { "\($0)" }.joined(separator: ", ")
+            throw CommandFailure("\(variable) must be one of \(allowed), not \(text)")
+        }
+        return parsed
+    }
+}

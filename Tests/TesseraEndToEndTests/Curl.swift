@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+
+/// The system's curl, for what TokenClient does not speak: TLS.
+enum Curl {
+    struct Result {
+        let status: Int32
+        let output: String
+        let error: String
+    }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["--silent", "--show-error", "--max-time", "10"] + arguments
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+            error: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// Polls `url` with `arguments` until curl gets any HTTP answer, up to `timeout`.
+    static func waitUntilServing(_ url: String, _ arguments: [String], timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try run(arguments + ["--output", "/dev/null", url]).status == 0 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("\(url) did not answer within \(timeout)")
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+
+/// A start that cannot succeed ends at once, non-zero, with the database's own reason on one line.
+@Suite("Start-up refused, end to end")
+struct StartupRefusalEndToEndTests {
+    @Test(
+        "a database or a role that does not exist: exit 1 within seconds, one line with the server's reason",
+        arguments: [("tessera_no_such_database", "does not exist"), ("role", "role \"tessera_no_such_role\"")])
+    func refused(_ wrong: String, _ reason: String) throws {
+        var components = try #require(URLComponents(string: try TesseraBinary.databaseURL()))
+        if wrong == "role" {
+            components.user = "tessera_no_such_role"
+            components.password = nil
+        } else {
+            components.path = "/" + wrong
+        }
+        let url = try #require(components.string)
+        let started = ContinuousClock.now
+        let result = try TesseraBinary.run(["serve", "--port", "\(try TesseraBinary.freePort())"], databaseURL: url)
+        #expect(ContinuousClock.now - started < .seconds(8))
+        #expect(result.status == 1)
+        let lines = result.error.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        #expect(lines.count == 1 && lines.first?.contains(reason) == true, "\(result.error)")
+    }
+}

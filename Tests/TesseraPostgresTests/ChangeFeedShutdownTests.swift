@@ -1,0 +1,29 @@
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import TesseraCore
+import TesseraPostgres
+import Testing
+
+/// SIGTERM during a database outage: the services behind the listeners stop within seconds, instead of waiting on
+/// a connection the pool keeps retrying.
+@Suite("Graceful shutdown during a database outage", .timeLimit(.minutes(1)))
+struct ChangeFeedShutdownTests {
+    @Test("the directory change feed and the pool stop on graceful shutdown while the database refuses connections")
+    func feedStopsDuringOutage() async throws {
+        let client = try DatabaseOutageTests.unreachableClient()
+        let feed = DirectoryChangeFeed(
+            client: client, cache: CachedClientDirectory(source: PostgresClientDirectory(client: client)),
+            logger: TestDatabase.logger)
+        let group = ServiceGroup(configuration: .init(services: [client, feed], logger: TestDatabase.logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            // Long enough for the feed to be waiting on a lease the pool cannot fill.
+            try await Task.sleep(for: .seconds(1))
+            let started = ContinuousClock.now
+            await group.triggerGracefulShutdown()
+            try await tasks.next()
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+}

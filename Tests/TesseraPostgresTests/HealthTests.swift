@@ -1,0 +1,89 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PostgresNIO
+import TesseraPostgres
+import Testing
+
+/// `/health/live` answers while the process serves; `/health/ready` only while the database answers and its
+/// schema is current, and says why not with 503 and `Retry-After`.
+@Suite("Health endpoints against PostgreSQL", .timeLimit(.minutes(2)))
+struct HealthTests {
+    struct HealthBody: Decodable {
+        let status: String
+        let reason: String?
+    }
+
+    static func get(_ path: String, _ client: some TestClientProtocol) async throws -> (TestResponse, HealthBody) {
+        let response = try await client.execute(uri: path, method: .get)
+        let body = try JSONDecoder().decode(HealthBody.self, from: Data(response.body.readableBytesView))
+        #expect(response.headers[.cacheControl] == "no-store")
+        #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+        return (response, body)
+    }
+
+    @Test("a migrated, reachable database: live 200 and ready 200")
+    func ready() async throws {
+        try await TestDatabase.with { database in
+            try await TokenService(checkingHealthOf: database.client).application.test(.router) { http in
+                let (live, liveBody) = try await Self.get("/health/live", http)
+                #expect(live.status == .ok && liveBody.status == "live")
+                let (ready, readyBody) = try await Self.get("/health/ready", http)
+                #expect(ready.status == .ok && readyBody.status == "ready" && readyBody.reason == nil)
+                #expect(ready.headers[.retryAfter] == nil)
+            }
+        }
+    }
+
+    @Test("an unmigrated database: ready 503 naming tessera migrate, live still 200")
+    func unmigrated() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            try await TokenService(checkingHealthOf: database.client).application.test(.router) { http in
+                let (ready, body) = try await Self.get("/health/ready", http)
+                Self.expectUnavailable(ready, body)
+                #expect(body.reason?.contains("tessera migrate") == true)
+                #expect(try await Self.get("/health/live", http).0.status == .ok)
+            }
+        }
+    }
+
+    @Test("an applied migration edited since: ready 503")
+    func modifiedMigration() async throws {
+        try await TestDatabase.with { database in
+            try await database.client.query(
+                "UPDATE tessera_schema_migrations SET checksum = 'edited' WHERE version = 1", logger: database.logger)
+            try await TokenService(checkingHealthOf: database.client).application.test(.router) { http in
+                let (ready, body) = try await Self.get("/health/ready", http)
+                Self.expectUnavailable(ready, body)
+            }
+        }
+    }
+
+    @Test("an unreachable database: ready 503 within seconds, without the address; live still 200")
+    func unreachable() async throws {
+        let client = try DatabaseOutageTests.unreachableClient()
+        try await client.running {
+            try await TokenService(checkingHealthOf: client).application.test(.router) { http in
+                let started = ContinuousClock.now
+                let (ready, body) = try await Self.get("/health/ready", http)
+                // The check gives up after 1 s; the rest is slack for a loaded two-core machine running tests in parallel.
+                #expect(ContinuousClock.now - started < .seconds(3))
+                Self.expectUnavailable(ready, body)
+                #expect(body.reason?.contains("127.0.0.1") == false)
+                #expect(try await Self.get("/health/live", http).0.status == .ok)
+            }
+        }
+    }
+
+    static func expectUnavailable(
+        _ response: TestResponse, _ body: HealthBody, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(response.status == .serviceUnavailable, sourceLocation: sourceLocation)
+        #expect(body.status == "unavailable", sourceLocation: sourceLocation)
+        #expect(body.reason?.isEmpty == false, sourceLocation: sourceLocation)
+        #expect(
+            response.headers[.retryAfter].flatMap { Int($0) }.map { $0 > 0 } == true, sourceLocation: sourceLocation)
+    }
+}
