@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import Synchronization
 import TesseraCore
 
 /// Ready when the database answers within a second and its schema is the one this build was written for.
@@ -21,13 +22,7 @@ public struct DatabaseReadiness: Sendable {
     }
 
     public func check() async -> Readiness {
-        let status: MigrationRunner.Status
-        do {
-            status = try await PostgresAvailability.run(deadline: Self.deadline) { [client, runner, logger] in
-                try await runner.status(client: client, logger: logger)
-            }
-        } catch {
-            logger.debug("readiness: no answer from the database", metadata: ["error": "\(error)"])
+        guard let status = await statusWithinDeadline() else {
             return .unavailable(reason: "the database does not answer")
         }
         if !status.pending.isEmpty {
@@ -37,5 +32,34 @@ public struct DatabaseReadiness: Sendable {
             return .unavailable(reason: "an applied migration differs from this build's")
         }
         return .ready
+    }
+
+    /// The migration status, or nil when there is none within the deadline. The query is cancelled then but not
+    /// waited for: while the database refuses connections, a cancelled lease ends when the pool gets to it, and
+    /// the probe must answer on time.
+    private func statusWithinDeadline() async -> MigrationRunner.Status? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<MigrationRunner.Status?, Never>) in
+            let answered = Mutex(false)
+            let answer: @Sendable (MigrationRunner.Status?) -> Void = { status in
+                let first = answered.withLock { answered in
+                    defer { answered = true }
+                    return !answered
+                }
+                if first { continuation.resume(returning: status) }
+            }
+            let query = Task { [client, runner, logger] in
+                do {
+                    answer(try await runner.status(client: client, logger: logger))
+                } catch {
+                    logger.debug("readiness: no answer from the database", metadata: ["error": "\(error)"])
+                    answer(nil)
+                }
+            }
+            Task {
+                try? await Task.sleep(for: Self.deadline)
+                query.cancel()
+                answer(nil)
+            }
+        }
     }
 }

@@ -9,8 +9,8 @@ import TesseraHTTP
 import TesseraPostgres
 import UnixSignals
 
-/// `tessera serve`: the PostgreSQL pool, the directory cache and its change feed, the public HTTP listener and
-/// the metrics server, run as one service group that stops cleanly on SIGTERM or SIGINT.
+/// `tessera serve`: the PostgreSQL pool, the directory cache and its change feed, the HTTP and HTTPS listeners,
+/// the metrics server and the purge schedule, run as one service group that stops cleanly on SIGTERM or SIGINT.
 public enum TesseraServer {
     public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
         let metrics = configuration.metricsPort > 0 ? ServerMetrics() : nil

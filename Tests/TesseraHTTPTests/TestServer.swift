@@ -1,6 +1,7 @@
 import ClientCredentialsGrant
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import TesseraCore
 import TesseraHTTP
 import TesseraTesting
@@ -35,7 +36,10 @@ struct TestServer: Sendable {
     ) async throws -> Value {
         let router = buildRouter(
             tokenRoutes: TokenRoutes(endpoint: endpoint, defaultTenant: defaultTenant), metrics: metrics)
-        return try await Application(router: router).test(.router, test)
+        // Warnings and above only: the access log would print a line for every request of every test.
+        var logger = Logger(label: "tessera.http-tests")
+        logger.logLevel = .warning
+        return try await Application(router: router, logger: logger).test(.router, test)
     }
 }
 

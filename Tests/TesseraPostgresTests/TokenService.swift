@@ -38,7 +38,9 @@ struct TokenService {
             revocation: RevocationEndpoint(directory: cache, ledger: ledger, now: now),
             defaultTenant: nil)
         let discovery = DiscoveryRoutes(directory: cache, issuer: Self.issuer, grantTypes: grants.grantTypes)
-        application = Application(router: buildRouter(tokenRoutes: routes, discovery: discovery, health: health))
+        // TestDatabase's logger: the access log would print a line for every request of every test.
+        application = Application(
+            router: buildRouter(tokenRoutes: routes, discovery: discovery, health: health), logger: TestDatabase.logger)
     }
 
     init(directoryClient: PostgresClient, storeClient: PostgresClient) {
