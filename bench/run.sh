@@ -115,7 +115,7 @@ if want cc-tenants; then
   started=$(date +%s)
   seed_many "$work/many" "$tenants" "$apps_per_tenant"
   note "seeded:      $(psql "$DATABASE_URL" -tA -c "SELECT count(DISTINCT t.tenant_id) || ' tenants, ' || count(*) ||
-    ' applications' FROM tenants t JOIN applications a USING (tenant_id) WHERE t.domain LIKE '%.many.bench.test'") for cc-tenants, with COPY, in $(($(date +%s) - started)) s; users: none (no users table or password grant yet)"
+    ' applications' FROM tenants t JOIN applications a USING (tenant_id) WHERE t.domain LIKE '%.many.bench.test'") for cc-tenants, with COPY, in $(($(date +%s) - started)) s"
 fi
 start_tessera "$results/tessera.log"
 note "tessera:     $TESSERA serve on $BASE_URL, pid $SERVER_PID, database connections ${TESSERA_DATABASE_CONNECTIONS:-16} (default 16)"
