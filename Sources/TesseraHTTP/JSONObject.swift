@@ -1,4 +1,5 @@
 import NIOCore
+import TesseraCore
 
 /// A flat JSON object of string and integer members, written straight into a buffer.
 ///
@@ -10,7 +11,7 @@ struct JSONObject {
     func adding(_ name: String, _ value: String) -> JSONObject {
         var copy = self
         copy.appendName(name)
-        Self.appendString(value, to: &copy.text)
+        JSONString.append(value, to: &copy.text)
         return copy
     }
 
@@ -34,25 +35,7 @@ struct JSONObject {
 
     private mutating func appendName(_ name: String) {
         if text.utf8.count > 1 { text += "," }
-        Self.appendString(name, to: &text)
+        JSONString.append(name, to: &text)
         text += ":"
-    }
-
-    private static func appendString(_ value: String, to text: inout String) {
-        text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
     }
 }
