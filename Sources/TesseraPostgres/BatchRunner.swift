@@ -1,3 +1,4 @@
+import CoreMetrics
 import ServiceLifecycle
 import Synchronization
 import TesseraCore
@@ -28,25 +29,41 @@ final class BatchRunner<Input: Sendable, Output: Sendable>: Sendable {
     private let maximumQueue: Int
     private let process: Process
     private let queue = Mutex(Queue())
+    /// `tessera_database_queue_length{work}`: requests waiting for a database connection of this runner.
+    private let waiting: Gauge
+    /// `tessera_database_batches_in_flight{work}`: this runner's pool connections busy (at most `workers`).
+    private let inFlight: Gauge
+    private let busy = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - workers: batches in flight at once, each on its own connection.
     ///   - maximumBatch: inputs in one batch.
     ///   - maximumQueue: inputs waiting for a worker before new ones are refused.
-    init(workers: Int, maximumBatch: Int, maximumQueue: Int, process: @escaping Process) {
+    ///   - work: the `work` label of the runner's gauges (`token_writes`, `token_lookups`).
+    init(
+        workers: Int, maximumBatch: Int, maximumQueue: Int, work: String,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance, process: @escaping Process
+    ) {
         self.workers = max(1, workers)
         self.maximumBatch = max(1, maximumBatch)
         self.maximumQueue = maximumQueue
         self.process = process
+        self.waiting = Gauge(label: "tessera_database_queue_length", dimensions: [("work", work)], factory: metrics)
+        self.inFlight = Gauge(
+            label: "tessera_database_batches_in_flight", dimensions: [("work", work)], factory: metrics)
     }
 
     func submit(_ input: Input) async throws -> Output {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Output, any Error>) in
-            let (accepted, worker) = queue.withLock { queue -> (Bool, CheckedContinuation<Void, Never>?) in
-                guard !queue.closed, queue.pending.count < maximumQueue else { return (false, nil) }
+            let (accepted, worker, depth) = queue.withLock {
+                queue -> (Bool, CheckedContinuation<Void, Never>?, Int) in
+                guard !queue.closed, queue.pending.count < maximumQueue else {
+                    return (false, nil, queue.pending.count)
+                }
                 queue.pending.append(Pending(input: input, continuation: continuation))
-                return (true, queue.idleWorkers.popLast())
+                return (true, queue.idleWorkers.popLast(), queue.pending.count)
             }
+            waiting.record(depth)
             guard accepted else {
                 continuation.resume(throwing: StoreUnavailableError("the database queue is full or closed"))
                 return
@@ -79,13 +96,23 @@ final class BatchRunner<Input: Sendable, Output: Sendable>: Sendable {
 
     private func work() async {
         while let batch = await nextBatch() {
+            inFlight.record(busy.add(1, ordering: .relaxed).newValue)
+            let outcome: Result<[Output], any Error>
             do {
                 let outputs = try await process(batch.map(\.input))
                 guard outputs.count == batch.count else {
                     throw StoreUnavailableError("a batch of \(batch.count) gave \(outputs.count) results")
                 }
-                for (item, output) in zip(batch, outputs) { item.continuation.resume(returning: output) }
+                outcome = .success(outputs)
             } catch {
+                outcome = .failure(error)
+            }
+            // The connection is free before anyone hears back, so the gauge never lags the answers.
+            inFlight.record(busy.subtract(1, ordering: .relaxed).newValue)
+            switch outcome {
+            case .success(let outputs):
+                for (item, output) in zip(batch, outputs) { item.continuation.resume(returning: output) }
+            case .failure(let error):
                 for item in batch { item.continuation.resume(throwing: error) }
             }
         }
@@ -105,6 +132,7 @@ final class BatchRunner<Input: Sendable, Output: Sendable>: Sendable {
                     let count = min(queue.pending.count, maximumBatch)
                     let batch = Array(queue.pending.prefix(count))
                     queue.pending.removeFirst(count)
+                    waiting.record(queue.pending.count)
                     return .batch(batch)
                 }
                 return queue.closed ? .finished : .wait

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
@@ -12,9 +13,15 @@ public final class BatchedTokenLedger: TokenLedger, Service {
     private let ledger: PostgresTokenLedger
     private let lookups: BatchRunner<TokenLookup, ActiveToken?>
 
-    public init(client: PostgresClient, readers: Int = 4, maximumBatch: Int = 256, maximumQueue: Int = 20_000) {
+    public init(
+        client: PostgresClient, readers: Int = 4, maximumBatch: Int = 256, maximumQueue: Int = 20_000,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
+    ) {
         self.ledger = PostgresTokenLedger(client: client)
-        self.lookups = BatchRunner(workers: readers, maximumBatch: maximumBatch, maximumQueue: maximumQueue) {
+        self.lookups = BatchRunner(
+            workers: readers, maximumBatch: maximumBatch, maximumQueue: maximumQueue, work: "token_lookups",
+            metrics: metrics
+        ) {
             lookups in
             let statement = ActiveAccessTokens(lookups: lookups, now: Date())
             return try await PostgresAvailability.run {

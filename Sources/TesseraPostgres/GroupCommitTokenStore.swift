@@ -27,7 +27,10 @@ public final class GroupCommitTokenStore: TokenStore, Service {
         self.client = client
         // Tokens per committed batch (`tessera_token_write_batch_size`): near 1 when idle, growing under load.
         let batchSizes = Recorder(label: "tessera_token_write_batch_size", aggregate: true, factory: metrics)
-        self.batches = BatchRunner(workers: writers, maximumBatch: maximumBatch, maximumQueue: maximumQueue) {
+        self.batches = BatchRunner(
+            workers: writers, maximumBatch: maximumBatch, maximumQueue: maximumQueue, work: "token_writes",
+            metrics: metrics
+        ) {
             tokens in
             do {
                 let statement = InsertAccessTokens(tokens: tokens)

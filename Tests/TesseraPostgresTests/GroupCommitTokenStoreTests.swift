@@ -64,6 +64,9 @@ struct GroupCommitTokenStoreTests {
             let count = text.split(separator: "\n").first { $0.hasPrefix("tessera_token_write_batch_size_count ") }
             let batches = try #require(count.flatMap { Int($0.split(separator: " ")[1]) })
             #expect(batches >= 4 && batches <= 200)
+            // The database gauges: nothing waits and no writer is busy once every store returned.
+            #expect(text.contains(#"tessera_database_queue_length{work="token_writes"} 0"#), "\(text)")
+            #expect(text.contains(#"tessera_database_batches_in_flight{work="token_writes"} 0"#), "\(text)")
         }
     }
 
