@@ -23,7 +23,7 @@ struct ChangeFeedShutdownTests {
             let started = ContinuousClock.now
             await group.triggerGracefulShutdown()
             try await tasks.next()
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(10), "seconds, not the pool's minute of retries")
         }
     }
 }

@@ -68,8 +68,9 @@ struct HealthTests {
             try await TokenService(checkingHealthOf: client).application.test(.router) { http in
                 let started = ContinuousClock.now
                 let (ready, body) = try await Self.get("/health/ready", http)
-                // The check gives up after 1 s; the rest is slack for a loaded two-core machine running tests in parallel.
-                #expect(ContinuousClock.now - started < .seconds(3))
+                // The check gives up after 1 s; the rest is slack for a loaded two-core machine running tests in
+                // parallel (3.3 s was seen with a benchmark running beside the suite).
+                #expect(ContinuousClock.now - started < .seconds(6))
                 Self.expectUnavailable(ready, body)
                 #expect(body.reason?.contains("127.0.0.1") == false)
                 #expect(try await Self.get("/health/live", http).0.status == .ok)
