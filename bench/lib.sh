@@ -81,11 +81,15 @@ pg_settings() {
     current_setting('fsync') || ', synchronous_commit ' || current_setting('synchronous_commit')"
 }
 
+# SERVE_OFF: the benchmarks measure plain HTTP. HTTPS and metrics would take fixed ports (8243, 9090) that
+# parallel runs share, and HTTPS would make a 0700 .tessera in the working directory for its certificate.
+SERVE_OFF=(--https-port 0 --metrics-port 0)
+
 # start_tessera LOG: serves on a free port; sets SERVER_PID and BASE_URL.
 start_tessera() {
   local log=$1 port status
   port=$(free_port)
-  "$TESSERA" serve --port "$port" --log-level warning >"$log" 2>&1 &
+  "$TESSERA" serve --port "$port" --log-level warning "${SERVE_OFF[@]}" >"$log" 2>&1 &
   SERVER_PID=$!
   on_exit "stop_pid $SERVER_PID"
   BASE_URL="http://127.0.0.1:$port"

@@ -47,7 +47,7 @@ seed_one bench.test "$work/cc.tsv"
 # --purge-interval 0: this script decides when purge runs.
 start_tessera_args=(--purge-interval 0)
 port=$(free_port)
-"$TESSERA" serve --port "$port" --log-level warning "${start_tessera_args[@]}" >"$results/tessera.log" 2>&1 &
+"$TESSERA" serve --port "$port" --log-level warning "${start_tessera_args[@]}" "${SERVE_OFF[@]}" >"$results/tessera.log" 2>&1 &
 SERVER_PID=$!
 on_exit "stop_pid $SERVER_PID"
 BASE_URL="http://127.0.0.1:$port"

@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 port=${TESSERA_PORT:-8280}
 
 if [ -z "${DATABASE_URL:-}" ]; then
-  DATABASE_URL=$(deploy/postgres.sh start .tessera/postgres "${TESSERA_DATABASE_PORT:-55439}")
+  # The local PostgreSQL lives in .tessera/postgres and runs as the postgres user, which must be able to pass
+  # through .tessera; a server started here earlier makes that folder 0700 for its self-signed key (itself
+  # 0600). 0711 lets postgres through without letting anyone list the folder.
+  mkdir -p .tessera && chmod 0711 .tessera$(deploy/postgres.sh start .tessera/postgres "${TESSERA_DATABASE_PORT:-55439}")
   export DATABASE_URL
   echo "local PostgreSQL: $DATABASE_URL (data in .tessera/postgres; stop: deploy/postgres.sh stop .tessera/postgres)"
 fi
