@@ -10,7 +10,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
   # The local PostgreSQL lives in .tessera/postgres and runs as the postgres user, which must be able to pass
   # through .tessera; a server started here earlier makes that folder 0700 for its self-signed key (itself
   # 0600). 0711 lets postgres through without letting anyone list the folder.
-  mkdir -p .tessera && chmod 0711 .tessera$(deploy/postgres.sh start .tessera/postgres "${TESSERA_DATABASE_PORT:-55439}")
+  mkdir -p .tessera && chmod 0711 .tessera
+  DATABASE_URL=$(deploy/postgres.sh start .tessera/postgres "${TESSERA_DATABASE_PORT:-55439}")
   export DATABASE_URL
   echo "local PostgreSQL: $DATABASE_URL (data in .tessera/postgres; stop: deploy/postgres.sh stop .tessera/postgres)"
 fi
