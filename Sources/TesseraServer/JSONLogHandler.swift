@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Synchronization
 
@@ -79,9 +80,11 @@ public struct JSONLogHandler: LogHandler {
 
     /// UTC, ISO 8601, milliseconds: `2026-05-01T12:00:00.123Z`.
     static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
+        // Foundation's clock, not clock_gettime: which module owns C's `timespec` for Swift depends on the
+        // order modules load, and a file that adds an import elsewhere in the module can hide its fields.
+        let now = Date().timeIntervalSince1970
+        var seconds = time_t(now.rounded(.down))
+        let milliseconds = Int((now - now.rounded(.down)) * 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func padded(_ value: Int, _ width: Int) -> String {
@@ -90,6 +93,6 @@ public struct JSONLogHandler: LogHandler {
         }
         return padded(Int(parts.tm_year) + 1900, 4) + "-" + padded(Int(parts.tm_mon) + 1, 2) + "-"
             + padded(Int(parts.tm_mday), 2) + "T" + padded(Int(parts.tm_hour), 2) + ":" + padded(Int(parts.tm_min), 2)
-            + ":" + padded(Int(parts.tm_sec), 2) + "." + padded(Int(now.tv_nsec) / 1_000_000, 3) + "Z"
+            + ":" + padded(Int(parts.tm_sec), 2) + "." + padded(milliseconds, 3) + "Z"
     }
 }

@@ -16,6 +16,8 @@ public struct ServerConfiguration: Sendable {
     public var passwordThreads = 1
     /// Sign-ins that may wait for a hashing thread before new ones get 503.
     public var passwordQueue = 64
+    /// Whether the hashing threads go into an idle CPU cgroup when the process may make one (`IdleCPUGroup`).
+    public var passwordCPUGroup = PasswordCPUGroup.auto
     /// Longest a run of failed sign-ins can lock one username out, in seconds.
     public var loginThrottleWindow: Double = 900
     /// The public base URL of the server: issuers are `<publicURL>/t/<tenant>` (RFC 8414). By default the plain

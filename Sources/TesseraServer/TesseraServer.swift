@@ -35,11 +35,13 @@ public enum TesseraServer {
             logger.notice("token reuse is off (no TESSERA_TOKEN_KEY): applications that ask for it get new tokens")
         }
         let issuerURL = IssuerURL(base: configuration.publicURL)
+        let passwords = BcryptPasswordHasher(
+            cost: configuration.passwordCost, threads: configuration.passwordThreads,
+            queueLimit: configuration.passwordQueue, cpuGroup: passwordCPUGroup(configuration, logger: logger),
+            logger: logger)
         let dependencies = InstalledGrants.Dependencies(
             users: PostgresUserDirectory(client: client), ledger: ledger,
-            passwords: BcryptPasswordHasher(
-                cost: configuration.passwordCost, threads: configuration.passwordThreads,
-                queueLimit: configuration.passwordQueue),
+            passwords: passwords,
             loginThrottle: LoginThrottle(window: configuration.loginThrottleWindow))
         let grants = InstalledGrants.registry(issuer: issuer, dependencies: dependencies)
         let readiness = DatabaseReadiness(client: client, migrations: try Migration.embedded(), logger: logger)
@@ -88,7 +90,27 @@ public enum TesseraServer {
                 services: services.map { .init(service: $0) }
                     + [.init(service: gated, failureTerminationBehavior: .gracefullyShutdownGroup)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await passwords.shutdown()
+            throw error
+        }
+        await passwords.shutdown()
+    }
+
+    /// The hashing threads' idle CPU cgroup, if `--password-cgroup auto` and the process may make one.
+    static func passwordCPUGroup(_ configuration: ServerConfiguration, logger: Logger) -> IdleCPUGroup? {
+        guard configuration.passwordCPUGroup == .auto else { return nil }
+        switch IdleCPUGroup.create() {
+        case .success(let group):
+            logger.info("password hashing runs in an idle CPU cgroup", metadata: ["cgroup": "\(group.path)"])
+            return group
+        case .failure(let reason):
+            logger.info(
+                "password hashing runs under SCHED_IDLE without an idle CPU cgroup", metadata: ["reason": "\(reason)"])
+            return nil
+        }
     }
 
     /// Plain HTTP on `port` and HTTPS on `httpsPort`, each unless 0, both serving the one router.

@@ -65,3 +65,4 @@ enum CommandLogging {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension LogFormat: ExpressibleByArgument {}
+extension PasswordCPUGroup: ExpressibleByArgument {}

@@ -62,6 +62,7 @@ extension ServeCommand {
             throw CommandFailure("password threads must be 1 to 256, queue 0 to 100000, throttle window 1 to 86400 s")
         }
         configuration.loginThrottleWindow = Double(window)
+        configuration.passwordCPUGroup = try source.value(passwordCgroup, "TESSERA_PASSWORD_CGROUP", default: .auto)
 
         if let url = publicURL ?? environment["TESSERA_PUBLIC_URL"] {
             guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.utf8.count <= 2048,

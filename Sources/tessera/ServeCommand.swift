@@ -61,6 +61,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help:
+            "auto puts the hashing threads in an idle CPU cgroup where the process may make one, off never (env: TESSERA_PASSWORD_CGROUP; default auto)."
+    )
+    var passwordCgroup: PasswordCPUGroup?
+
+    @Option(
+        help:
             "Longest lock-out of a username after failed sign-ins, seconds (env: TESSERA_LOGIN_THROTTLE_WINDOW; default 900)."
     )
     var loginThrottleWindow: Int?
