@@ -164,10 +164,10 @@ run_wrk() {
   local out=$1 base=$2 credentials=$3 form=$4 threads=$5 connections=$6 duration=$7
   {
     echo "# $(date -u +%FT%TZ) load: $(cat /proc/loadavg)"
-    echo "# CREDENTIALS=$credentials FORM='$form' wrk -t$threads -c$connections -d$duration --latency -s bench/token.lua $base"
+    echo "# CREDENTIALS=$credentials FORM='$form' wrk -t$threads -c$connections -d$duration --timeout ${WRK_TIMEOUT:-2s} --latency -s bench/token.lua $base"
   } >"$out"
   (cd "$BENCH_DIR" && CREDENTIALS="$credentials" FORM="$form" \
-    exec wrk -t"$threads" -c"$connections" -d"$duration" --latency -s token.lua "$base") >>"$out" 2>&1 &
+    exec wrk -t"$threads" -c"$connections" -d"$duration" --timeout "${WRK_TIMEOUT:-2s}" --latency -s token.lua "$base") >>"$out" 2>&1 &
   wait_wrk $!
   echo "# load after: $(cat /proc/loadavg)" >>"$out"
 }
