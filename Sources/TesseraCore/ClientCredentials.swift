@@ -49,12 +49,14 @@ public struct ClientCredentials: Sendable {
     /// `Basic base64(urlencode(key) ":" urlencode(secret))`, per RFC 6749 §2.3.1.
     static func parseBasic(_ header: String) throws(OAuthError) -> ClientCredentials {
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "basic" else {
+        guard parts.count == 2, parts[0].utf8.count == 5,
+            zip(parts[0].utf8, "basic".utf8).allSatisfy({ $0 | 0x20 == $1 })
+        else {
             throw .invalidClient(detail: "Authorization header is not HTTP Basic")
         }
         let encoded = parts[1].trimmingSpaces()
         guard encoded.utf8.count <= 4 * maximumLength,
-            let decoded = Data(base64Encoded: String(encoded)).flatMap({ String(validating: $0, as: UTF8.self) }),
+            let decoded = base64Decode(encoded.utf8).flatMap({ String(validating: $0, as: UTF8.self) }),
             let colon = decoded.firstIndex(of: ":"),
             let key = formURLDecode(decoded[..<colon]),
             let secret = formURLDecode(decoded[decoded.index(after: colon)...]),
@@ -86,6 +88,45 @@ public struct ClientCredentials: Sendable {
             }
         }
         return String(validating: bytes, as: UTF8.self)
+    }
+
+    /// RFC 4648 §4 base64 with its padding, strictly: a length that is a multiple of 4, only the alphabet, `=`
+    /// only at the end. (By hand rather than Foundation's `Data(base64Encoded:)`, which cost a String, a Data and
+    /// a copy on every request.)
+    static func base64Decode(_ text: some Collection<UInt8>) -> [UInt8]? {
+        guard text.count % 4 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.count / 4 * 3)
+        var accumulator: UInt32 = 0
+        var sextets = 0
+        var padding = 0
+        for character in text {
+            let value: UInt8
+            switch character {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = character - UInt8(ascii: "A")
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): value = character - UInt8(ascii: "a") + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0") + 52
+            case UInt8(ascii: "+"): value = 62
+            case UInt8(ascii: "/"): value = 63
+            case UInt8(ascii: "="):
+                padding += 1
+                value = 0
+            default: return nil
+            }
+            // Nothing but more padding may follow padding, and at most two.
+            guard padding == 0 || character == UInt8(ascii: "="), padding <= 2 else { return nil }
+            accumulator = accumulator << 6 | UInt32(value)
+            sextets += 1
+            if sextets == 4 {
+                bytes.append(UInt8(truncatingIfNeeded: accumulator >> 16))
+                bytes.append(UInt8(truncatingIfNeeded: accumulator >> 8))
+                bytes.append(UInt8(truncatingIfNeeded: accumulator))
+                accumulator = 0
+                sextets = 0
+            }
+        }
+        bytes.removeLast(padding)
+        return bytes
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

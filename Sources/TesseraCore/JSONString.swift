@@ -3,6 +3,14 @@
 public enum JSONString {
     public static func append(_ value: String, to text: inout String) {
         text += "\""
+        // Almost every value (keys, scopes, names) needs no escape: appended whole. 0xE2 starts U+2028/U+2029.
+        if !value.utf8.contains(where: {
+            $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2
+        }) {
+            text += value
+            text += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": text += "\\\""

@@ -158,9 +158,12 @@ public struct TokenRoutes: Sendable {
 
     /// `application/x-www-form-urlencoded`, any case, with or without parameters such as `charset`.
     static func isFormMediaType(_ value: String) -> Bool {
-        let type = value.split(separator: ";", maxSplits: 1).first ?? ""
-        return type.trimmingSpaces().lowercased() == "application/x-www-form-urlencoded"
+        let type = (value.split(separator: ";", maxSplits: 1).first ?? "").trimmingSpaces().utf8
+        return type.count == formMediaType.count
+            && zip(type, formMediaType).allSatisfy { $0 == $1 || ($0 >= 0x41 && $0 <= 0x5A && $0 | 0x20 == $1) }
     }
+
+    private static let formMediaType = Array("application/x-www-form-urlencoded".utf8)
 
     static func methodNotAllowed(_ endpoint: String) -> Response {
         var response = OAuthError(.invalidRequest, "the \(endpoint) endpoint accepts POST only", status: 405).response(

@@ -9,6 +9,39 @@ struct ClientCredentialsTests {
         "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
     }
 
+    /// Stricter than Foundation, which takes "QQ=A" and "====".
+    @Test("base64 decoding agrees with Foundation on every length and byte, and refuses what is not base64")
+    func base64() {
+        for length in 0..<64 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255) }
+            let encoded = Data(bytes).base64EncodedString()
+            #expect(ClientCredentials.base64Decode(encoded.utf8) == bytes, "\(encoded)")
+        }
+        #expect(ClientCredentials.base64Decode("+/8=".utf8) == [0xFB, 0xFF])
+        #expect(ClientCredentials.base64Decode("a2V5OnNlY3JldA==".utf8) == Array("key:secret".utf8))
+        let refused = [
+            "a2V5OnNlY3JldA", "a2V5=nNl", "QQ=A", "Q===", "====", "a2V5-_8=", "a2V5\n", "QUJD QUJD", "QQ==QUJD",
+        ]
+        for text in refused {
+            #expect(ClientCredentials.base64Decode(text.utf8) == nil, "\(text)")
+        }
+        #expect(ClientCredentials.base64Decode("".utf8) == [])
+    }
+
+    @Test("the scheme name is case-insensitive; other schemes are refused")
+    func basicScheme() throws {
+        let encoded = Data("key:secret".utf8).base64EncodedString()
+        for scheme in ["Basic", "basic", "BASIC", "bAsIc"] {
+            let credentials = try ClientCredentials.extract(authorization: "\(scheme) \(encoded)", form: .init([:]))
+            #expect(credentials?.consumerKey == "key")
+        }
+        for scheme in ["Bearer", "Basi", "Basics", "Bas1c"] {
+            #expect(throws: OAuthError.self) {
+                try ClientCredentials.extract(authorization: "\(scheme) \(encoded)", form: .init([:]))
+            }
+        }
+    }
+
     @Test("HTTP Basic halves are form-urldecoded")
     func basicIsFormDecoded() throws {
         let header = Self.basic("key%3Awith%2Bplus", "se+cret%25%3A")
