@@ -9,8 +9,13 @@ import TesseraCore
 /// store's group commit and the batched introspection lookups are both this.
 ///
 /// There is no timer: a worker that becomes free takes everything pending (up to `maximumBatch`), so a lone
-/// request is run at once, and under load the batches grow while the previous ones are in flight. A full queue
-/// refuses new work (503) instead of growing without bound. Work queued at shutdown is still run.
+/// request is run at once, and under load the batches grow while the previous one is in flight. A second batch
+/// starts beside one in flight only when a full batch is waiting: until then, the requests that arrive during a
+/// batch wait for it and go together in the next. Letting every worker take whatever was pending made more,
+/// smaller batches, and on a busy machine the database's and the server's cost per batch became latency:
+/// measured on 2 cores at a fixed 5,000 tokens/s, p99 6.2-7.1 ms with one batch at a time against 10.7-22.7 ms
+/// with four. A full queue refuses new work (503) instead of growing without bound. Work queued at shutdown is
+/// still run.
 ///
 /// Each request hears back on the event loop it submitted from (the loop of its HTTP connection), with one hop
 /// per loop and batch. Resumed from the worker's thread instead, every request's remaining work (its response,
@@ -32,6 +37,12 @@ final class BatchRunner<Input: Sendable, Output: Sendable>: Sendable {
         var pending: [Pending] = []
         var idleWorkers: [CheckedContinuation<Void, Never>] = []
         var closed = false
+        var batchesInFlight = 0
+
+        /// Whether a free worker should take a batch now (see the type's comment).
+        func mayStartBatch(maximumBatch: Int) -> Bool {
+            !pending.isEmpty && (batchesInFlight == 0 || pending.count >= maximumBatch || closed)
+        }
     }
 
     /// Runs one batch; returns one output per input, in order.
@@ -46,10 +57,10 @@ final class BatchRunner<Input: Sendable, Output: Sendable>: Sendable {
     private let waiting: Gauge
     /// `tessera_database_batches_in_flight{work}`: this runner's pool connections busy (at most `workers`).
     private let inFlight: Gauge
-    private let busy = Atomic<Int>(0)
 
     /// - Parameters:
-    ///   - workers: batches in flight at once, each on its own connection.
+    ///   - workers: most batches in flight at once, each on its own connection (beyond the first only while a
+    ///     full batch waits).
     ///   - maximumBatch: inputs in one batch.
     ///   - maximumQueue: inputs waiting for a worker before new ones are refused.
     ///   - work: the `work` label of the runner's gauges (`token_writes`, `token_lookups`).
@@ -77,7 +88,8 @@ final class BatchRunner<Input: Sendable, Output: Sendable>: Sendable {
                     return (false, nil, queue.pending.count)
                 }
                 queue.pending.append(Pending(input: input, continuation: continuation, loop: loop))
-                return (true, queue.idleWorkers.popLast(), queue.pending.count)
+                let worker = queue.mayStartBatch(maximumBatch: maximumBatch) ? queue.idleWorkers.popLast() : nil
+                return (true, worker, queue.pending.count)
             }
             waiting.record(depth)
             guard accepted else {
@@ -112,7 +124,6 @@ final class BatchRunner<Input: Sendable, Output: Sendable>: Sendable {
 
     private func work() async {
         while let batch = await nextBatch() {
-            inFlight.record(busy.add(1, ordering: .relaxed).newValue)
             let outcome: Result<[Output], any Error>
             do {
                 let outputs = try await process(batch.map(\.input))
@@ -124,7 +135,11 @@ final class BatchRunner<Input: Sendable, Output: Sendable>: Sendable {
                 outcome = .failure(error)
             }
             // The connection is free before anyone hears back, so the gauge never lags the answers.
-            inFlight.record(busy.subtract(1, ordering: .relaxed).newValue)
+            let stillInFlight = queue.withLock { queue in
+                queue.batchesInFlight -= 1
+                return queue.batchesInFlight
+            }
+            inFlight.record(stillInFlight)
             switch outcome {
             case .success(let outputs): Self.answer(zip(batch, outputs.map { .success($0) }))
             case .failure(let error): Self.answer(batch.lazy.map { ($0, .failure(error)) })
@@ -159,14 +174,16 @@ final class BatchRunner<Input: Sendable, Output: Sendable>: Sendable {
     private func nextBatch() async -> [Pending]? {
         while true {
             let next: Next = queue.withLock { queue in
-                if !queue.pending.isEmpty {
+                if queue.mayStartBatch(maximumBatch: maximumBatch) {
                     let count = min(queue.pending.count, maximumBatch)
                     let batch = Array(queue.pending.prefix(count))
                     queue.pending.removeFirst(count)
+                    queue.batchesInFlight += 1
                     waiting.record(queue.pending.count)
+                    inFlight.record(queue.batchesInFlight)
                     return .batch(batch)
                 }
-                return queue.closed ? .finished : .wait
+                return queue.closed && queue.pending.isEmpty ? .finished : .wait
             }
             switch next {
             case .batch(let batch): return batch
@@ -174,7 +191,7 @@ final class BatchRunner<Input: Sendable, Output: Sendable>: Sendable {
             case .wait:
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let resumeNow = queue.withLock { queue in
-                        if !queue.pending.isEmpty || queue.closed { return true }
+                        if queue.mayStartBatch(maximumBatch: maximumBatch) || queue.closed { return true }
                         queue.idleWorkers.append(continuation)
                         return false
                     }

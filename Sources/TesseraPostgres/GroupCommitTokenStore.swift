@@ -9,14 +9,14 @@ import TesseraCore
 /// multi-row INSERT and one commit per batch, and each request returns only after its batch committed.
 ///
 /// There is no timer: a writer that becomes free takes everything pending (up to `maximumBatch`), so a lone
-/// request is written at once, and under load the batches grow while the previous commit is in flight. A
-/// full queue refuses new tokens (503) instead of growing without bound.
+/// request is written at once, and under load the batches grow while the previous commit is in flight
+/// (`BatchRunner`). A full queue refuses new tokens (503) instead of growing without bound.
 public final class GroupCommitTokenStore: TokenStore, Service {
     private let client: PostgresClient
     private let batches: BatchRunner<IssuedToken, Void>
 
     /// - Parameters:
-    ///   - writers: batches in flight at once, each on its own connection.
+    ///   - writers: most batches in flight at once, each on its own connection (see `BatchRunner`).
     ///   - maximumBatch: tokens in one INSERT.
     ///   - maximumQueue: tokens waiting for a writer before new ones are refused.
     ///   - metrics: where the batch size histogram goes; nowhere by default.

@@ -36,4 +36,35 @@ struct BatchRunnerTests {
         #expect(try await runner.submit(5, loop: nil) == 10)
         try await group.shutdownGracefully()
     }
+
+    @Test("one batch at a time, a second beside it only when a full batch waits; the waiting ones then go together")
+    func oneBatchInFlightUntilAFullOneWaits() async throws {
+        let batches = Mutex<[[Int]]>([])
+        let open = Atomic<Bool>(false)
+        let runner = BatchRunner<Int, Int>(workers: 4, maximumBatch: 4, maximumQueue: 64, work: "test") { inputs in
+            batches.withLock { $0.append(inputs) }
+            while !open.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(5)) }
+            return inputs
+        }
+        let worker = Task { await runner.run() }
+        defer { worker.cancel() }
+        func submitted(_ values: Range<Int>) -> [Task<Int, any Error>] {
+            values.map { value in Task { try await runner.submit(value, loop: nil) } }
+        }
+        func settle() async throws { try await Task.sleep(for: .milliseconds(200)) }
+
+        let first = submitted(0..<1)
+        try await settle()
+        #expect(batches.withLock { $0.count } == 1)
+        // Three wait behind the batch in flight: no second batch for them.
+        let waiting = submitted(1..<4)
+        try await settle()
+        #expect(batches.withLock { $0.count } == 1, "a second batch started for fewer than a full batch")
+        // A fourth makes a full batch: it may start beside the first.
+        let full = submitted(4..<5)
+        try await settle()
+        #expect(batches.withLock { $0.map { $0.sorted() } } == [[0], [1, 2, 3, 4]])
+        open.store(true, ordering: .sequentiallyConsistent)
+        for task in first + waiting + full { _ = try await task.value }
+    }
 }
