@@ -69,13 +69,17 @@ public final class BatchedTokenLedger: TokenLedger, Service {
     }
 }
 
-/// Many access-token lookups in one query: each row carries the 1-based position of its lookup.
+/// Many access-token lookups in one query: each row carries the 1-based position of its lookup. Each lookup reads
+/// its token by key first (see `TokenSQL.joins` for why the order is fixed).
 struct ActiveAccessTokens: PostgresPreparedStatement {
     static let sql = """
         SELECT q.i, \(TokenSQL.reportedColumns)
         FROM unnest($1::bigint[], $2::bytea[], $3::timestamptz[]) WITH ORDINALITY AS q (tenant_id, token_hash, day, i)
-        JOIN access_tokens t ON t.tenant_id = q.tenant_id AND t.token_hash = q.token_hash
-             AND t.expires_at >= q.day AND t.expires_at < q.day + interval '1 day'
+        CROSS JOIN LATERAL (
+            SELECT * FROM access_tokens t
+            WHERE t.tenant_id = q.tenant_id AND t.token_hash = q.token_hash
+              AND t.expires_at >= q.day AND t.expires_at < q.day + interval '1 day'
+            OFFSET 0) t
         \(TokenSQL.joins)
         WHERE \(TokenSQL.active(now: "$4"))
         """

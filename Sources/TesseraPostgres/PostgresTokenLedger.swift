@@ -123,13 +123,24 @@ enum TokenSQL {
         """
     }
 
-    /// What the active rule reads besides the token row `t`.
+    /// What the active rule reads besides the token row `t`, each row by its primary key once the token is found.
+    /// Lateral subqueries with OFFSET 0 fix that order: as plain joins, with no statistics on small tables (fewer
+    /// than 50 rows are never analyzed), PostgreSQL started from the tenant's applications and probed the token
+    /// index once for each of them, and it may hash a whole table of families for a batch of a few tokens.
     static let joins = """
-        JOIN applications a ON a.tenant_id = t.tenant_id AND a.application_id = t.application_id
-        LEFT JOIN users u ON u.tenant_id = t.tenant_id AND u.user_id = t.user_id
-        LEFT JOIN token_families f ON f.tenant_id = t.tenant_id AND f.family_id = t.family_id
-        LEFT JOIN user_token_revocations r
-            ON r.tenant_id = t.tenant_id AND r.application_id = t.application_id AND r.user_id = t.user_id
+        CROSS JOIN LATERAL (
+            SELECT a.consumer_key, a.enabled, a.tokens_revoked_before FROM applications a
+            WHERE a.tenant_id = t.tenant_id AND a.application_id = t.application_id OFFSET 0) a
+        LEFT JOIN LATERAL (
+            SELECT u.username, u.enabled FROM users u WHERE u.tenant_id = t.tenant_id AND u.user_id = t.user_id
+            OFFSET 0) u ON true
+        LEFT JOIN LATERAL (
+            SELECT f.revoked_at FROM token_families f WHERE f.tenant_id = t.tenant_id AND f.family_id = t.family_id
+            OFFSET 0) f ON true
+        LEFT JOIN LATERAL (
+            SELECT r.revoked_before FROM user_token_revocations r
+            WHERE r.tenant_id = t.tenant_id AND r.application_id = t.application_id AND r.user_id = t.user_id
+            OFFSET 0) r ON true
         """
 
     static let active = active(now: "$5")

@@ -51,18 +51,21 @@ struct BatchRunnerTests {
         func submitted(_ values: Range<Int>) -> [Task<Int, any Error>] {
             values.map { value in Task { try await runner.submit(value, loop: nil) } }
         }
-        func settle() async throws { try await Task.sleep(for: .milliseconds(200)) }
+        // Polls for what must happen (a loaded machine may take a while); waits a fixed time for what must not.
+        func eventually(_ condition: () -> Bool) async throws {
+            for _ in 0..<1000 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
+        }
 
         let first = submitted(0..<1)
-        try await settle()
+        try await eventually { batches.withLock { $0.count } == 1 }
         #expect(batches.withLock { $0.count } == 1)
         // Three wait behind the batch in flight: no second batch for them.
         let waiting = submitted(1..<4)
-        try await settle()
+        try await Task.sleep(for: .milliseconds(300))
         #expect(batches.withLock { $0.count } == 1, "a second batch started for fewer than a full batch")
         // A fourth makes a full batch: it may start beside the first.
         let full = submitted(4..<5)
-        try await settle()
+        try await eventually { batches.withLock { $0.count } == 2 }
         #expect(batches.withLock { $0.map { $0.sorted() } } == [[0], [1, 2, 3, 4]])
         open.store(true, ordering: .sequentiallyConsistent)
         for task in first + waiting + full { _ = try await task.value }
