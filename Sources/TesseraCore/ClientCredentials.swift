@@ -48,15 +48,15 @@ public struct ClientCredentials: Sendable {
 
     /// `Basic base64(urlencode(key) ":" urlencode(secret))`, per RFC 6749 §2.3.1.
     static func parseBasic(_ header: String) throws(OAuthError) -> ClientCredentials {
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].utf8.count == 5,
-            zip(parts[0].utf8, "basic".utf8).allSatisfy({ $0 | 0x20 == $1 })
-        else {
+        // On the UTF-8 bytes: splitting and trimming Characters cost more than the base64 itself.
+        let value = trimmingSpacesAndTabs(header.utf8[...])
+        let scheme = value.prefix { $0 != 0x20 }
+        let encoded = trimmingSpacesAndTabs(value[scheme.endIndex...])
+        guard scheme.count == 5, zip(scheme, "basic".utf8).allSatisfy({ $0 | 0x20 == $1 }), !encoded.isEmpty else {
             throw .invalidClient(detail: "Authorization header is not HTTP Basic")
         }
-        let encoded = parts[1].trimmingSpaces()
-        guard encoded.utf8.count <= 4 * maximumLength,
-            let decoded = base64Decode(encoded.utf8).flatMap({ String(validating: $0, as: UTF8.self) }),
+        guard encoded.count <= 4 * maximumLength,
+            let decoded = base64Decode(encoded).flatMap({ String(validating: $0, as: UTF8.self) }),
             let colon = decoded.firstIndex(of: ":"),
             let key = formURLDecode(decoded[..<colon]),
             let secret = formURLDecode(decoded[decoded.index(after: colon)...]),
@@ -88,6 +88,13 @@ public struct ClientCredentials: Sendable {
             }
         }
         return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func trimmingSpacesAndTabs(_ bytes: Substring.UTF8View) -> Substring.UTF8View {
+        var bytes = bytes
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
+        return bytes
     }
 
     /// RFC 4648 §4 base64 with its padding, strictly: a length that is a multiple of 4, only the alphabet, `=`

@@ -26,6 +26,8 @@ struct RequestObserverMiddleware: RouterMiddleware {
     }
 
     private func report(_ request: Request, context: Context, status: Int, since started: ContinuousClock.Instant) {
+        // Nothing to do when neither reads it (metrics off, log above info, as in the benchmark).
+        guard metrics != nil || context.logger.logLevel <= .info else { return }
         let completed = CompletedRequest(
             request, notes: context.notes.values, status: status, duration: ContinuousClock.now - started)
         completed.log(to: context.logger)
