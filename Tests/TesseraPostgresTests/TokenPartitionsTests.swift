@@ -63,6 +63,22 @@ struct TokenPartitionsTests {
         }
     }
 
+    @Test("partitions are made without routine autovacuum (migration 0006), on demand and ahead")
+    func withoutAutovacuum() async throws {
+        try await TestDatabase.with { database in
+            try await TokenPartitions(client: database.client, logger: database.logger).prepare()
+            let (_, far) = Self.token(expiresIn: 90 * 86_400)
+            try await PostgresTokenStore(client: database.client).store(far)
+            let options = try await database.client.rows(
+                """
+                SELECT p.partition || ' ' || coalesce(array_to_string(c.reloptions, ','), '')
+                FROM token_partitions p JOIN pg_class c ON c.oid = p.partition::regclass ORDER BY 1
+                """, as: String.self)
+            #expect(options.count == 7, "six made ahead and a month for the far token: \(options)")
+            #expect(options.allSatisfy { $0.hasSuffix(" autovacuum_enabled=false") }, "\(options)")
+        }
+    }
+
     @Test("purge drops partitions whose range has passed, with their tokens, and keeps live ones")
     func purge() async throws {
         try await TestDatabase.with { database in
