@@ -1,8 +1,8 @@
 import Foundation
 import PostgresNIO
-import Testing
 import TesseraCore
 import TesseraPostgres
+import Testing
 
 /// Migration 0004's partitions: made on demand (a day near, a month far), made ahead, and dropped whole by purge.
 @Suite("Token partitions and purge", .timeLimit(.minutes(1)))
