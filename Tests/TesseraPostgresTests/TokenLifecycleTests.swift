@@ -234,12 +234,14 @@ struct TokenLifecycleTests {
     func introspectionExpired() async throws {
         try await TestDatabase.with { database in
             let world = try await World.make(database)
+            // 5 s, not 1: with the whole suite running at once, the first introspection once came more than a
+            // second after the token was issued, and found it already expired.
             let (status, body, _) = try await world.post(
-                "token", world.backend, "grant_type=client_credentials&validity_period=1")
+                "token", world.backend, "grant_type=client_credentials&validity_period=5")
             #expect(status == 200)
             let token = try #require(body["access_token"] as? String)
             #expect(try await world.isActive(token))
-            try await Task.sleep(for: .milliseconds(1100))
+            try await Task.sleep(for: .milliseconds(5100))
             #expect(try await !world.isActive(token))
         }
     }

@@ -68,7 +68,8 @@ struct TokenReuseTests {
             try await Task.sleep(for: .milliseconds(1100))
             let second = try await Self.token(service, client)
             #expect(second.token == first.token)
-            #expect(second.expiresIn < 3600 && second.expiresIn >= 3597, "the remaining lifetime, \(second.expiresIn)")
+            // Less than the full hour, and not by much (a loaded machine may add seconds).
+            #expect(second.expiresIn < 3600 && second.expiresIn >= 3540, "the remaining lifetime, \(second.expiresIn)")
             let read = try await Self.token(service, client, "grant_type=client_credentials&scope=read")
             #expect(read.token != first.token)
             #expect(try await database.count("access_tokens") == 2)
@@ -90,10 +91,12 @@ struct TokenReuseTests {
     @Test("a token with fewer than --reuse-min-remaining seconds left is replaced by a new one")
     func minimumRemaining() async throws {
         try await TestDatabase.with { database in
-            let client = try await Self.application(database, minRemaining: 3599)
+            // 3595 and 5 s, not 3599 and 1 s: the third request must come within 5 s of the second, which a machine
+            // running the whole suite at once can take more than a second to do.
+            let client = try await Self.application(database, minRemaining: 3595)
             let service = TokenService(client: database.client, sealer: Self.key)
             let first = try await Self.token(service, client)
-            try await Task.sleep(for: .milliseconds(1100))
+            try await Task.sleep(for: .milliseconds(5100))
             let second = try await Self.token(service, client)
             #expect(second.token != first.token)
             #expect(second.expiresIn == 3600)
