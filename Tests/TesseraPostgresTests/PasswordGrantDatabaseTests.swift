@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PostgresNIO
+import Synchronization
 import TesseraCore
 import TesseraPostgres
 import TesseraTesting
@@ -13,7 +14,17 @@ import Testing
 /// and the throttle's 429 with Retry-After, reset by a success.
 @Suite("Password grant failures on PostgreSQL", .timeLimit(.minutes(1)))
 struct PasswordGrantDatabaseTests {
+    /// The throttle's clock, moved by the test: a sleeping test would depend on how fast a loaded machine answers.
+    final class Clock: Sendable {
+        private let base = Date()
+        private let offset = Mutex<TimeInterval>(0)
+        /// Moves only when the test says so.
+        var now: Date { base.addingTimeInterval(offset.withLock { $0 }) }
+        func advance(_ seconds: TimeInterval) { offset.withLock { $0 += seconds } }
+    }
+
     struct Fixture {
+        let clock: Clock
         let service: TokenService
         let users: UserAdministration
         let key: String
@@ -30,8 +41,11 @@ struct PasswordGrantDatabaseTests {
                 _ = try await users.createUser(
                     tenant: "acme.example", username: name, passwordHash: TestPasswordHasher.hash("right", cost: 12))
             }
+            let clock = Clock()
             return Fixture(
-                service: TokenService(client: database.client), users: users, key: app.consumerKey, secret: secret)
+                clock: clock,
+                service: TokenService(client: database.client, loginThrottle: LoginThrottle(now: { clock.now })),
+                users: users, key: app.consumerKey, secret: secret)
         }
 
         func signIn(_ username: String, _ password: String) async throws
@@ -76,7 +90,7 @@ struct PasswordGrantDatabaseTests {
             #expect(throttled.body.contains("slow_down"))
             #expect(throttled.retryAfter == "1")
             #expect(try await fixture.signIn("dave", "right").status == 200, "another user is not throttled")
-            try await Task.sleep(for: .milliseconds(1100))
+            fixture.clock.advance(1.1)
             #expect(try await fixture.signIn("alice", "right").status == 200)
             #expect(try await fixture.signIn("alice", "wrong").status == 400, "the success reset the count")
         }

@@ -20,7 +20,8 @@ struct TokenService {
 
     init(
         directoryClient: PostgresClient, store: any TokenStore, sealer: TokenSealer? = nil,
-        now: @escaping @Sendable () -> Date = Date.init, health: HealthRoutes? = nil
+        now: @escaping @Sendable () -> Date = Date.init, health: HealthRoutes? = nil,
+        loginThrottle: LoginThrottle = LoginThrottle()
     ) {
         cache = CachedClientDirectory(source: PostgresClientDirectory(client: directoryClient))
         let reusable = sealer.map {
@@ -30,7 +31,7 @@ struct TokenService {
         let ledger = PostgresTokenLedger(client: directoryClient)
         let dependencies = InstalledGrants.Dependencies(
             users: PostgresUserDirectory(client: directoryClient), ledger: ledger, passwords: TestPasswordHasher(),
-            loginThrottle: LoginThrottle())
+            loginThrottle: loginThrottle)
         let grants = InstalledGrants.registry(issuer: issuer, dependencies: dependencies)
         let routes = TokenRoutes(
             endpoint: TokenEndpoint(directory: cache, grants: grants),
@@ -47,8 +48,10 @@ struct TokenService {
         self.init(directoryClient: directoryClient, store: PostgresTokenStore(client: storeClient))
     }
 
-    init(client: PostgresClient, sealer: TokenSealer? = nil) {
-        self.init(directoryClient: client, store: PostgresTokenStore(client: client), sealer: sealer)
+    init(client: PostgresClient, sealer: TokenSealer? = nil, loginThrottle: LoginThrottle = LoginThrottle()) {
+        self.init(
+            directoryClient: client, store: PostgresTokenStore(client: client), sealer: sealer,
+            loginThrottle: loginThrottle)
     }
 
     /// The service with `/health/ready` checking `client`'s database, as `tessera serve` does.
