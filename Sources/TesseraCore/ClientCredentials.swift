@@ -48,11 +48,10 @@ public struct ClientCredentials: Sendable {
 
     /// `Basic base64(urlencode(key) ":" urlencode(secret))`, per RFC 6749 §2.3.1.
     static func parseBasic(_ header: String) throws(OAuthError) -> ClientCredentials {
-        // On the UTF-8 bytes: splitting and trimming Characters cost more than the base64 itself.
-        let value = trimmingSpacesAndTabs(header.utf8[...])
+        let value = header.utf8[...].trimmingSpacesAndTabs()
         let scheme = value.prefix { $0 != 0x20 }
-        let encoded = trimmingSpacesAndTabs(value[scheme.endIndex...])
-        guard scheme.count == 5, zip(scheme, "basic".utf8).allSatisfy({ $0 | 0x20 == $1 }), !encoded.isEmpty else {
+        let encoded = value[scheme.endIndex...].trimmingSpacesAndTabs()
+        guard scheme.equalsIgnoringASCIICase("basic".utf8), !encoded.isEmpty else {
             throw .invalidClient(detail: "Authorization header is not HTTP Basic")
         }
         guard encoded.count <= 4 * maximumLength,
@@ -88,13 +87,6 @@ public struct ClientCredentials: Sendable {
             }
         }
         return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func trimmingSpacesAndTabs(_ bytes: Substring.UTF8View) -> Substring.UTF8View {
-        var bytes = bytes
-        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
-        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
-        return bytes
     }
 
     /// RFC 4648 §4 base64 with its padding, strictly: a length that is a multiple of 4, only the alphabet, `=`
@@ -146,13 +138,19 @@ public struct ClientCredentials: Sendable {
     }
 }
 
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs (what HTTP calls optional whitespace).
-    public func trimmingSpaces() -> SubSequence {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
-            return self[endIndex...]
-        }
-        return self[first...last]
+extension Substring.UTF8View {
+    /// Without leading and trailing spaces and tabs (what HTTP calls optional whitespace). On bytes: splitting and
+    /// trimming Characters cost more on the request path than the checks they fed.
+    public func trimmingSpacesAndTabs() -> Substring.UTF8View {
+        var bytes = self
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
+        return bytes
+    }
+
+    /// Equal to `lowercase` (ASCII, lower case) but for the case of ASCII letters.
+    public func equalsIgnoringASCIICase(_ lowercase: some Collection<UInt8>) -> Bool {
+        count == lowercase.count
+            && zip(self, lowercase).allSatisfy { $0 == $1 || ($0 >= 0x41 && $0 <= 0x5A && $0 | 0x20 == $1) }
     }
 }

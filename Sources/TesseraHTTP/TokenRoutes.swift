@@ -158,15 +158,9 @@ public struct TokenRoutes: Sendable {
 
     /// `application/x-www-form-urlencoded`, any case, with or without parameters such as `charset`.
     static func isFormMediaType(_ value: String) -> Bool {
-        // On the UTF-8 bytes: splitting and trimming Characters cost more than the rest of the check.
-        var type = value.utf8.prefix { $0 != UInt8(ascii: ";") }[...]
-        while let first = type.first, first == 0x20 || first == 0x09 { type = type.dropFirst() }
-        while let last = type.last, last == 0x20 || last == 0x09 { type = type.dropLast() }
-        return type.count == formMediaType.count
-            && zip(type, formMediaType).allSatisfy { $0 == $1 || ($0 >= 0x41 && $0 <= 0x5A && $0 | 0x20 == $1) }
+        value.utf8.prefix { $0 != UInt8(ascii: ";") }.trimmingSpacesAndTabs()
+            .equalsIgnoringASCIICase("application/x-www-form-urlencoded".utf8)
     }
-
-    private static let formMediaType = Array("application/x-www-form-urlencoded".utf8)
 
     static func methodNotAllowed(_ endpoint: String) -> Response {
         var response = OAuthError(.invalidRequest, "the \(endpoint) endpoint accepts POST only", status: 405).response(

@@ -27,10 +27,6 @@ final class BatchRunner<Input: Sendable, Output: Sendable>: Sendable {
         let continuation: CheckedContinuation<Output, any Error>
         /// Where the request was running when it submitted; nil off the event loops (tests, the CLI).
         let loop: (any EventLoop)?
-
-        func resume(with result: Result<Output, any Error>) {
-            continuation.resume(with: result)
-        }
     }
 
     private struct Queue: Sendable {
@@ -152,14 +148,14 @@ final class BatchRunner<Input: Sendable, Output: Sendable>: Sendable {
         var elsewhere: [ObjectIdentifier: (loop: any EventLoop, answers: [(Pending, Result<Output, any Error>)])] = [:]
         for (item, result) in answers {
             guard let loop = item.loop, !loop.inEventLoop else {
-                item.resume(with: result)
+                item.continuation.resume(with: result)
                 continue
             }
             elsewhere[ObjectIdentifier(loop), default: (loop, [])].answers.append((item, result))
         }
         for (loop, answers) in elsewhere.values {
             loop.execute {
-                for (item, result) in answers { item.resume(with: result) }
+                for (item, result) in answers { item.continuation.resume(with: result) }
             }
         }
     }

@@ -40,7 +40,7 @@ public struct IdleCPUGroup: Sendable {
         let number = made.add(1, ordering: .relaxed).newValue
         let path = parent.path + "/" + namePrefix + String(getpid()) + "-" + String(number)
         guard mkdir(path, 0o755) == 0 else {
-            return .failure(IdleCPUGroupError("cannot create \(path): \(String(cString: strerror(errno)))"))
+            return .failure(IdleCPUGroupError(POSIXFailure("cannot create \(path)", errno).description))
         }
         var made: IdleCPUGroupError?
         switch parent.version {
@@ -174,12 +174,12 @@ public struct IdleCPUGroup: Sendable {
     static func write(_ text: String, to path: String) -> IdleCPUGroupError? {
         let descriptor = open(path, O_WRONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            return IdleCPUGroupError("cannot open \(path): \(String(cString: strerror(errno)))")
+            return IdleCPUGroupError(POSIXFailure("cannot open \(path)", errno).description)
         }
         defer { close(descriptor) }
         let written = text.utf8CString.withUnsafeBufferPointer { Glibc.write(descriptor, $0.baseAddress, $0.count - 1) }
         guard written == text.utf8.count else {
-            return IdleCPUGroupError("cannot write \(path): \(String(cString: strerror(errno)))")
+            return IdleCPUGroupError(POSIXFailure("cannot write \(path)", errno).description)
         }
         return nil
     }
