@@ -159,7 +159,7 @@ public struct TokenRoutes: Sendable {
     /// `application/x-www-form-urlencoded`, any case, with or without parameters such as `charset`.
     static func isFormMediaType(_ value: String) -> Bool {
         value.utf8.prefix { $0 != UInt8(ascii: ";") }.trimmingSpacesAndTabs()
-            .equalsIgnoringASCIICase("application/x-www-form-urlencoded".utf8)
+            .equalsIgnoringASCIICase("application/x-www-form-urlencoded")
     }
 
     static func methodNotAllowed(_ endpoint: String) -> Response {
