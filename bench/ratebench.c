@@ -8,6 +8,8 @@
 //
 // REQUEST_FILE holds one complete HTTP/1.1 request (headers and body), sent as is, again and again on keep-alive
 // connections. Prints: scheduled, completed, errors (non-2xx, socket), achieved rate, and latency percentiles.
+// With RATEBENCH_STALLS=MS in the environment it also lists each 100 ms of the schedule whose slowest request took
+// longer than MS, to line a tail up with what else happened then (a checkpoint, a new WAL segment, a vacuum).
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -95,6 +97,10 @@ int main(int argc, char **argv) {
     size_t scheduled_total = (size_t)(rate * seconds);
     uint64_t *latencies = malloc(scheduled_total * sizeof *latencies);
     uint64_t interval = (uint64_t)(1e9 / rate), start = now_ns();
+    const char *stalls_env = getenv("RATEBENCH_STALLS");
+    double stall_ms = stalls_env ? atof(stalls_env) : 0;
+    size_t windows = (size_t)(seconds * 10) + 1;
+    uint64_t *window_max = calloc(windows, sizeof *window_max);
     size_t next = 0, completed = 0, errors = 0, socket_errors = 0;
     int cursor = 0;
 
@@ -143,7 +149,10 @@ int main(int argc, char **argv) {
             long length;
             while ((length = complete_response(c->buffer, c->filled, &status)) > 0) {
                 if (c->busy) {
-                    if (status >= 200 && status < 300) latencies[completed++] = now_ns() - c->scheduled;
+                    uint64_t latency = now_ns() - c->scheduled;
+                    size_t window = (size_t)((c->scheduled - start) / 100000000ull);
+                    if (window < windows && latency > window_max[window]) window_max[window] = latency;
+                    if (status >= 200 && status < 300) latencies[completed++] = latency;
                     else errors++;
                     c->busy = 0;
                 }
@@ -162,6 +171,11 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 5; i++) {
         size_t index = completed ? (size_t)((p[i] / 100.0) * (double)(completed - 1)) : 0;
         printf("p%-5g %.2f ms\n", p[i], completed ? (double)latencies[index] / 1e6 : 0.0);
+    }
+    for (size_t w = 0; stall_ms > 0 && w < windows; w++) {
+        if ((double)window_max[w] / 1e6 > stall_ms) {
+            printf("stall at %.1f s: slowest %.1f ms\n", (double)w / 10, (double)window_max[w] / 1e6);
+        }
     }
     return 0;
 }
