@@ -11,22 +11,25 @@ import TesseraCore
 /// still holds at once: a batch starts only after the request that waits for it arrived.
 public final class BatchedTokenLedger: TokenLedger, Service {
     private let ledger: PostgresTokenLedger
-    private let lookups: BatchRunner<TokenLookup, ActiveToken?>
+    private let lookups: BatchRunner<TokenLookup, ActiveToken?, PostgresConnection>
 
     public init(
         client: PostgresClient, readers: Int = 4, maximumBatch: Int = 256, maximumQueue: Int = 20_000,
+        logger: Logger = Logger(label: "tessera.token-ledger"),
         metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) {
         self.ledger = PostgresTokenLedger(client: client)
         self.lookups = BatchRunner(
             workers: readers, maximumBatch: maximumBatch, maximumQueue: maximumQueue, work: "token_lookups",
-            metrics: metrics
+            metrics: metrics, open: { try await PostgresAvailability.withConnection(client, $0) }
         ) {
-            lookups in
+            lookups, connection in
             let statement = ActiveAccessTokens(lookups: lookups, now: Date())
             return try await PostgresAvailability.run {
                 var found = [ActiveToken?](repeating: nil, count: lookups.count)
-                for try await (index, token) in try await client.execute(statement) { found[index] = token }
+                for try await (index, token) in try await connection.execute(statement, logger: logger) {
+                    found[index] = token
+                }
                 return found
             }
         }

@@ -13,7 +13,7 @@ import TesseraCore
 /// (`BatchRunner`). A full queue refuses new tokens (503) instead of growing without bound.
 public final class GroupCommitTokenStore: TokenStore, Service {
     private let client: PostgresClient
-    private let batches: BatchRunner<IssuedToken, Void>
+    private let batches: BatchRunner<IssuedToken, Void, PostgresConnection>
 
     /// - Parameters:
     ///   - writers: most batches in flight at once, each on its own connection (see `BatchRunner`).
@@ -29,13 +29,13 @@ public final class GroupCommitTokenStore: TokenStore, Service {
         let batchSizes = Recorder(label: "tessera_token_write_batch_size", aggregate: true, factory: metrics)
         self.batches = BatchRunner(
             workers: writers, maximumBatch: maximumBatch, maximumQueue: maximumQueue, work: "token_writes",
-            metrics: metrics
+            metrics: metrics, open: { try await PostgresAvailability.withConnection(client, $0) }
         ) {
-            tokens in
+            tokens, connection in
             do {
                 let statement = InsertAccessTokens(tokens: tokens)
                 try await TokenPartitions.run(client, creating: "access_tokens", for: tokens.map(\.expiresAt)) {
-                    for try await _ in try await client.execute(statement) {}
+                    _ = try await connection.execute(statement, logger: logger)
                 }
                 batchSizes.record(tokens.count)
                 return Array(repeating: (), count: tokens.count)

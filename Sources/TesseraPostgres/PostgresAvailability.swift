@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Synchronization
 import TesseraCore
 
 /// Runs a database operation with a deadline, and turns "the database cannot be reached" into
@@ -28,16 +29,64 @@ public enum PostgresAvailability {
                 }
                 return result
             }
-        } catch let error as PSQLError {
-            guard isUnavailable(error) else { throw error }
-            throw StoreUnavailableError("database unavailable: \(error.code)")
-        } catch let error as StoreUnavailableError {
-            throw error
-        } catch let error as CorruptRowError {
-            throw error
         } catch {
-            // Anything else is the pool's: its circuit breaker after a long outage, a shutdown, a cancelled lease.
-            throw StoreUnavailableError("database unavailable: \(error)")
+            throw classified(error)
+        }
+    }
+
+    /// Leases one connection from `client` and runs `body` on it (a batch worker's session), waiting at most
+    /// `deadline` for the connection; `body`'s own statements keep their own deadlines. Throws, and never runs
+    /// `body`, when no connection came in time.
+    static func withConnection(
+        _ client: PostgresClient, deadline: Duration = defaultDeadline,
+        _ body: @escaping @Sendable (PostgresConnection) async -> Void
+    ) async throws {
+        // A connection that arrives just as the deadline passes must not run `body` after the caller was told
+        // it never would: whichever of the two comes first settles it.
+        let lease = LeaseState()
+        do {
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        let start = lease.state.withLock { state in
+                            guard state == .waiting else { return false }
+                            state = .started
+                            return true
+                        }
+                        if start { await body(connection) }
+                    }
+                    return true
+                }
+                group.addTask {
+                    try await sleep(for: deadline)
+                    return false
+                }
+                defer { group.cancelAll() }
+                while let sessionEnded = try await group.next() {
+                    if sessionEnded { return }
+                    let abandoned = lease.state.withLock { state in
+                        guard state == .waiting else { return false }
+                        state = .abandoned
+                        return true
+                    }
+                    if abandoned { throw StoreUnavailableError("no database connection within \(deadline)") }
+                }
+            }
+        } catch {
+            // Once started, `body` ran and answered for itself; only a lease that never started is an error here.
+            guard lease.state.withLock({ $0 }) != .started else { return }
+            throw classified(error)
+        }
+    }
+
+    /// The error a caller sees: "the database cannot be reached" as `StoreUnavailableError`, anything else as is.
+    private static func classified(_ error: any Error) -> any Error {
+        switch error {
+        case let error as PSQLError:
+            isUnavailable(error) ? StoreUnavailableError("database unavailable: \(error.code)") : error
+        case is StoreUnavailableError, is CorruptRowError: error
+        // Anything else is the pool's: its circuit breaker after a long outage, a shutdown, a cancelled lease.
+        default: StoreUnavailableError("database unavailable: \(error)")
         }
     }
 
@@ -62,4 +111,10 @@ public enum PostgresAvailability {
         let state = error.serverInfo?[.sqlState] ?? ""
         return state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57P")
     }
+}
+
+/// Where a session's lease stands; see `PostgresAvailability.withConnection`.
+private final class LeaseState: Sendable {
+    enum Stage { case waiting, started, abandoned }
+    let state = Mutex(Stage.waiting)
 }

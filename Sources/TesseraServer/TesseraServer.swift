@@ -25,7 +25,8 @@ public enum TesseraServer {
         let directory = CachedClientDirectory(source: PostgresClientDirectory(client: client))
         let tokenStore = GroupCommitTokenStore(
             client: client, logger: logger, metrics: metrics?.factory ?? NOOPMetricsHandler.instance)
-        let ledger = BatchedTokenLedger(client: client, metrics: metrics?.factory ?? NOOPMetricsHandler.instance)
+        let ledger = BatchedTokenLedger(
+            client: client, logger: logger, metrics: metrics?.factory ?? NOOPMetricsHandler.instance)
         let issuer = TokenIssuer(
             store: tokenStore,
             reusable: configuration.tokenSealer.map {

@@ -12,7 +12,7 @@ struct BatchRunnerTests {
     func answersOnTheCallersLoop() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let runner = BatchRunner<Int, Int>(workers: 1, maximumBatch: 8, maximumQueue: 8, work: "test") { inputs in
+        let runner = BatchRunner<Int, Int, Void>(workers: 1, maximumBatch: 8, maximumQueue: 8, work: "test") { inputs in
             inputs.map { $0 * 2 }
         }
         let worker = Task { await runner.run() }
@@ -41,7 +41,8 @@ struct BatchRunnerTests {
     func oneBatchInFlightUntilAFullOneWaits() async throws {
         let batches = Mutex<[[Int]]>([])
         let open = Atomic<Bool>(false)
-        let runner = BatchRunner<Int, Int>(workers: 4, maximumBatch: 4, maximumQueue: 64, work: "test") { inputs in
+        let runner = BatchRunner<Int, Int, Void>(workers: 4, maximumBatch: 4, maximumQueue: 64, work: "test") {
+            inputs in
             batches.withLock { $0.append(inputs) }
             while !open.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(5)) }
             return inputs
@@ -51,13 +52,9 @@ struct BatchRunnerTests {
         func submitted(_ values: Range<Int>) -> [Task<Int, any Error>] {
             values.map { value in Task { try await runner.submit(value, loop: nil) } }
         }
-        // Polls for what must happen (a loaded machine may take a while); waits a fixed time for what must not.
-        func eventually(_ condition: () -> Bool) async throws {
-            for _ in 0..<1000 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
-        }
 
         let first = submitted(0..<1)
-        try await eventually { batches.withLock { $0.count } == 1 }
+        try await pollUntil { batches.withLock { $0.count } == 1 }
         #expect(batches.withLock { $0.count } == 1)
         // Three wait behind the batch in flight: no second batch for them.
         let waiting = submitted(1..<4)
@@ -65,9 +62,75 @@ struct BatchRunnerTests {
         #expect(batches.withLock { $0.count } == 1, "a second batch started for fewer than a full batch")
         // A fourth makes a full batch: it may start beside the first.
         let full = submitted(4..<5)
-        try await eventually { batches.withLock { $0.count } == 2 }
+        try await pollUntil { batches.withLock { $0.count } == 2 }
         #expect(batches.withLock { $0.map { $0.sorted() } } == [[0], [1, 2, 3, 4]])
         open.store(true, ordering: .sequentiallyConsistent)
         for task in first + waiting + full { _ = try await task.value }
     }
+
+    @Test("a busy worker runs batch after batch in one session; it gives the session back when nothing is ready")
+    func consecutiveBatchesShareASession() async throws {
+        let sessions = Atomic<Int>(0)
+        let open = Atomic<Bool>(false)
+        let runner = BatchRunner<Int, Int, Int>(
+            workers: 1, maximumBatch: 4, maximumQueue: 64, work: "test",
+            open: { body in await body(sessions.add(1, ordering: .sequentiallyConsistent).newValue) },
+            process: { inputs, session in
+                while !open.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(5)) }
+                return inputs.map { _ in session }
+            })
+        let worker = Task { await runner.run() }
+        defer { worker.cancel() }
+
+        // The second request arrives while the first batch is held: it runs next, in the same session.
+        let first = Task { try await runner.submit(1, loop: nil) }
+        try await pollUntil { sessions.load(ordering: .sequentiallyConsistent) == 1 }
+        let second = Task { try await runner.submit(2, loop: nil) }
+        try await Task.sleep(for: .milliseconds(100))
+        open.store(true, ordering: .sequentiallyConsistent)
+        #expect(try await first.value == 1)
+        #expect(try await second.value == 1, "the batch that waited opened a session of its own")
+        // With nothing waiting the session was given back: a later request opens a new one.
+        #expect(try await runner.submit(3, loop: nil) == 2)
+    }
+
+    @Test("a session that cannot be opened fails the batch in hand; a failed batch ends its session")
+    func failuresEndSessions() async throws {
+        struct NoSession: Error {}
+        struct BatchFailed: Error {}
+        let opened = Atomic<Int>(0)
+        let gate = Atomic<Bool>(false)
+        let runner = BatchRunner<Int, Int, Int>(
+            workers: 1, maximumBatch: 4, maximumQueue: 64, work: "test",
+            open: { body in
+                let number = opened.add(1, ordering: .sequentiallyConsistent).newValue
+                guard number != 1 else { throw NoSession() }
+                await body(number)
+            },
+            process: { inputs, session in
+                guard !inputs.contains(0) else {
+                    while !gate.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(5)) }
+                    throw BatchFailed()
+                }
+                return inputs.map { _ in session }
+            })
+        let worker = Task { await runner.run() }
+        defer { worker.cancel() }
+
+        await #expect(throws: NoSession.self) { try await runner.submit(1, loop: nil) }
+        #expect(try await runner.submit(2, loop: nil) == 2)
+        // A request waits behind a batch that is about to fail: it must not run on that batch's session.
+        let failing = Task { try await runner.submit(0, loop: nil) }
+        try await pollUntil { opened.load(ordering: .sequentiallyConsistent) == 3 }
+        let next = Task { try await runner.submit(3, loop: nil) }
+        try await Task.sleep(for: .milliseconds(100))
+        gate.store(true, ordering: .sequentiallyConsistent)
+        await #expect(throws: BatchFailed.self) { try await failing.value }
+        #expect(try await next.value == 4, "the batch after a failed one ran in the failed batch's session")
+    }
+}
+
+/// Polls for what must happen (a loaded machine may take a while); tests wait a fixed time for what must not.
+private func pollUntil(_ condition: () -> Bool) async throws {
+    for _ in 0..<1000 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
 }
