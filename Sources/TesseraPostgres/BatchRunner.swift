@@ -21,7 +21,8 @@ import TesseraCore
 /// after batch in it while there is more, so that under load the pool is not asked for a connection, and given it
 /// back, for every batch: each return to the pool armed a keep-alive and an idle-timeout timer (two tasks and a
 /// Dispatch timer each), 5% of the server's CPU at a fixed 5,000 tokens/s. The session ends with the first batch
-/// that fails (its connection may be broken) or when nothing is ready.
+/// that fails (its connection may be broken), when nothing is ready, or after `batchesPerSession` batches, so that
+/// other statements waiting for a connection of a small pool get their turn (the pool serves waiters in order).
 ///
 /// Each request hears back on the event loop it submitted from (the loop of its HTTP connection), with one hop
 /// per loop and batch. Resumed from the worker's thread instead, every request's remaining work (its response,
@@ -54,6 +55,7 @@ final class BatchRunner<Input: Sendable, Output: Sendable, Session: Sendable>: S
 
     private let workers: Int
     private let maximumBatch: Int
+    private let batchesPerSession: Int
     private let maximumQueue: Int
     private let process: Process
     private let open: Open
@@ -69,13 +71,15 @@ final class BatchRunner<Input: Sendable, Output: Sendable, Session: Sendable>: S
     ///   - maximumBatch: inputs in one batch.
     ///   - maximumQueue: inputs waiting for a worker before new ones are refused.
     ///   - work: the `work` label of the runner's gauges (`token_writes`, `token_lookups`).
+    ///   - batchesPerSession: most batches one session runs before it is closed and opened again.
     ///   - open: how a worker opens its session.
     init(
-        workers: Int, maximumBatch: Int, maximumQueue: Int, work: String,
+        workers: Int, maximumBatch: Int, maximumQueue: Int, work: String, batchesPerSession: Int = 32,
         metrics: any MetricsFactory = NOOPMetricsHandler.instance, open: @escaping Open, process: @escaping Process
     ) {
         self.workers = max(1, workers)
         self.maximumBatch = max(1, maximumBatch)
+        self.batchesPerSession = max(1, batchesPerSession)
         self.maximumQueue = maximumQueue
         self.open = open
         self.process = process
@@ -140,10 +144,14 @@ final class BatchRunner<Input: Sendable, Output: Sendable, Session: Sendable>: S
     }
 
     /// Runs `first`, then each batch that is ready when the previous one is done, in one session; stops at the
-    /// first batch that fails or when none is ready.
+    /// first batch that fails, when none is ready, or after `batchesPerSession`.
     private func drain(_ first: [Pending], in session: Session) async {
         var batch = first
-        while await run(batch, in: session), let next = takeBatch() { batch = next }
+        var count = 1
+        while await run(batch, in: session), count < batchesPerSession, let next = takeBatch() {
+            batch = next
+            count += 1
+        }
     }
 
     /// Runs one batch and answers its requests; whether it succeeded.

@@ -94,6 +94,34 @@ struct BatchRunnerTests {
         #expect(try await runner.submit(3, loop: nil) == 2)
     }
 
+    @Test("a session ends after batchesPerSession batches, so that a small pool's other waiters get their turn")
+    func sessionsAreBounded() async throws {
+        let sessions = Atomic<Int>(0)
+        let gate = Atomic<Int>(0)
+        let runner = BatchRunner<Int, Int, Int>(
+            workers: 1, maximumBatch: 1, maximumQueue: 64, work: "test", batchesPerSession: 2,
+            open: { body in await body(sessions.add(1, ordering: .sequentiallyConsistent).newValue) },
+            process: { inputs, session in
+                // The first batch waits until the others are queued behind it.
+                while inputs == [0] && gate.load(ordering: .sequentiallyConsistent) == 0 {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                return inputs.map { _ in session }
+            })
+        let worker = Task { await runner.run() }
+        defer { worker.cancel() }
+
+        let first = Task { try await runner.submit(0, loop: nil) }
+        try await pollUntil { sessions.load(ordering: .sequentiallyConsistent) == 1 }
+        let queued = (1..<4).map { value in Task { try await runner.submit(value, loop: nil) } }
+        try await Task.sleep(for: .milliseconds(100))
+        gate.store(1, ordering: .sequentiallyConsistent)
+        var answers = [try await first.value]
+        for task in queued { answers.append(try await task.value) }
+        // Batches of one: 0 and the next in session 1, the other two in session 2.
+        #expect(answers.sorted() == [1, 1, 2, 2])
+    }
+
     @Test("a session that cannot be opened fails the batch in hand; a failed batch ends its session")
     func failuresEndSessions() async throws {
         struct NoSession: Error {}
