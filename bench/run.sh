@@ -96,7 +96,10 @@ note "wrk:         $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) -t$threads -c$conn
 
 # --- Tessera: database, seed, server -------------------------------------------------------------------------
 say "starting PostgreSQL (durable) ..."
-start_postgres "$work/pg"
+# Its log goes to the results: autovacuum runs, checkpoints and slow statements, to line a latency tail up with.
+TESSERA_PG_OPTIONS="-c log_autovacuum_min_duration=0 -c log_checkpoints=on -c log_min_duration_statement=100" \
+  start_postgres "$work/pg"
+on_exit "cp '$work/pg/postgres.log' '$results/postgres.log' 2>/dev/null"
 note "tessera db:  $(pg_settings "$DATABASE_URL")"
 "$TESSERA" migrate >/dev/null
 if want cc || want cc-rate || want introspection || want password || want mixed; then
@@ -167,8 +170,10 @@ if want cc-rate; then
   run_wrk "$results/cc-rate-warmup.txt" "$BASE_URL" "$work/cc.tsv" grant_type=client_credentials "$threads" "$connections" "$warmup"
   rate_before=$(tessera_tokens)
   rss_before=$(rss_kib "$SERVER_PID")
-  "$work/ratebench" 127.0.0.1 "${BASE_URL##*:}" "$rate" "${duration%s}" "$connections" "$work/rate-request.txt" \
-    >"$results/cc-rate-tessera.txt"
+  # Each 100 ms whose slowest request took over 20 ms is listed in the raw output, with its time into the run.
+  echo "started $(date -u '+%F %T.%3N') UTC" >"$results/cc-rate-tessera.txt"
+  RATEBENCH_STALLS=20 "$work/ratebench" 127.0.0.1 "${BASE_URL##*:}" "$rate" "${duration%s}" "$connections" \
+    "$work/rate-request.txt" >>"$results/cc-rate-tessera.txt"
   cat "$results/cc-rate-tessera.txt" >&2
   python3 - "$results/cc-rate-tessera.txt" "$connections" "$(( $(tessera_tokens) - rate_before ))" "$rss_before" \
     "$(rss_kib "$SERVER_PID")" >>"$rows" <<'PY'

@@ -49,6 +49,8 @@ start() {
     options="$options -c shared_buffers=${TESSERA_PG_SHARED_BUFFERS:-2GB} -c wal_compression=lz4"
     options="$options -c max_wal_size=8GB -c checkpoint_timeout=30min -c checkpoint_completion_target=0.9"
   fi
+  # Anything else for this cluster, for example logging settings (bench/run.sh logs autovacuum and checkpoints).
+  options="$options ${TESSERA_PG_OPTIONS:-}"
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -o "$options" -w -t 60 start >/dev/null \
     || { tail -20 "$dir/postgres.log" >&2; exit 1; }
   if ! as_owner "$bin/psql" -h 127.0.0.1 -p "$port" -U tessera -d postgres -tAc \
