@@ -34,7 +34,9 @@ public final class GroupCommitTokenStore: TokenStore, Service {
             tokens, connection in
             do {
                 let statement = InsertAccessTokens(tokens: tokens)
-                try await TokenPartitions.run(client, creating: "access_tokens", for: tokens.map(\.expiresAt)) {
+                try await TokenPartitions.run(
+                    on: connection, logger: logger, creating: "access_tokens", for: tokens.map(\.expiresAt)
+                ) {
                     _ = try await connection.execute(statement, logger: logger)
                 }
                 batchSizes.record(tokens.count)

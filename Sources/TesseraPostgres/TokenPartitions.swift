@@ -116,6 +116,23 @@ public struct TokenPartitions: Sendable {
         _ client: PostgresClient, creating expiries: [String: [Date]],
         _ operation: @escaping @Sendable () async throws -> Void
     ) async throws {
+        try await run(creating: expiries, making: { _ = try await client.query($0) }, operation)
+    }
+
+    /// As `run(_:creating:for:_:)`, with the partitions made on `connection`, which the caller holds (a batch
+    /// session): asking the pool for a second connection while holding one waits in vain on a pool of one.
+    static func run(
+        on connection: PostgresConnection, logger: Logger, creating table: String, for expiries: [Date],
+        _ operation: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        try await run(
+            creating: [table: expiries], making: { _ = try await connection.query($0, logger: logger) }, operation)
+    }
+
+    private static func run(
+        creating expiries: [String: [Date]], making query: @escaping @Sendable (PostgresQuery) async throws -> Void,
+        _ operation: @escaping @Sendable () async throws -> Void
+    ) async throws {
         do {
             try await PostgresAvailability.run(operation)
         } catch let error as PSQLError where isMissingPartition(error) {
@@ -124,7 +141,7 @@ public struct TokenPartitions: Sendable {
                     let days = Array(Set(dates.map { TokenReference.day(of: $0) })).map {
                         Date(timeIntervalSince1970: Double($0 * 86_400))
                     }
-                    try await client.query(
+                    try await query(
                         "SELECT tessera_ensure_token_partition(\(table), d) FROM unnest(\(days)::timestamptz[]) d")
                 }
             }

@@ -43,6 +43,29 @@ struct GroupCommitTokenStoreTests {
         }
     }
 
+    @Test("a batch whose partition is missing makes it on the connection it holds: a pool of one connection is enough")
+    func partitionMadeOnTheSessionsConnection() async throws {
+        try await TestDatabase.with { database in
+            var configuration = database.configuration
+            configuration.options.maximumConnections = 1
+            let single = PostgresClient(configuration: configuration, backgroundLogger: database.logger)
+            try await single.running {
+                let store = GroupCommitTokenStore(client: single, writers: 1, maximumBatch: 8, logger: database.logger)
+                let writer = Task { try await store.run() }
+                defer { writer.cancel() }
+                // Twenty days out: no partition takes it until the store makes one.
+                let now = Date()
+                let expiry = now.addingTimeInterval(20 * 86_400)
+                try await store.store(
+                    IssuedToken(
+                        hash: TokenHash(of: TokenReference.generate(.access, expiresAt: expiry)), tenantID: 9,
+                        applicationID: 1, subject: "client", scopes: ScopeSet(["default"]),
+                        grantType: "client_credentials", issuedAt: now, expiresAt: expiry))
+            }
+            #expect(try await database.count("access_tokens") == 1)
+        }
+    }
+
     @Test("every committed batch is recorded in the batch size histogram")
     func batchSizeHistogram() async throws {
         try await TestDatabase.with { database in
