@@ -10,24 +10,21 @@ struct JSONObject {
     private var text = "{"
 
     consuming func adding(_ name: String, _ value: String) -> JSONObject {
-        var copy = self
-        copy.appendName(name)
-        JSONString.append(value, to: &copy.text)
-        return copy
+        appendName(name)
+        JSONString.append(value, to: &text)
+        return self
     }
 
     consuming func adding(_ name: String, _ value: Int) -> JSONObject {
-        var copy = self
-        copy.appendName(name)
-        copy.text += String(value)
-        return copy
+        appendName(name)
+        text += String(value)
+        return self
     }
 
     consuming func adding(_ name: String, _ value: Bool) -> JSONObject {
-        var copy = self
-        copy.appendName(name)
-        copy.text += value ? "true" : "false"
-        return copy
+        appendName(name)
+        text += value ? "true" : "false"
+        return self
     }
 
     consuming func buffer() -> ByteBuffer {
