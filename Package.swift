@@ -126,8 +126,6 @@ let package = Package(
             dependencies: [
                 "TesseraCore", "TesseraPostgres", "TesseraServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -180,10 +178,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TesseraServerTests",
-            dependencies: [
-                "TesseraServer", .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: ["TesseraServer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

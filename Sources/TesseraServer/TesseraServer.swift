@@ -13,13 +13,11 @@ import UnixSignals
 /// the metrics server and the purge schedule, run as one service group that stops cleanly on SIGTERM or SIGINT.
 public enum TesseraServer {
     public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
-        // Every service's tasks, each connection's among them, run on the event loops without a hop per call.
-        try await withTaskExecutorPreference(EventLoopTaskExecutor()) {
-            try await serve(configuration, logger: logger)
+        if await EventLoopExecutor.holdsTheLoop() {
+            logger.info("tasks run on the event loops")
+        } else {
+            logger.notice("tasks do not keep an event loop: each async call may cost a trip through a queue")
         }
-    }
-
-    private static func serve(_ configuration: ServerConfiguration, logger: Logger) async throws {
         let metrics = configuration.metricsPort > 0 ? ServerMetrics() : nil
         var clientConfiguration = configuration.database.clientConfiguration()
         clientConfiguration.options.maximumConnections = configuration.databaseConnections

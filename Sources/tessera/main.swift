@@ -1,14 +1,12 @@
 import ArgumentParser
-import NIOCore
-import NIOPosix
+import TesseraServer
 
 // `serve` runs Swift concurrency's jobs on SwiftNIO's event loops instead of a pool of its own: a request's
 // handler then continues on the thread that read it, with no hop between the two pools and back for every
 // request (issue 5: "no extra thread hops on the hot path"). It must happen before any task exists, so here,
-// before the command line is parsed. The other commands keep the default executor. (The server's own tasks also
-// prefer `EventLoopTaskExecutor`, which spares them a trip round the loop at each call; this covers the rest.)
+// before the command line is parsed. The other commands keep the default executor. `serve` logs whether it took.
 if CommandLine.arguments.dropFirst().first == "serve" {
-    NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    _ = EventLoopExecutor.install()
 }
 await Tessera.runAsync()
 

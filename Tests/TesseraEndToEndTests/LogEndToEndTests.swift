@@ -67,6 +67,7 @@ struct LogEndToEndTests {
 
         let text = try String(contentsOf: log, encoding: .utf8)
         var requests: [[String: Any]] = []
+        var messages: [String] = []
         for line in text.split(separator: "\n") {
             let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             guard let object else {
@@ -75,7 +76,10 @@ struct LogEndToEndTests {
             }
             #expect(object["timestamp"] is String && object["level"] is String && object["message"] is String)
             if object["message"] as? String == "request" { requests.append(object) }
+            if let message = object["message"] as? String { messages.append(message) }
         }
+        // The start-up check of EventLoopExecutor in the real binary: tasks keep their loop across async calls.
+        #expect(messages.contains("tasks run on the event loops"), "\(messages)")
         for request in requests {
             #expect((request["hb.request.id"] as? String)?.isEmpty == false)
             #expect(request["method"] is String && request["path"] is String)
