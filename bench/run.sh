@@ -25,6 +25,12 @@
 #   mixed          cc at --connections while a second wrk keeps the password grant saturated (16 connections);
 #                  the table adds cc's rate and p99 under that load as ratios to the cc row
 #
+# Before each measured run (after its warm-up) the page cache of the databases' file system is written out
+# (`sync -f`): a run then does not meet the kernel's writeback of the scenario before it. Without that, the
+# fixed-rate scenario, which follows cc's 150,000+ inserts, met their writeback 30 s later in one burst, and
+# stalls of 50-100 ms with it (bench/RESULTS.md, session 10). A CHECKPOINT would flush them too, but then every
+# page the run touches first writes a full-page image to the WAL.
+#
 # --peer authlib also starts the Authlib peer (../shared/peers/authlib, gunicorn -w 2, its own durable
 # PostgreSQL from ../shared/peers/glewlwyd/pg_start.sh, in a throwaway data folder), runs the same cc scenario
 # against it and prints the tessera/authlib ratio. If the peer cannot be started, the table says why.
@@ -125,8 +131,11 @@ note "tessera:     $TESSERA serve on $BASE_URL, pid $SERVER_PID, database connec
 
 tessera_tokens() { psql "$DATABASE_URL" -tA -c 'SELECT count(*) FROM access_tokens'; }
 tessera_pids() { echo "$SERVER_PID"; }
+# settle: write out the dirty page cache of the file system the databases live on (see the header).
+settle() { sync -f "$work"; }
 
 # measure SCENARIO SERVER BASE_URL CREDENTIALS FORM PIDS_FUNCTION COUNT_FUNCTION [pass]: one row of the table.
+# settle runs between the warm-up and the measured run.
 # The warm-up is --warmup long, or with "pass" one request for every credentials line, so that the
 # many-tenant scenario measures a server that has seen each application once (its cache full), not its
 # first lookups.
@@ -146,6 +155,7 @@ measure() {
     say "$scenario on $server: warm-up $warmup, then $duration at $connections connections ..."
     run_wrk "$results/$scenario-$server-warmup.txt" "$base" "$credentials" "$form" "$threads" "$connections" "$warmup"
   fi
+  settle
   before=$($count)
   run_wrk "$out" "$base" "$credentials" "$form" "$threads" "$connections" "$duration"
   after=$($count)
@@ -168,6 +178,7 @@ if want cc-rate; then
     "$rate_path" "$rate_authorization" >"$work/rate-request.txt"
   say "cc-rate: warm-up, then $rate requests/s for ${duration%s} s on $connections connections ..."
   run_wrk "$results/cc-rate-warmup.txt" "$BASE_URL" "$work/cc.tsv" grant_type=client_credentials "$threads" "$connections" "$warmup"
+  settle
   rate_before=$(tessera_tokens)
   rss_before=$(rss_kib "$SERVER_PID")
   # Each 100 ms whose slowest request took over 20 ms is listed in the raw output, with its time into the run.
