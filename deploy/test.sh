@@ -8,7 +8,16 @@ cd "$(dirname "$0")/.."
 deploy/postgres.sh install
 dir=$(mktemp -d /tmp/tessera-test-postgres.XXXXXX)
 chmod 755 "$dir"
-cleanup() { deploy/postgres.sh stop "$dir" || true; rm -rf "$dir"; }
+# The tests' own files (the servers' logs, throwaway clusters) go to a folder of this run (TMPDIR): removed after
+# a passing run, kept and named after a failing one.
+files=$(mktemp -d /tmp/tessera-test-files.XXXXXX)
+chmod 755 "$files"
+cleanup() {
+  local status=$?
+  deploy/postgres.sh stop "$dir" || true
+  rm -rf "$dir"
+  if [ "$status" -eq 0 ]; then rm -rf "$files"; else echo "test files (server logs, clusters): $files" >&2; fi
+}
 trap cleanup EXIT
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 TESSERA_TEST_DATABASE_URL=$(deploy/postgres.sh start "$dir" "$port" fast)
@@ -18,7 +27,7 @@ echo "test database: $TESSERA_TEST_DATABASE_URL"
 swift build --build-tests
 TESSERA_BINARY="$(swift build --show-bin-path)/tessera"
 export TESSERA_BINARY
-swift test --skip-build "$@"
+TMPDIR=$files swift test --skip-build "$@"
 
 # The benchmark smoke (issue 5): a few seconds of client_credentials against the built binary, failing on any
 # error, never on speed. Only on a full run: a --filter run is someone iterating on one suite.
