@@ -6,11 +6,14 @@ import Foundation
 /// Our secrets are generated with 190 bits of entropy, so no dictionary or brute-force attack applies and a
 /// fast keyed hash is as strong as a slow one. bcrypt or PBKDF2 on every token request is what makes other
 /// authorization servers slow; slow hashes are for human passwords only.
-public struct SecretHash: Sendable, Hashable, CustomStringConvertible {
+public struct SecretHash: @unchecked Sendable, Hashable, CustomStringConvertible {
     /// The stored form: `hmac-sha256$<salt base64>$<mac base64>`.
     public let encoded: String
-    private let salt: Data
     private let mac: Data
+    /// HMAC keyed with the salt, parsed once: every verification copies it instead of padding and hashing the key
+    /// again. Never mutated in place (a copy's first update copies swift-crypto's digest state), so sharing it
+    /// between threads is safe, which is why the struct is `@unchecked Sendable`.
+    private let keyed: HMAC<SHA256>
 
     static let scheme = "hmac-sha256"
 
@@ -22,8 +25,8 @@ public struct SecretHash: Sendable, Hashable, CustomStringConvertible {
             let mac = Data(base64Encoded: String(parts[2])), mac.count == SHA256.byteCount
         else { return nil }
         self.encoded = encoded
-        self.salt = salt
         self.mac = mac
+        self.keyed = HMAC<SHA256>(key: SymmetricKey(data: salt))
     }
 
     /// Hashes a secret with a fresh random salt.
@@ -37,10 +40,18 @@ public struct SecretHash: Sendable, Hashable, CustomStringConvertible {
         return hash
     }
 
-    /// Whether `secret` is the one this hash was made from, compared in constant time by swift-crypto.
+    /// Whether `secret` is the one this hash was made from, compared in constant time by swift-crypto (the `==`
+    /// of a MAC and bytes is its `safeCompare`).
     public func verifies(_ secret: String) -> Bool {
-        HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(secret.utf8), using: SymmetricKey(data: salt))
+        var hmac = keyed
+        var secret = secret
+        secret.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
+        return hmac.finalize() == mac
     }
+
+    public static func == (lhs: SecretHash, rhs: SecretHash) -> Bool { lhs.encoded == rhs.encoded }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(encoded) }
 
     /// Never prints the hash itself, so that a stray log line cannot leak it.
     public var description: String { "SecretHash(****)" }

@@ -11,7 +11,10 @@ public struct TokenHash: Sendable, Hashable, CustomStringConvertible {
     public init(bytes: [UInt8]) { self.bytes = bytes }
 
     public init(of token: String) {
-        self.bytes = Array(SHA256.hash(data: Array(token.utf8)))
+        var sha = SHA256()
+        var token = token
+        token.withUTF8 { sha.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        self.bytes = sha.finalize().withUnsafeBytes { Array($0) }
     }
 
     public var description: String { "TokenHash(****)" }

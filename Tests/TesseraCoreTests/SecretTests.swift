@@ -14,6 +14,40 @@ struct SecretTests {
         #expect(!hash.encoded.contains("correct"))
     }
 
+    @Test("a hash stored by another implementation verifies (HMAC-SHA256 keyed with the salt, bench/seed.py's form)")
+    func interoperates() throws {
+        // Python: hmac.new(bytes(range(16)), "s3cret-é".encode(), hashlib.sha256), salt and MAC in base64.
+        let stored = try #require(
+            SecretHash(encoded: "hmac-sha256$AAECAwQFBgcICQoLDA0ODw==$yWJzFsiofvXUMF0gOuNLQcDYtreclRuH5+Lr8pPltBc="))
+        #expect(stored.verifies("s3cret-é"))
+        #expect(!stored.verifies("s3cret-e"))
+        // The keyed HMAC is shared by every verification: one that failed leaves nothing behind.
+        #expect(stored.verifies("s3cret-é"))
+    }
+
+    @Test("one stored hash verifies from many tasks at once")
+    func concurrentVerifications() async {
+        let hash = SecretHash.make(for: "shared")
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    (0..<500).allSatisfy { round in
+                        hash.verifies("shared") && !hash.verifies("shared\(task)-\(round)")
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results == Array(repeating: true, count: 8))
+    }
+
+    @Test("a token's hash is its SHA-256")
+    func tokenHashIsSHA256() {
+        // Python: hashlib.sha256("tsr_at_é-known".encode()).hexdigest()
+        let hex = TokenHash(of: "tsr_at_é-known").bytes.map { String(format: "%02x", $0) }.joined()
+        #expect(hex == "88caeefe1a2272e99f23f150b60b1e41093f0f66b678d0e0c6c0aeef579b10f4")
+    }
+
     @Test("the same secret hashes differently each time (salted)")
     func salted() {
         #expect(SecretHash.make(for: "same").encoded != SecretHash.make(for: "same").encoded)
