@@ -100,7 +100,7 @@ let package = Package(
             name: "TesseraServer",
             dependencies: [
                 "TesseraCore", "TesseraPostgres", "TesseraHTTP", "ClientCredentialsGrant", "PasswordGrant",
-                "RefreshTokenGrant",
+                "RefreshTokenGrant", "CConcurrencyHook",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -131,6 +131,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The Swift runtime's global-enqueue hook, for EventLoopExecutor (a C global has no Swift name).
+        .target(name: "CConcurrencyHook"),
         // Build tooling: compiles sql/migrations into the binary, so the SQL files stay the one source.
         .executableTarget(name: "EmbedMigrations", path: "BuildTools/EmbedMigrations"),
         .plugin(
@@ -178,7 +180,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TesseraServerTests",
-            dependencies: ["TesseraServer", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "TesseraServer", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

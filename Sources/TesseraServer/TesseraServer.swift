@@ -16,7 +16,7 @@ public enum TesseraServer {
         if await EventLoopExecutor.holdsTheLoop() {
             logger.info("tasks run on the event loops")
         } else {
-            logger.notice("tasks do not keep an event loop: each async call may cost a trip through a queue")
+            logger.warning("tasks do not keep an event loop: each async call may cost a trip through a queue")
         }
         let metrics = configuration.metricsPort > 0 ? ServerMetrics() : nil
         var clientConfiguration = configuration.database.clientConfiguration()

@@ -3,8 +3,9 @@ import TesseraServer
 
 // `serve` runs Swift concurrency's jobs on SwiftNIO's event loops instead of a pool of its own: a request's
 // handler then continues on the thread that read it, with no hop between the two pools and back for every
-// request (issue 5: "no extra thread hops on the hot path"). It must happen before any task exists, so here,
-// before the command line is parsed. The other commands keep the default executor. `serve` logs whether it took.
+// request (issue 5: "no extra thread hops on the hot path"). It must happen before any job reaches the global
+// executor, so here, before the command line is parsed. The other commands keep the default executor. `serve`
+// checks that it took, and warns if not.
 if CommandLine.arguments.dropFirst().first == "serve" {
     _ = EventLoopExecutor.install()
 }
