@@ -48,12 +48,7 @@ public enum PostgresAvailability {
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask {
                     try await client.withConnection { connection in
-                        let start = lease.state.withLock { state in
-                            guard state == .waiting else { return false }
-                            state = .started
-                            return true
-                        }
-                        if start { await body(connection) }
+                        if lease.settle(.started) { await body(connection) }
                     }
                     return true
                 }
@@ -64,17 +59,14 @@ public enum PostgresAvailability {
                 defer { group.cancelAll() }
                 while let sessionEnded = try await group.next() {
                     if sessionEnded { return }
-                    let abandoned = lease.state.withLock { state in
-                        guard state == .waiting else { return false }
-                        state = .abandoned
-                        return true
+                    if lease.settle(.abandoned) {
+                        throw StoreUnavailableError("no database connection within \(deadline)")
                     }
-                    if abandoned { throw StoreUnavailableError("no database connection within \(deadline)") }
                 }
             }
         } catch {
             // Once started, `body` ran and answered for itself; only a lease that never started is an error here.
-            guard lease.state.withLock({ $0 }) != .started else { return }
+            guard lease.stage != .started else { return }
             throw classified(error)
         }
     }
@@ -116,5 +108,16 @@ public enum PostgresAvailability {
 /// Where a session's lease stands; see `PostgresAvailability.withConnection`.
 private final class LeaseState: Sendable {
     enum Stage { case waiting, started, abandoned }
-    let state = Mutex(Stage.waiting)
+    private let state = Mutex(Stage.waiting)
+
+    var stage: Stage { state.withLock { $0 } }
+
+    /// Moves a waiting lease to `stage`; false if the other side (connection or deadline) settled it first.
+    func settle(_ stage: Stage) -> Bool {
+        state.withLock { state in
+            guard state == .waiting else { return false }
+            state = stage
+            return true
+        }
+    }
 }
