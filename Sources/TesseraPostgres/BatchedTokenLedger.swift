@@ -25,7 +25,7 @@ public final class BatchedTokenLedger: TokenLedger, Service {
         ) {
             lookups, connection in
             let statement = ActiveAccessTokens(lookups: lookups, now: Date())
-            return try await PostgresAvailability.run {
+            return try await PostgresAvailability.run(on: connection) {
                 var found = [ActiveToken?](repeating: nil, count: lookups.count)
                 for try await (index, token) in try await connection.execute(statement, logger: logger) {
                     found[index] = token

@@ -7,6 +7,12 @@ import TesseraCore
 /// Runs a database operation with a deadline, and turns "the database cannot be reached" into
 /// `StoreUnavailableError`, which the token endpoint answers with 503 and `Retry-After`.
 ///
+/// The deadline holds whatever the operation does. PostgresNIO hands a statement to its connection's channel with a
+/// write whose failure nobody hears: on a channel the server has just closed, the statement is dropped and its
+/// answer never comes. A task group would wait for that child after its deadline, for good (the wedge of issue 20:
+/// a token batch that never ended, and every later request queued behind it). So the caller is answered by
+/// whichever comes first, and an operation that outlives its deadline is cancelled and left to end by itself.
+///
 /// PostgresNIO's pool keeps retrying a lost server by itself, so once the database is back, requests
 /// succeed again with no restart.
 public enum PostgresAvailability {
@@ -16,21 +22,23 @@ public enum PostgresAvailability {
         deadline: Duration = defaultDeadline,
         _ operation: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
+        try await firstOf(operation, deadline: deadline) {
+            StoreUnavailableError("no answer from the database within \(deadline)")
+        }
+    }
+
+    /// As `run(deadline:_:)` on a connection the caller holds (a batch session): past the deadline the connection
+    /// is closed, so that it goes back to the pool as broken rather than with a statement still in flight on it.
+    static func run<Result: Sendable>(
+        on connection: PostgresConnection, deadline: Duration = defaultDeadline,
+        _ operation: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        guard !connection.isClosed else { throw StoreUnavailableError("the database closed the connection") }
         do {
-            return try await withThrowingTaskGroup(of: Result?.self) { group in
-                group.addTask { try await operation() }
-                group.addTask {
-                    try await sleep(for: deadline)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let result = first else {
-                    throw StoreUnavailableError("no answer from the database within \(deadline)")
-                }
-                return result
-            }
-        } catch {
-            throw classified(error)
+            return try await run(deadline: deadline, operation)
+        } catch let error as StoreUnavailableError {
+            if !connection.isClosed { Task { try? await connection.close() } }
+            throw error
         }
     }
 
@@ -44,25 +52,14 @@ public enum PostgresAvailability {
         // A connection that arrives just as the deadline passes must not run `body` after the caller was told
         // it never would: whichever of the two comes first settles it.
         let lease = LeaseState()
+        let leased: @Sendable () async throws -> Void = {
+            try await client.withConnection { connection in
+                if lease.settle(.started) { await body(connection) }
+            }
+        }
         do {
-            try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    try await client.withConnection { connection in
-                        if lease.settle(.started) { await body(connection) }
-                    }
-                    return true
-                }
-                group.addTask {
-                    try await sleep(for: deadline)
-                    return false
-                }
-                defer { group.cancelAll() }
-                while let sessionEnded = try await group.next() {
-                    if sessionEnded { return }
-                    if lease.settle(.abandoned) {
-                        throw StoreUnavailableError("no database connection within \(deadline)")
-                    }
-                }
+            try await firstOf(leased, deadline: deadline) {
+                lease.settle(.abandoned) ? StoreUnavailableError("no database connection within \(deadline)") : nil
             }
         } catch {
             // Once started, `body` ran and answered for itself; only a lease that never started is an error here.
@@ -71,29 +68,49 @@ public enum PostgresAvailability {
         }
     }
 
+    /// The result of `operation`, or the error `expired` gives at `deadline`; `expired` may decline (nil) when the
+    /// operation has already begun something it must finish, and the caller then waits for the operation.
+    private static func firstOf<Result: Sendable>(
+        _ operation: @escaping @Sendable () async throws -> Result, deadline: Duration,
+        expired: @escaping @Sendable () -> StoreUnavailableError?
+    ) async throws -> Result {
+        let answer = Answer<Result>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
+                guard answer.wait(continuation) else { return }
+                let work = Task {
+                    do {
+                        answer.give(.success(try await operation()))
+                    } catch {
+                        answer.give(.failure(classified(error)))
+                    }
+                }
+                answer.onCancel { work.cancel() }
+                // An event loop's timer, not `Task.sleep`: with the event loops as the concurrency executor (as
+                // `serve` runs) `Task.sleep` falls back to Dispatch, whose timer and thread wake-up cost 5% of the
+                // server's CPU at a fixed 5,000 tokens/s.
+                let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
+                let timer = loop.scheduleTask(in: TimeAmount(deadline)) {
+                    if let error = expired() {
+                        answer.give(.failure(error))
+                        work.cancel()
+                    }
+                }
+                answer.onAnswer { timer.cancel() }
+            }
+        } onCancel: {
+            answer.give(.failure(CancellationError()))
+        }
+    }
+
     /// The error a caller sees: "the database cannot be reached" as `StoreUnavailableError`, anything else as is.
     private static func classified(_ error: any Error) -> any Error {
         switch error {
         case let error as PSQLError:
             isUnavailable(error) ? StoreUnavailableError("database unavailable: \(error.code)") : error
-        case is StoreUnavailableError, is CorruptRowError: error
+        case is StoreUnavailableError, is CorruptRowError, is CancellationError: error
         // Anything else is the pool's: its circuit breaker after a long outage, a shutdown, a cancelled lease.
         default: StoreUnavailableError("database unavailable: \(error)")
-        }
-    }
-
-    /// Sleeps on an event loop's timer, not `Task.sleep`: with SwiftNIO's event loops as the concurrency executor
-    /// (as `serve` runs), `Task.sleep` falls back to Dispatch, which armed a timer, and woke a thread of its own
-    /// when the cancelled timer fired, for every batch: 5% of the server's CPU at a fixed 5,000 tokens/s.
-    static func sleep(for duration: Duration) async throws {
-        let (seconds, attoseconds) = duration.components
-        let timeout = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
-        let timer = loop.scheduleTask(in: timeout) {}
-        try await withTaskCancellationHandler {
-            try await timer.futureResult.get()
-        } onCancel: {
-            timer.cancel()
         }
     }
 
@@ -102,6 +119,68 @@ public enum PostgresAvailability {
         guard error.code == .server else { return true }
         let state = error.serverInfo?[.sqlState] ?? ""
         return state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57P")
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+/// The one answer of `PostgresAvailability.firstOf`: the first of the operation, the deadline and cancellation
+/// gives it; the others find it taken.
+private final class Answer<Result: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Result, any Error>?
+        var early: Swift.Result<Result, any Error>?
+        var answered = false
+        var onAnswer: [@Sendable () -> Void] = []
+        var onCancel: (@Sendable () -> Void)?
+    }
+    private let state = Mutex(State())
+
+    /// Hands over the caller's continuation; false when the answer came first (it is given at once then).
+    func wait(_ continuation: CheckedContinuation<Result, any Error>) -> Bool {
+        let early = state.withLock { state -> Swift.Result<Result, any Error>? in
+            if state.early == nil { state.continuation = continuation }
+            return state.early
+        }
+        guard let early else { return true }
+        continuation.resume(with: early)
+        return false
+    }
+
+    func onAnswer(_ action: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state -> Bool in
+            if state.answered { return true }
+            state.onAnswer.append(action)
+            return false
+        }
+        if now { action() }
+    }
+
+    func onCancel(_ action: @escaping @Sendable () -> Void) {
+        state.withLock { $0.onCancel = action }
+    }
+
+    func give(_ result: Swift.Result<Result, any Error>) {
+        let (continuation, actions, cancel) = state.withLock {
+            state -> (CheckedContinuation<Result, any Error>?, [@Sendable () -> Void], (@Sendable () -> Void)?) in
+            guard !state.answered else { return (nil, [], nil) }
+            state.answered = true
+            defer {
+                state.continuation = nil
+                state.onAnswer = []
+            }
+            if state.continuation == nil { state.early = result }
+            let cancel: (@Sendable () -> Void)? = if case .failure = result { state.onCancel } else { nil }
+            return (state.continuation, state.onAnswer, cancel)
+        }
+        continuation?.resume(with: result)
+        actions.forEach { $0() }
+        cancel?()
     }
 }
 

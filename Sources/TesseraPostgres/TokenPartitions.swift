@@ -126,17 +126,21 @@ public struct TokenPartitions: Sendable {
         _ operation: @escaping @Sendable () async throws -> Void
     ) async throws {
         try await run(
-            creating: [table: expiries], making: { _ = try await connection.query($0, logger: logger) }, operation)
+            creating: [table: expiries], making: { _ = try await connection.query($0, logger: logger) },
+            within: { try await PostgresAvailability.run(on: connection, $0) }, operation)
     }
 
     private static func run(
         creating expiries: [String: [Date]], making query: @escaping @Sendable (PostgresQuery) async throws -> Void,
+        within deadline: (@escaping @Sendable () async throws -> Void) async throws -> Void = {
+            try await PostgresAvailability.run($0)
+        },
         _ operation: @escaping @Sendable () async throws -> Void
     ) async throws {
         do {
-            try await PostgresAvailability.run(operation)
+            try await deadline(operation)
         } catch let error as PSQLError where isMissingPartition(error) {
-            try await PostgresAvailability.run {
+            try await deadline {
                 for (table, dates) in expiries {
                     let days = Array(Set(dates.map { TokenReference.day(of: $0) })).map {
                         Date(timeIntervalSince1970: Double($0 * 86_400))
@@ -145,7 +149,7 @@ public struct TokenPartitions: Sendable {
                         "SELECT tessera_ensure_token_partition(\(table), d) FROM unnest(\(days)::timestamptz[]) d")
                 }
             }
-            try await PostgresAvailability.run(operation)
+            try await deadline(operation)
         }
     }
 
