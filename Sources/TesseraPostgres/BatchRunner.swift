@@ -41,6 +41,8 @@ final class BatchRunner<Input: Sendable, Output: Sendable, Session: Sendable>: S
         var idleWorkers: [CheckedContinuation<Void, Never>] = []
         var closed = false
         var batchesInFlight = 0
+        /// When a batch last ended, or one started with none in flight: how long the runner has gone without news.
+        var progressAt = ContinuousClock.now
 
         /// Whether a free worker should take a batch now (see the type's comment).
         func mayStartBatch(maximumBatch: Int) -> Bool {
@@ -124,6 +126,12 @@ final class BatchRunner<Input: Sendable, Output: Sendable, Session: Sendable>: S
         }
     }
 
+    /// Whether a batch has been in flight for longer than `limit` with none ending: the database holds it without
+    /// an answer, past every deadline. Readiness reports it, so that a load balancer stops sending requests here.
+    func isStalled(longerThan limit: Duration) -> Bool {
+        queue.withLock { $0.batchesInFlight > 0 && ContinuousClock.now - $0.progressAt > limit }
+    }
+
     private func close() {
         let idle = queue.withLock { queue in
             queue.closed = true
@@ -176,6 +184,7 @@ final class BatchRunner<Input: Sendable, Output: Sendable, Session: Sendable>: S
         // The connection is free before anyone hears back, so the gauge never lags the answers.
         let stillInFlight = queue.withLock { queue in
             queue.batchesInFlight -= 1
+            queue.progressAt = .now
             return queue.batchesInFlight
         }
         inFlight.record(stillInFlight)
@@ -225,6 +234,7 @@ final class BatchRunner<Input: Sendable, Output: Sendable, Session: Sendable>: S
             let count = min(queue.pending.count, maximumBatch)
             let batch = Array(queue.pending.prefix(count))
             queue.pending.removeFirst(count)
+            if queue.batchesInFlight == 0 { queue.progressAt = .now }
             queue.batchesInFlight += 1
             waiting.record(queue.pending.count)
             inFlight.record(queue.batchesInFlight)

@@ -67,6 +67,11 @@ public final class BatchedTokenLedger: TokenLedger, Service {
         try await ledger.revokeFamily(family, tenantID: tenantID, at: now)
     }
 
+    /// Whether a batch has been held longer than `limit` with none ending, past every deadline it has.
+    public func isStalled(longerThan limit: Duration) -> Bool {
+        lookups.isStalled(longerThan: limit)
+    }
+
     public func run() async throws {
         await lookups.run()
     }

@@ -1,65 +1,71 @@
 import Logging
 import PostgresNIO
-import Synchronization
 import TesseraCore
 
-/// Ready when the database answers within a second and its schema is the one this build was written for.
+/// Ready when tokens can be issued now: the database answers within a second, takes writes (a primary, not a
+/// standby left behind by a failover), has the schema this build was written for, and no token batch or lookup
+/// batch has been held past every deadline.
 ///
-/// The migration status is the trivial query: one connection, two catalog-sized reads. The server never
-/// migrates by itself, so a database that a restore or a rollback left behind keeps the instance out of rotation
-/// until `tessera migrate` has run.
+/// The check is one pooled connection and three catalog-sized reads. The server never migrates by itself, so a
+/// database that a restore or a rollback left behind keeps the instance out of rotation until `tessera migrate`
+/// has run.
 public struct DatabaseReadiness: Sendable {
     public static let deadline: Duration = .seconds(1)
+
+    /// Work on the request path that can report itself stuck (`GroupCommitTokenStore`, `BatchedTokenLedger`).
+    public typealias StallCheck = @Sendable () -> Bool
 
     private let client: PostgresClient
     private let runner: MigrationRunner
     private let logger: Logger
+    private let stalls: [(reason: String, isStalled: StallCheck)]
 
-    public init(client: PostgresClient, migrations: [Migration], logger: Logger) {
+    /// - Parameter stalls: each with the reason readiness gives while it reports itself stalled.
+    public init(
+        client: PostgresClient, migrations: [Migration], logger: Logger,
+        stalls: [(reason: String, isStalled: StallCheck)] = []
+    ) {
         self.client = client
         self.runner = MigrationRunner(migrations: migrations)
         self.logger = logger
+        self.stalls = stalls
     }
 
     public func check() async -> Readiness {
-        guard let status = await statusWithinDeadline() else {
+        if let stalled = stalls.first(where: { $0.isStalled() }) { return .unavailable(reason: stalled.reason) }
+        let probe: Probe
+        do {
+            probe = try await PostgresAvailability.run(deadline: Self.deadline) { [client, runner, logger] in
+                try await Probe(client: client, runner: runner, logger: logger)
+            }
+        } catch {
+            logger.debug("readiness: no answer from the database", metadata: ["error": "\(error)"])
             return .unavailable(reason: "the database does not answer")
         }
-        if !status.pending.isEmpty {
+        if probe.readOnly {
+            return .unavailable(reason: "the database is read-only (a standby); tokens cannot be stored")
+        }
+        if !probe.status.pending.isEmpty {
             return .unavailable(reason: "the database schema is not migrated; run tessera migrate")
         }
-        if !status.modified.isEmpty {
+        if !probe.status.modified.isEmpty {
             return .unavailable(reason: "an applied migration differs from this build's")
         }
         return .ready
     }
 
-    /// The migration status, or nil when there is none within the deadline. The query is cancelled then but not
-    /// waited for: while the database refuses connections, a cancelled lease ends when the pool gets to it, and
-    /// the probe must answer on time.
-    private func statusWithinDeadline() async -> MigrationRunner.Status? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<MigrationRunner.Status?, Never>) in
-            let answered = Mutex(false)
-            let answer: @Sendable (MigrationRunner.Status?) -> Void = { status in
-                let first = answered.withLock { answered in
-                    defer { answered = true }
-                    return !answered
-                }
-                if first { continuation.resume(returning: status) }
-            }
-            let query = Task { [client, runner, logger] in
-                do {
-                    answer(try await runner.status(client: client, logger: logger))
-                } catch {
-                    logger.debug("readiness: no answer from the database", metadata: ["error": "\(error)"])
-                    answer(nil)
-                }
-            }
-            Task {
-                try? await Task.sleep(for: Self.deadline)
-                query.cancel()
-                answer(nil)
-            }
+    private struct Probe: Sendable {
+        let readOnly: Bool
+        let status: MigrationRunner.Status
+
+        init(client: PostgresClient, runner: MigrationRunner, logger: Logger) async throws {
+            // A standby answers reads but refuses every token write.
+            var readOnly = true
+            let rows = try await client.query(
+                "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::bool", logger: logger)
+            for try await value in rows.decode(Bool.self) { readOnly = value }
+            self.readOnly = readOnly
+            self.status = try await runner.status(client: client, logger: logger)
         }
     }
 }

@@ -58,6 +58,11 @@ public final class GroupCommitTokenStore: TokenStore, Service {
     }
 
     /// Runs the writers until graceful shutdown; tokens already queued are still written.
+    /// Whether a batch has been held longer than `limit` with none ending, past every deadline it has.
+    public func isStalled(longerThan limit: Duration) -> Bool {
+        batches.isStalled(longerThan: limit)
+    }
+
     public func run() async throws {
         await batches.run()
     }

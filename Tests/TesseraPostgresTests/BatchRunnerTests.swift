@@ -8,6 +8,28 @@ import Testing
 
 @Suite("The batch runner behind group commit and batched lookups")
 struct BatchRunnerTests {
+    @Test("a batch held past the limit with none ending reports the runner stalled, and ending it clears that")
+    func stalledBatch() async throws {
+        final class Gate: Sendable { let held = Mutex<CheckedContinuation<Void, Never>?>(nil) }
+        let gate = Gate()
+        let runner = BatchRunner<Int, Int, Void>(workers: 1, maximumBatch: 8, maximumQueue: 8, work: "test") { inputs in
+            await withCheckedContinuation { continuation in gate.held.withLock { $0 = continuation } }
+            return inputs
+        }
+        let worker = Task { await runner.run() }
+        defer { worker.cancel() }
+        #expect(!runner.isStalled(longerThan: .milliseconds(100)), "idle is not stalled")
+        let request = Task { try await runner.submit(1, loop: nil) }
+        let held = try await eventually(within: .seconds(5)) { gate.held.withLock { $0 != nil } }
+        try #require(held)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(runner.isStalled(longerThan: .milliseconds(100)))
+        #expect(!runner.isStalled(longerThan: .seconds(60)))
+        gate.held.withLock { $0?.resume() }
+        #expect(try await request.value == 1)
+        #expect(!runner.isStalled(longerThan: .milliseconds(100)))
+    }
+
     @Test("a request hears back on the event loop it came from, not on the worker's thread")
     func answersOnTheCallersLoop() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

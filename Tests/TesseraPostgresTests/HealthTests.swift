@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PostgresNIO
+import Synchronization
 import TesseraPostgres
 import Testing
 
@@ -74,6 +75,41 @@ struct HealthTests {
                 Self.expectUnavailable(ready, body)
                 #expect(body.reason?.contains("127.0.0.1") == false)
                 #expect(try await Self.get("/health/live", http).0.status == .ok)
+            }
+        }
+    }
+
+    @Test("a read-only database (a standby after a failover): ready 503 naming it, live still 200")
+    func readOnly() async throws {
+        try await TestDatabase.with { database in
+            var configuration = database.configuration
+            configuration.options.additionalStartupParameters = [("default_transaction_read_only", "on")]
+            let readOnly = PostgresClient(configuration: configuration, backgroundLogger: database.logger)
+            try await readOnly.running {
+                try await TokenService(checkingHealthOf: readOnly).application.test(.router) { http in
+                    let (ready, body) = try await Self.get("/health/ready", http)
+                    Self.expectUnavailable(ready, body)
+                    #expect(body.reason?.contains("read-only") == true)
+                    #expect(try await Self.get("/health/live", http).0.status == .ok)
+                }
+            }
+        }
+    }
+
+    @Test("token writes held past every deadline: ready 503 with their reason, though the database answers")
+    func stalledWrites() async throws {
+        try await TestDatabase.with { database in
+            let stalled = Atomic(true)
+            let service = try TokenService(
+                checkingHealthOf: database.client,
+                stalls: [("token writes are not completing", { stalled.load(ordering: .relaxed) })])
+            try await service.application.test(.router) { http in
+                let (ready, body) = try await Self.get("/health/ready", http)
+                Self.expectUnavailable(ready, body)
+                #expect(body.reason == "token writes are not completing")
+                stalled.store(false, ordering: .relaxed)
+                try await Task.sleep(for: .milliseconds(1100))  // the probe reuses an answer for a second
+                #expect(try await Self.get("/health/ready", http).0.status == .ok)
             }
         }
     }

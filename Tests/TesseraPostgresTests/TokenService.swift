@@ -55,9 +55,12 @@ struct TokenService {
     }
 
     /// The service with `/health/ready` checking `client`'s database, as `tessera serve` does.
-    init(checkingHealthOf client: PostgresClient) throws {
+    init(
+        checkingHealthOf client: PostgresClient,
+        stalls: [(reason: String, isStalled: DatabaseReadiness.StallCheck)] = []
+    ) throws {
         let readiness = DatabaseReadiness(
-            client: client, migrations: try Migration.embedded(), logger: TestDatabase.logger)
+            client: client, migrations: try Migration.embedded(), logger: TestDatabase.logger, stalls: stalls)
         self.init(
             directoryClient: client, store: PostgresTokenStore(client: client),
             health: HealthRoutes(readiness: readiness.check))
