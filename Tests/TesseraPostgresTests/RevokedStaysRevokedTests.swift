@@ -1,0 +1,88 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PostgresNIO
+import Synchronization
+import TesseraCore
+import TesseraPostgres
+import TesseraTesting
+import Testing
+
+/// Issue 18, "revoked stays revoked": an access token issued in a refresh family is inactive once the family is
+/// revoked, and stays inactive whatever purge deletes afterwards, even when the access token outlives every
+/// refresh token of its family.
+@Suite("Revoked stays revoked", .timeLimit(.minutes(1)))
+struct RevokedStaysRevokedTests {
+    /// The time as the service sees it, moved by the test instead of sleeping.
+    final class TestClock: Sendable {
+        private let current: Mutex<Date>
+
+        init(_ start: Date = Date()) { current = Mutex(start) }
+
+        var now: Date { current.withLock { $0 } }
+
+        func advance(by seconds: TimeInterval) { current.withLock { $0 += seconds } }
+    }
+
+    @Test("access tokens of a revoked family stay inactive after purge deletes the family's expired refresh tokens")
+    func revokedFamilyOutlivedByItsAccessTokens() async throws {
+        try await TestDatabase.with { database in
+            let admin = database.administration
+            _ = try await admin.createTenant(domain: "acme.example")
+            let grants: Set<GrantType> = ["password", "refresh_token"]
+            // Refresh tokens for 10 minutes, access tokens for an hour: nothing forbids it.
+            let (application, secret) = try await admin.createApplication(
+                tenant: "acme.example",
+                settings: ApplicationSettings(
+                    name: "mobile", grantTypes: grants, allowedScopes: "read", defaultScopes: "read",
+                    defaultTokenValidity: 3600, maxTokenValidity: 86_400, refreshTokenValidity: 600,
+                    introspectAny: true, supportedGrantTypes: grants))
+            _ = try await UserAdministration(client: database.client, logger: database.logger).createUser(
+                tenant: "acme.example", username: "alice", passwordHash: TestPasswordHasher.hash("pw", cost: 12))
+            let clock = TestClock()
+            let service = TokenService(
+                directoryClient: database.client, store: PostgresTokenStore(client: database.client),
+                now: { clock.now })
+            let basic = Data("\(application.consumerKey):\(secret)".utf8).base64EncodedString()
+            func post(_ endpoint: String, _ form: String) async throws -> [String: Any] {
+                try await service.application.test(.router) { http in
+                    try await http.execute(
+                        uri: "/t/acme.example/\(endpoint)", method: .post,
+                        headers: [.contentType: "application/x-www-form-urlencoded", .authorization: "Basic \(basic)"],
+                        body: ByteBuffer(string: form)
+                    ) { response in
+                        #expect(response.status == .ok, "\(endpoint): \(String(buffer: response.body))")
+                        return (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)))
+                            as? [String: Any] ?? [:]
+                    }
+                }
+            }
+            func isActive(_ token: String) async throws -> Bool {
+                try #require(try await post("introspect", "token=\(token)")["active"] as? Bool)
+            }
+
+            // A sign-in asking for two hours (validity_period beyond the refresh validity), then one rotation,
+            // whose access token gets the application's hour.
+            let signIn = try await post(
+                "token", "grant_type=password&username=alice&password=pw&validity_period=7200")
+            let signInAccess = try #require(signIn["access_token"] as? String)
+            let rotated = try await post(
+                "token", "grant_type=refresh_token&refresh_token=\(try #require(signIn["refresh_token"] as? String))")
+            let rotatedAccess = try #require(rotated["access_token"] as? String)
+            let rotatedRefresh = try #require(rotated["refresh_token"] as? String)
+
+            _ = try await post("revoke", "token=\(rotatedRefresh)")
+            #expect(try await !isActive(signInAccess))
+            #expect(try await !isActive(rotatedAccess))
+
+            // Past every refresh token's expiry, well before either access token's.
+            clock.advance(by: 700)
+            let report = try await TokenPartitions(client: database.client, logger: database.logger).purge(
+                now: clock.now)
+            #expect(try await !isActive(signInAccess), "the sign-in's access token after purge (\(report))")
+            #expect(try await !isActive(rotatedAccess), "the rotation's access token after purge (\(report))")
+        }
+    }
+}
