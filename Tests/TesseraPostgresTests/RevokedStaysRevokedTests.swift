@@ -121,4 +121,104 @@ struct RevokedStaysRevokedTests {
             #expect(covered.map(\.1) == [false, true], "family 2 keeps its later expiry")
         }
     }
+
+    @Test("an access token whose family row is gone is inactive: nothing says it was not revoked")
+    func accessTokenWithoutItsFamily() async throws {
+        try await TestDatabase.with { database in
+            let registry = try await FamilyRegistry.make(database)
+            let start = Date()
+            let family = try await registry.family(
+                start: start, rotatedAt: start, accessLifetime: 3600, refreshValidity: 3600)
+            // As a purge by an earlier version left it: the family deleted, its access tokens still stored.
+            try await database.client.query("DELETE FROM token_families")
+            for token in family.accessTokens {
+                let found = try await registry.ledger.activeToken(
+                    token.reference, tenantID: registry.tenantID, at: start)
+                #expect(found == nil)
+            }
+        }
+    }
+
+    /// Families of one user's sign-ins, written through the store and the ledger as the grants write them.
+    struct FamilyRegistry {
+        let store: PostgresTokenStore
+        let ledger: PostgresTokenLedger
+        let tenantID: Tenant.ID
+        let applicationID: ClientApplication.ID
+        let userID: User.ID
+
+        struct AccessToken {
+            let reference: TokenReference
+            let expiresAt: Date
+            let expiresIn: Int
+        }
+
+        struct Family {
+            let id: RefreshTokenState.FamilyID
+            let accessTokens: [AccessToken]
+            let refreshExpiries: [Date]
+            /// The family's current refresh token.
+            let refresh: TokenReference
+        }
+
+        static func make(_ database: TestDatabase) async throws -> FamilyRegistry {
+            let registered = try await database.register()
+            _ = try await UserAdministration(client: database.client, logger: database.logger).createUser(
+                tenant: "acme.example", username: "alice", passwordHash: TestPasswordHasher.hash("pw", cost: 12))
+            let ids = try await database.client.rows(
+                """
+                SELECT a.tenant_id, a.application_id, u.user_id FROM applications a
+                JOIN users u ON u.tenant_id = a.tenant_id AND u.username = 'alice'
+                WHERE a.consumer_key = \(registered.application.consumerKey)
+                """, as: (Int64, Int64, Int64).self)
+            let (tenantID, applicationID, userID) = try #require(ids.first)
+            return FamilyRegistry(
+                store: PostgresTokenStore(client: database.client),
+                ledger: PostgresTokenLedger(client: database.client),
+                tenantID: tenantID, applicationID: applicationID, userID: userID)
+        }
+
+        /// A sign-in at `start` and one rotation at `rotatedAt`, each issuing an access token for `accessLifetime`
+        /// and a refresh token for `refreshValidity` seconds.
+        func family(start: Date, rotatedAt: Date, accessLifetime: Int, refreshValidity: Int) async throws -> Family {
+            let (firstAccess, firstAccessToken) = try accessToken(
+                issuedAt: start, lifetime: accessLifetime, start: start)
+            let (firstRefresh, firstRefreshToken) = try refreshToken(issuedAt: start, validity: refreshValidity)
+            try await store.store(firstAccessToken, startingFamilyWith: firstRefreshToken)
+            let state = try #require(try await ledger.refreshToken(firstRefresh, tenantID: tenantID, at: start))
+            let (secondAccess, secondAccessToken) = try accessToken(
+                issuedAt: rotatedAt, lifetime: accessLifetime, start: start)
+            let (secondRefresh, secondRefreshToken) = try refreshToken(issuedAt: rotatedAt, validity: refreshValidity)
+            let rotated = try await ledger.rotate(
+                firstRefresh, family: state.family, accessToken: secondAccessToken, refreshToken: secondRefreshToken)
+            #expect(rotated)
+            return Family(
+                id: state.family, accessTokens: [firstAccess, secondAccess],
+                refreshExpiries: [firstRefreshToken.expiresAt, secondRefreshToken.expiresAt], refresh: secondRefresh)
+        }
+
+        func accessToken(issuedAt: Date, lifetime: Int, start: Date) throws -> (AccessToken, IssuedToken) {
+            let expiresAt = issuedAt.addingTimeInterval(Double(lifetime))
+            let token = TokenReference.generate(.access, expiresAt: expiresAt)
+            let issued = IssuedToken(
+                hash: TokenHash(of: token), tenantID: tenantID, applicationID: applicationID, subject: "alice",
+                scopes: ScopeSet(["default"]), grantType: "password", issuedAt: issuedAt, expiresAt: expiresAt,
+                userID: userID)
+            let reference = try #require(TokenReference(token))
+            return (
+                AccessToken(
+                    reference: reference, expiresAt: expiresAt, expiresIn: Int(expiresAt.timeIntervalSince(start))),
+                issued
+            )
+        }
+
+        func refreshToken(issuedAt: Date, validity: Int) throws -> (TokenReference, IssuedRefreshToken) {
+            let expiresAt = issuedAt.addingTimeInterval(Double(validity))
+            let token = TokenReference.generate(.refresh, expiresAt: expiresAt)
+            let issued = IssuedRefreshToken(
+                hash: TokenHash(of: token), tenantID: tenantID, applicationID: applicationID, userID: userID,
+                subject: "alice", scopes: ScopeSet(["default"]), issuedAt: issuedAt, expiresAt: expiresAt)
+            return (try #require(TokenReference(token)), issued)
+        }
+    }
 }
