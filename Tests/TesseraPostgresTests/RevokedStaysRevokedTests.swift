@@ -86,6 +86,70 @@ struct RevokedStaysRevokedTests {
         }
     }
 
+    /// Access lifetimes and refresh validities on both sides of each other, from a minute to past the daily
+    /// partitions (a month partition from day 32 on).
+    static let accessLifetimes = [60, 3600, 2 * 86_400, 40 * 86_400]
+    static let refreshValidities = [30, 3600, 86_400, 14 * 86_400]
+
+    @Test(
+        "at every purge time a revoked family's access tokens are inactive, and a live family's active until they expire",
+        arguments: accessLifetimes, refreshValidities)
+    func atEveryPurgeTime(accessLifetime: Int, refreshValidity: Int) async throws {
+        try await TestDatabase.with { database in
+            let registry = try await FamilyRegistry.make(database)
+            let start = Date()
+            let rotation = start.addingTimeInterval(Double(refreshValidity) / 2)
+            let family = {
+                try await registry.family(
+                    start: start, rotatedAt: rotation, accessLifetime: accessLifetime, refreshValidity: refreshValidity)
+            }
+            let revokedByClient = try await family()
+            let revokedAsReplay = try await family()
+            let live = try await family()
+            try await registry.ledger.revoke(
+                revokedByClient.refresh, tenantID: registry.tenantID, applicationID: registry.applicationID,
+                at: rotation)
+            try await registry.ledger.revokeFamily(revokedAsReplay.id, tenantID: registry.tenantID, at: rotation)
+            let revoked = revokedByClient.accessTokens + revokedAsReplay.accessTokens
+
+            // From the revocation on: a second either side of each moment something expires, and two days after
+            // the last. A purge deletes all that any earlier purge does, so one database purging at each time in
+            // turn ends each step as one database purged once at that time would.
+            let expiries = (live.accessTokens.map(\.expiresAt) + live.refreshExpiries).map {
+                $0.timeIntervalSince(start)
+            }
+            let revokedAt = rotation.timeIntervalSince(start)
+            let moments = expiries.flatMap { [$0 - 1, $0 + 1] } + [revokedAt, (expiries.max() ?? 0) + 2 * 86_400]
+            let batched = BatchedTokenLedger(client: database.client, readers: 1)
+            let runner = Task { try await batched.run() }
+            defer { runner.cancel() }
+            for offset in Set(moments).filter({ $0 >= revokedAt }).sorted() {
+                let now = start.addingTimeInterval(offset)
+                let report = try await TokenPartitions(client: database.client, logger: database.logger).purge(
+                    now: now)
+                let context = "purged at +\(Int(offset)) s (\(report.deletedFamilies) families deleted)"
+                for token in revoked {
+                    let found = try await registry.ledger.activeToken(
+                        token.reference, tenantID: registry.tenantID, at: now)
+                    #expect(found == nil, "revoked access token expiring at +\(token.expiresIn) s, \(context)")
+                    // The batched ledger (what `serve` runs) reads the same rule, but at the real time, before the
+                    // purge time: its answer is the one at the purge time only for a token unexpired at both.
+                    guard now < token.expiresAt else { continue }
+                    let batchedFound = try await batched.activeToken(
+                        token.reference, tenantID: registry.tenantID, at: now)
+                    #expect(batchedFound == nil, "batched: revoked access token, \(context)")
+                }
+                for token in live.accessTokens {
+                    let found = try await registry.ledger.activeToken(
+                        token.reference, tenantID: registry.tenantID, at: now)
+                    #expect(
+                        (found != nil) == (now < token.expiresAt),
+                        "live access token expiring at +\(token.expiresIn) s, \(context)")
+                }
+            }
+        }
+    }
+
     @Test("migration 0007 extends each stored family to its latest live access token, and shortens none")
     func migrationExtendsStoredFamilies() async throws {
         try await TestDatabase.with(migrated: false) { database in
