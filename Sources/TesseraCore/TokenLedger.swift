@@ -5,7 +5,8 @@ import Foundation
 /// server instance holds on all of them at once.
 public protocol TokenLedger: Sendable {
     /// The token if it is active at `now`: known, not expired, not revoked (itself, its family, or by an
-    /// administrator's revocation of its application or user), and its application and user enabled.
+    /// administrator's revocation of its application or user), its family (if any) known, and its application
+    /// and user enabled.
     func activeToken(_ reference: TokenReference, tenantID: Tenant.ID, at now: Date) async throws -> ActiveToken?
 
     /// Revokes the token if it belongs to `applicationID`; a refresh token takes its whole family along

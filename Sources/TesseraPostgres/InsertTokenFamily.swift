@@ -5,11 +5,17 @@ import TesseraCore
 
 /// Starts a refresh family: the family, its first refresh token and the access token issued with it (and the
 /// registered user) in one statement, so that nothing is half-written when it fails.
+///
+/// The family's `expires_at` is the latest expiry of any token issued in it, the access token's included: its
+/// tokens are revoked only through the family's row, and purge deletes that row once `expires_at` has passed, so a
+/// token that outlived it (an access lifetime or `validity_period` beyond the refresh validity) would read as
+/// never revoked. Keeping revoked families until no token references them instead would need an index of the
+/// access tokens by family on the hot insert path; a date written with the row costs nothing.
 struct InsertTokenFamily: PostgresPreparedStatement {
     static let sql = """
         WITH family AS (
             INSERT INTO token_families (tenant_id, application_id, user_id, created_at, expires_at)
-            VALUES ($1, $2, NULLIF($3, 0), $4, $5) RETURNING family_id
+            VALUES ($1, $2, NULLIF($3, 0), $4, greatest($5::timestamptz, $13::timestamptz)) RETURNING family_id
         ), refresh AS (
             INSERT INTO refresh_tokens (tenant_id, token_hash, expires_at, family_id, application_id, user_id, subject,
                                         scopes, issued_at)
@@ -60,7 +66,8 @@ struct InsertTokenFamily: PostgresPreparedStatement {
 
 /// Exchanges a refresh token: marks it used and stores its successor and the new access token in its family,
 /// in one statement. Nothing is written unless the presented token was still unused and its family unrevoked;
-/// the row lock on the presented token makes a concurrent second exchange wait and then find it used.
+/// the row lock on the presented token makes a concurrent second exchange wait and then find it used. The family
+/// lives on to the later expiry of the two new tokens, never shorter than before (see `InsertTokenFamily`).
 struct RotateRefreshToken: PostgresPreparedStatement {
     static let sql = """
         WITH used AS (
@@ -69,7 +76,7 @@ struct RotateRefreshToken: PostgresPreparedStatement {
               AND family_id = $6 AND used_at IS NULL AND revoked_at IS NULL
             RETURNING family_id
         ), family AS (
-            UPDATE token_families SET expires_at = greatest(expires_at, $8)
+            UPDATE token_families SET expires_at = greatest(expires_at, $8::timestamptz, $14::timestamptz)
             WHERE tenant_id = $1 AND family_id IN (SELECT family_id FROM used) AND revoked_at IS NULL
             RETURNING family_id, application_id, user_id
         ), refresh AS (

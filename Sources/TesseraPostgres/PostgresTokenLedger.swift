@@ -112,7 +112,10 @@ struct TokenLookup: Sendable {
 
 /// The rules of an active token, shared by every statement that reads one (`t` is the token row): found by the
 /// key of `TokenLookup`, unexpired, not revoked itself, nor its family, nor by an administrator's watermark of
-/// its application or user, and its application and user enabled.
+/// its application or user, and its application and user enabled. A token of a family whose row is missing is
+/// inactive: that row is the only record of the family's revocation, so without it nothing says the token was not
+/// revoked. A family outlives its tokens (see `InsertTokenFamily`), so only one that an earlier version purged
+/// too soon, or a row lost otherwise, is missing.
 enum TokenSQL {
     static func read(_ table: String, columns: String) -> String {
         """
@@ -135,7 +138,8 @@ enum TokenSQL {
             SELECT u.username, u.enabled FROM users u WHERE u.tenant_id = t.tenant_id AND u.user_id = t.user_id
             OFFSET 0) u ON true
         LEFT JOIN LATERAL (
-            SELECT f.revoked_at FROM token_families f WHERE f.tenant_id = t.tenant_id AND f.family_id = t.family_id
+            SELECT f.family_id, f.revoked_at FROM token_families f
+            WHERE f.tenant_id = t.tenant_id AND f.family_id = t.family_id
             OFFSET 0) f ON true
         LEFT JOIN LATERAL (
             SELECT r.revoked_before FROM user_token_revocations r
@@ -148,7 +152,8 @@ enum TokenSQL {
     /// The active rule with `now` as the placeholder of the current time.
     static func active(now: String) -> String {
         """
-        t.expires_at > \(now) AND t.revoked_at IS NULL AND f.revoked_at IS NULL
+        t.expires_at > \(now) AND t.revoked_at IS NULL
+        AND (t.family_id IS NULL OR (f.family_id IS NOT NULL AND f.revoked_at IS NULL))
         AND a.enabled AND (a.tokens_revoked_before IS NULL OR t.issued_at > a.tokens_revoked_before)
         AND (t.user_id IS NULL OR (u.enabled AND (r.revoked_before IS NULL OR t.issued_at > r.revoked_before)))
         """

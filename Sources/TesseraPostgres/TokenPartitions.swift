@@ -82,6 +82,8 @@ public struct TokenPartitions: Sendable {
             dropped.append(partition)
         }
         let dropSeconds = (clock.now - dropping) / .seconds(1)
+        // A family's expires_at is the latest expiry of any of its tokens (InsertTokenFamily, RotateRefreshToken,
+        // migration 0007): none outlives the row that says whether it was revoked.
         let families = try await client.query(
             "WITH gone AS (DELETE FROM token_families WHERE expires_at <= \(now) RETURNING 1) SELECT count(*) FROM gone",
             logger: logger)
