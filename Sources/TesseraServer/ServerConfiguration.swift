@@ -1,5 +1,6 @@
 import Logging
 import TesseraCore
+import TesseraHTTP
 import TesseraPostgres
 
 /// Everything `tessera serve` needs, gathered from options and the environment by the CLI.
@@ -38,6 +39,10 @@ public struct ServerConfiguration: Sendable {
     /// The operator's certificate chain and key (PEM files); without them a self-signed certificate for localhost
     /// is created in `dataDirectory`.
     public var tlsFiles: (certificate: String, key: String)?
+    /// Timeouts and the connection cap of each HTTP listener.
+    public var connectionLimits = ConnectionLimits()
+    /// After SIGTERM, how long requests already received may take before the process exits regardless.
+    public var shutdownGrace: Duration = .seconds(10)
     /// Where the server keeps its few files (the self-signed certificate); relative to the working directory.
     public var dataDirectory = ".tessera"
 

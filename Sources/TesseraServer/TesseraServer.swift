@@ -50,7 +50,15 @@ public enum TesseraServer {
             passwords: passwords,
             loginThrottle: LoginThrottle(window: configuration.loginThrottleWindow))
         let grants = InstalledGrants.registry(issuer: issuer, dependencies: dependencies)
-        let readiness = DatabaseReadiness(client: client, migrations: try Migration.embedded(), logger: logger)
+        // A batch has 3 s for its connection and 3 s for its statement (5 more to make a missing partition): one
+        // held for 15 s is stuck whatever the database says.
+        let stalled: Duration = .seconds(15)
+        let readiness = DatabaseReadiness(
+            client: client, migrations: try Migration.embedded(), logger: logger,
+            stalls: [
+                ("token writes are not completing", { tokenStore.isStalled(longerThan: stalled) }),
+                ("token lookups are not completing", { ledger.isStalled(longerThan: stalled) }),
+            ])
         let router = buildRouter(
             tokenRoutes: TokenRoutes(
                 endpoint: TokenEndpoint(directory: directory, grants: grants),
@@ -91,11 +99,16 @@ public enum TesseraServer {
         let services: [any Service] = [
             client, tokenStore, ledger, DirectoryChangeFeed(client: client, cache: directory, logger: logger),
         ]
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0) }
-                    + [.init(service: gated, failureTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }
+                + [
+                    .init(service: gated, failureTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: ShutdownWatchdog(grace: configuration.shutdownGrace, logger: logger)),
+                ],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Past the grace, what is still running is cancelled; the watchdog exits should that not end it either.
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGrace
+        let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
         } catch {
@@ -126,10 +139,25 @@ public enum TesseraServer {
     where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
         var listeners: [any Service] = []
         var addresses: [String] = []
+        var limits = configuration.connectionLimits
+        let descriptors = DescriptorLimit.raise()
+        let affordable = DescriptorLimit.connectionsPerListener(
+            limit: descriptors, listeners: (configuration.port > 0 ? 1 : 0) + (configuration.httpsPort > 0 ? 1 : 0),
+            databaseConnections: configuration.databaseConnections)
+        if limits.maximumConnections > affordable {
+            logger.notice(
+                "fewer connections per listener than asked: the open-file limit allows no more",
+                metadata: [
+                    "asked": "\(limits.maximumConnections)", "allowed": "\(affordable)", "open_files": "\(descriptors)",
+                ])
+            limits.maximumConnections = affordable
+        }
         if configuration.port > 0 {
             listeners.append(
                 Application(
                     responder: responder,
+                    server: .guardedHTTP1(
+                        limits: limits, registry: ConnectionRegistry(maximum: limits.maximumConnections)),
                     configuration: .init(
                         address: .hostname(configuration.host, port: configuration.port), serverName: nil),
                     logger: logger))
@@ -142,7 +170,9 @@ public enum TesseraServer {
             listeners.append(
                 Application(
                     responder: responder,
-                    server: try .tls(.http1(), tlsConfiguration: identity.serverConfiguration()),
+                    server: try .tls(
+                        .guardedHTTP1(limits: limits, registry: ConnectionRegistry(maximum: limits.maximumConnections)),
+                        tlsConfiguration: identity.serverConfiguration()),
                     configuration: .init(
                         address: .hostname(configuration.host, port: configuration.httpsPort), serverName: nil),
                     logger: logger))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TesseraCore
+import TesseraHTTP
 import TesseraServer
 
 extension ServeCommand {
@@ -89,10 +90,36 @@ extension ServeCommand {
         guard (0...604_800).contains(configuration.purgeInterval) else {
             throw CommandFailure("the purge interval must be between 0 and 604800 seconds")
         }
+        configuration.connectionLimits = try connectionLimits(source)
+        let grace = try source.integer(shutdownGrace, "TESSERA_SHUTDOWN_GRACE", default: 10)
+        guard (1...3600).contains(grace) else { throw CommandFailure("the shutdown grace must be 1 to 3600 seconds") }
+        configuration.shutdownGrace = .seconds(grace)
         return Settings(
             configuration: configuration,
             level: try source.value(logLevel, "TESSERA_LOG_LEVEL", default: .info),
             format: try source.value(logFormat, "TESSERA_LOG_FORMAT", default: .text))
+    }
+}
+
+extension ServeCommand {
+    func connectionLimits(_ source: SettingSource) throws -> ConnectionLimits {
+        var limits = ConnectionLimits()
+        let idle = try source.integer(idleTimeout, "TESSERA_IDLE_TIMEOUT", default: 75)
+        let header = try source.integer(headerTimeout, "TESSERA_HEADER_TIMEOUT", default: 10)
+        let body = try source.integer(bodyTimeout, "TESSERA_BODY_TIMEOUT", default: 10)
+        guard [idle, header, body].allSatisfy((1...3600).contains) else {
+            throw CommandFailure("the idle, header and body timeouts must be 1 to 3600 seconds")
+        }
+        limits.idleTimeout = .seconds(idle)
+        limits.headerTimeout = .seconds(header)
+        limits.bodyTimeout = .seconds(body)
+        limits.minimumBodyRate = try source.integer(minimumBodyRate, "TESSERA_MINIMUM_BODY_RATE", default: 4096)
+        limits.maximumConnections = try source.integer(maxConnections, "TESSERA_MAX_CONNECTIONS", default: 4096)
+        guard (1...100_000_000).contains(limits.minimumBodyRate), (1...1_000_000).contains(limits.maximumConnections)
+        else {
+            throw CommandFailure("the minimum body rate must be at least 1 byte/s and the connections 1 to 1000000")
+        }
+        return limits
     }
 }
 

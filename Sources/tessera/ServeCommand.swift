@@ -89,6 +89,37 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "path"))
     var tokenKeyFile: String?
 
+    @Option(
+        help:
+            "Seconds a connection with no request in progress stays open (env: TESSERA_IDLE_TIMEOUT; default 75).")
+    var idleTimeout: Int?
+
+    @Option(
+        help:
+            "Seconds from a request's first byte to the end of its headers (env: TESSERA_HEADER_TIMEOUT; default 10).")
+    var headerTimeout: Int?
+
+    @Option(help: "Longest pause, seconds, while a request body arrives (env: TESSERA_BODY_TIMEOUT; default 10).")
+    var bodyTimeout: Int?
+
+    @Option(
+        help:
+            "Bytes per second a request body must average, over and above the body timeout (env: TESSERA_MINIMUM_BODY_RATE; default 4096)."
+    )
+    var minimumBodyRate: Int?
+
+    @Option(
+        help:
+            "Open connections per listener; at the limit the longest-idle one makes room (env: TESSERA_MAX_CONNECTIONS; default 4096, lowered to what the descriptor limit allows)."
+    )
+    var maxConnections: Int?
+
+    @Option(
+        help:
+            "Seconds after SIGTERM for requests already received before the process exits regardless (env: TESSERA_SHUTDOWN_GRACE; default 10)."
+    )
+    var shutdownGrace: Int?
+
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
