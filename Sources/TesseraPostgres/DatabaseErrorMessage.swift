@@ -9,6 +9,9 @@ public enum DatabaseErrorMessage {
         case let error as PSQLError where error.code == .server:
             let message = error.serverInfo?[.message] ?? "unknown error"
             return "the database at \(url) refused the request: \(message)"
+        case let error as PSQLError where error.code == .connectionError:
+            let cause = error.underlying.map { "\($0)" } ?? "no connection"
+            return "cannot reach the database at \(url): \(cause)"
         case let error as PSQLError:
             let cause = error.underlying.map { "\($0)" } ?? "\(error.code)"
             return "cannot use the database at \(url): \(cause)"

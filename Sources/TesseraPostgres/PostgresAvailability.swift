@@ -108,7 +108,10 @@ public enum PostgresAvailability {
         switch error {
         case let error as PSQLError:
             isUnavailable(error) ? StoreUnavailableError("database unavailable: \(error.code)") : error
-        case is StoreUnavailableError, is CorruptRowError, is CancellationError: error
+        // The operation's own refusals ("no tenant x", an edited migration) answered from a reachable database.
+        case is StoreUnavailableError, is CorruptRowError, is CancellationError, is AdministrationError,
+            is MigrationError:
+            error
         // Anything else is the pool's: its circuit breaker after a long outage, a shutdown, a cancelled lease.
         default: StoreUnavailableError("database unavailable: \(error)")
         }

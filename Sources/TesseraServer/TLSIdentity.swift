@@ -90,11 +90,20 @@ struct TLSIdentity {
         guard fsync(descriptor) == 0, rename(temporary, path) == 0 else { throw POSIXFailure("rename \(path)", errno) }
     }
 
-    /// A server configuration: TLS 1.2 at least, HTTP/1.1 announced over ALPN.
+    /// TLS 1.2's suites: ECDHE key exchange (forward secrecy) with an AEAD cipher, for ECDSA and RSA keys. Static
+    /// RSA key exchange, CBC and SHA-1 are left out; TLS 1.3's suites are all of this kind and not configurable.
+    static let tls12CipherSuites: [NIOTLSCipher] = [
+        .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]
+
+    /// A server configuration: TLS 1.2 with `tls12CipherSuites` or TLS 1.3, HTTP/1.1 announced over ALPN.
     func serverConfiguration() throws(StartupError) -> TLSConfiguration {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: certificateChain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
         configuration.minimumTLSVersion = .tlsv12
+        configuration.cipherSuiteValues = Self.tls12CipherSuites
         configuration.applicationProtocols = ["http/1.1"]
         // Built here once, so that a key that does not fit the certificate stops the start with a reason.
         do {

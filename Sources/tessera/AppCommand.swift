@@ -76,24 +76,20 @@ struct AppCommand: AsyncParsableCommand {
             let logger = CommandLogging.logger(level: .warning)
             let requested = Set(
                 grantTypes.split(separator: ",").map { GrantType(rawValue: $0.trimmingCharacters(in: .whitespaces)) })
-            let (name, tenant, scopes, defaultScopes, validity, maxValidity) =
-                (name, tenant, scopes, defaultScopes, tokenValidity, maxTokenValidity)
-            let (refreshValidity, introspectAny) = (refreshTokenValidity, introspectAny)
-            let (reuse, reuseMinRemaining) = (tokenReuse, reuseMinRemaining)
+            // Checked before the database is touched: bad input fails the same whether or not it can be reached.
+            let settings: ApplicationSettings
+            do {
+                settings = try ApplicationSettings(
+                    name: name, grantTypes: requested, allowedScopes: scopes, defaultScopes: defaultScopes,
+                    defaultTokenValidity: tokenValidity, maxTokenValidity: maxTokenValidity,
+                    refreshTokenValidity: refreshTokenValidity, introspectAny: introspectAny, tokenReuse: tokenReuse,
+                    reuseMinRemaining: reuseMinRemaining, supportedGrantTypes: InstalledGrants.grantTypes)
+            } catch {
+                throw CommandFailure("\(error)")
+            }
+            let tenant = tenant
             let (application, secret) = try await database.withClient(logger: logger) { client in
-                let supported = InstalledGrants.grantTypes
-                let settings: ApplicationSettings
-                do {
-                    settings = try ApplicationSettings(
-                        name: name, grantTypes: requested, allowedScopes: scopes, defaultScopes: defaultScopes,
-                        defaultTokenValidity: validity, maxTokenValidity: maxValidity,
-                        refreshTokenValidity: refreshValidity, introspectAny: introspectAny, tokenReuse: reuse,
-                        reuseMinRemaining: reuseMinRemaining,
-                        supportedGrantTypes: supported)
-                } catch {
-                    throw CommandFailure("\(error)")
-                }
-                return try await DirectoryAdministration(client: client, logger: logger)
+                try await DirectoryAdministration(client: client, logger: logger)
                     .createApplication(tenant: tenant, settings: settings)
             }
             if json {

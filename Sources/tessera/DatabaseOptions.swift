@@ -24,11 +24,19 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
-    /// Runs `body` with a connected client, then closes it. Any database error becomes one readable line.
+    /// Runs `body` with a connected client, then closes it. A refusal of the command's input fails with status 1;
+    /// a database that cannot be reached or used fails with status 69 and the database's own reason. Check input
+    /// that needs no database before: `body` throws database errors and `AdministrationError`s only.
     func withClient<Result: Sendable>(
         logger: Logger, _ body: @escaping @Sendable (PostgresClient) async throws -> Result
     ) async throws -> Result {
         let url = try databaseURL()
+        // The pool would retry a refused connection quietly until the deadline; one connection says why at once.
+        do {
+            try await DatabaseProbe.connect(url, logger: logger)
+        } catch {
+            throw CommandFailure(DatabaseErrorMessage.describe(error, url: url), status: .databaseUnavailable)
+        }
         let client = PostgresClient(configuration: url.clientConfiguration(), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
@@ -39,19 +47,32 @@ struct DatabaseOptions: ParsableArguments {
                 throw CommandFailure(error.description)
             } catch let error as MigrationError {
                 throw CommandFailure(error.description)
-            } catch let error as CommandFailure {
-                throw error
             } catch {
-                throw CommandFailure(DatabaseErrorMessage.describe(error, url: url))
+                throw CommandFailure(DatabaseErrorMessage.describe(error, url: url), status: .databaseUnavailable)
             }
         }
     }
 }
 
-/// A command that failed for a reason the operator can act on: printed as one line, exit status 1.
+/// A command that failed for a reason the operator can act on: printed as one line on standard error, ending the
+/// process with `status` (main.swift).
 struct CommandFailure: Error, CustomStringConvertible {
+    /// The exit statuses the README promises.
+    enum Status: Int32 {
+        /// The input or the configuration was refused (an unknown tenant, a duplicate name, an unknown grant type;
+        /// any start `serve` refuses); nothing was written.
+        case badInput = 1
+        /// The database could not be reached or used (sysexits' EX_UNAVAILABLE): the same command may work later.
+        case databaseUnavailable = 69
+    }
+
     let description: String
-    init(_ description: String) { self.description = description }
+    let status: Status
+
+    init(_ description: String, status: Status = .badInput) {
+        self.description = description
+        self.status = status
+    }
 }
 
 /// Logs go to standard error, so that standard output carries only results (and `--json` stays parseable).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TesseraServer
 
 // `serve` runs Swift concurrency's jobs on SwiftNIO's event loops instead of a pool of its own: a request's
@@ -11,10 +12,22 @@ if CommandLine.arguments.dropFirst().first == "serve" {
 }
 await Tessera.runAsync()
 
-extension AsyncParsableCommand {
-    /// ArgumentParser's asynchronous entry point. Called from top-level code, `main()` would resolve to
-    /// ParsableCommand's synchronous one, which runs no async command; here it resolves as in `@main`.
+extension Tessera {
+    /// ArgumentParser's asynchronous entry point (`main(_:)`), except that a `CommandFailure` ends the process
+    /// with its own status: ArgumentParser prints an error's line only with status 1.
     static func runAsync() async {
-        await main(nil)
+        do {
+            var command = try await asyncParseAsRoot(nil)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("Error: \(failure)\n".utf8))
+            exit(withError: ExitCode(failure.status.rawValue))
+        } catch {
+            exit(withError: error)
+        }
     }
 }
