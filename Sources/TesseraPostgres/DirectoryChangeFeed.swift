@@ -44,7 +44,8 @@ public struct DirectoryChangeFeed: Service {
             } catch {
                 if !Task.isCancelled && !Task.isShuttingDownGracefully {
                     logger.warning(
-                        "directory change feed lost; reading through to the database", metadata: ["error": "\(error)"])
+                        "directory change feed lost; reading through to the database",
+                        metadata: ["error": "\(DatabaseErrorMessage.reason(error))"])
                 }
             }
             cache.suspend()

@@ -42,7 +42,9 @@ public final class GroupCommitTokenStore: TokenStore, Service {
                 batchSizes.record(tokens.count)
                 return Array(repeating: (), count: tokens.count)
             } catch {
-                logger.warning("token batch not written", metadata: ["tokens": "\(tokens.count)", "error": "\(error)"])
+                logger.warning(
+                    "token batch not written",
+                    metadata: ["tokens": "\(tokens.count)", "error": "\(DatabaseErrorMessage.reason(error))"])
                 throw error
             }
         }
