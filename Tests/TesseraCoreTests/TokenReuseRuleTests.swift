@@ -17,9 +17,9 @@ struct TokenReuseRuleTests {
     final class ReuseStore: TokenReuseStore {
         private let rows = Mutex([ReuseKey: (token: IssuedToken, sealed: [UInt8])]())
 
-        func current(_ key: ReuseKey, at now: Date, minimumRemaining: Int) async throws -> ReusableToken {
+        func current(_ key: ReuseKey, at now: Date) async throws -> ReusableToken {
             guard let row = rows.withLock({ $0[key] }) else { return .replaceable(seen: nil) }
-            return row.token.expiresAt > now.addingTimeInterval(TimeInterval(minimumRemaining))
+            return row.token.expiresAt > now
                 ? .live(sealed: row.sealed, issuedAt: row.token.issuedAt, expiresAt: row.token.expiresAt)
                 : .replaceable(seen: row.token.issuedAt)
         }
@@ -50,10 +50,10 @@ struct TokenReuseRuleTests {
             now: { clock.now })
     }
 
-    func token(lifetime: Int) async throws -> TokenResponse {
+    func token(lifetime: Int, subject: TokenSubject? = nil) async throws -> TokenResponse {
         try await issuer.issue(
-            for: client, subject: client.consumerKey, scopes: client.defaultScopes, lifetime: lifetime,
-            grantType: "client_credentials")
+            for: client, subject: subject ?? .client(consumerKey: client.consumerKey), scopes: client.defaultScopes,
+            lifetime: lifetime, grantType: "client_credentials")
     }
 
     @Test("a live token with more time left than the request asks for is not reused: a new one is issued")
@@ -83,5 +83,35 @@ struct TokenReuseRuleTests {
         let next = try await token(lifetime: 3600)
         #expect(next.accessToken != first.accessToken)
         #expect(next.expiresIn == 3600)
+    }
+
+    @Test(
+        "the rule: reuse when --reuse-min-remaining < remaining <= the lifetime asked for",
+        arguments: [
+            (3600.0, 3600, 60, true), (3599.5, 3600, 60, true), (3601.0, 3600, 60, false), (61.0, 3600, 60, true),
+            (60.0, 3600, 60, false), (59.0, 60, 60, false), (600.0, 60, 60, false), (30.0, 60, 0, true),
+        ])
+    func rule(remaining: Double, lifetime: Int, minimumRemaining: Int, allowed: Bool) {
+        #expect(
+            ReuseRule.allows(remaining: remaining, lifetime: lifetime, minimumRemaining: minimumRemaining) == allowed)
+    }
+
+    @Test("a client and a user of the same name have distinct reuse keys and seal bindings")
+    func subjectKinds() async throws {
+        let asClient = try await token(lifetime: 3600)
+        let asUser = try await token(lifetime: 3600, subject: .user(username: client.consumerKey))
+        #expect(asUser.accessToken != asClient.accessToken)
+        #expect(
+            try await token(lifetime: 3600, subject: .user(username: client.consumerKey)).accessToken
+                == asUser.accessToken)
+        let key = { (subject: TokenSubject) in
+            ReuseKey(tenantID: 1, applicationID: 1, subject: subject, scopes: ScopeSet(["default"]))
+        }
+        let name = client.consumerKey
+        #expect(key(.client(consumerKey: name)) != key(.user(username: name)))
+        let sealer = TokenSealer(base64: TokenSealer.generateKey())!
+        let sealed = try sealer.seal("tsr_at_1.token", for: key(.client(consumerKey: name)))
+        #expect(sealer.open(sealed, for: key(.client(consumerKey: name))) == "tsr_at_1.token")
+        #expect(sealer.open(sealed, for: key(.user(username: name))) == nil)
     }
 }

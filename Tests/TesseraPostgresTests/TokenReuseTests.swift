@@ -187,13 +187,17 @@ struct TokenReuseTests {
             #expect(!(dump.first ?? "").contains(hex))
             let sealed = try await database.client.rows("SELECT sealed_token FROM reusable_tokens", as: ByteBuffer.self)
             let bytes = Array(try #require(sealed.first).readableBytesView)
-            let reuseKey = ReuseKey(tenantID: 1, applicationID: 1, subject: client.key, scopes: ScopeSet(["default"]))
+            let reuseKey = ReuseKey(
+                tenantID: 1, applicationID: 1, subject: .client(consumerKey: client.key), scopes: ScopeSet(["default"]))
             #expect(Self.key.open(bytes, for: reuseKey) == token)
             let otherKey = TokenSealer(base64: TokenSealer.generateKey())!
             #expect(otherKey.open(bytes, for: reuseKey) == nil)
             let otherApplication = ReuseKey(
-                tenantID: 1, applicationID: 2, subject: client.key, scopes: ScopeSet(["default"]))
+                tenantID: 1, applicationID: 2, subject: .client(consumerKey: client.key), scopes: ScopeSet(["default"]))
             #expect(Self.key.open(bytes, for: otherApplication) == nil)
+            let sameNamedUser = ReuseKey(
+                tenantID: 1, applicationID: 1, subject: .user(username: client.key), scopes: ScopeSet(["default"]))
+            #expect(Self.key.open(bytes, for: sameNamedUser) == nil)
         }
     }
 }
