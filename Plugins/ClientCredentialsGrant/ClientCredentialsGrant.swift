@@ -29,6 +29,7 @@ public struct ClientCredentialsGrant: GrantHandler {
         let lifetime = try client.tokenLifetime(validityPeriod: request.validityPeriod)
         // §4.4.3: no refresh token; the token speaks for the client itself, so its subject is the consumer key.
         return try await issuer.issue(
-            for: client, subject: client.consumerKey, scopes: scopes, lifetime: lifetime, grantType: Self.grantType)
+            for: client, subject: .client(consumerKey: client.consumerKey), scopes: scopes, lifetime: lifetime,
+            grantType: Self.grantType)
     }
 }

@@ -71,7 +71,8 @@ public struct PasswordGrant: GrantHandler {
         }
         // RFC 6749 §4.3.3: a refresh token comes along when the application may use one.
         return try await issuer.issue(
-            for: client, subject: user.username, scopes: scopes, lifetime: lifetime, grantType: Self.grantType,
+            for: client, subject: .user(username: user.username), scopes: scopes, lifetime: lifetime,
+            grantType: Self.grantType,
             userID: user.id, refreshable: client.grantTypes.contains(Self.refreshTokenGrantType))
     }
 

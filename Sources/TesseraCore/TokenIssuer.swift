@@ -15,10 +15,11 @@ public struct TokenIssuer: Sendable {
         self.now = now
     }
 
-    /// Issues a bearer token for `client`, valid for `lifetime` seconds, and returns once it is stored.
+    /// Issues a bearer token for `client` that speaks for `subject`, valid for `lifetime` seconds (a reused one has
+    /// at most that left), and returns once it is stored.
     /// With `refreshable`, a refresh token that starts a new family comes with it (RFC 6749 §5.1).
     public func issue(
-        for client: ClientApplication, subject: String, scopes: ScopeSet, lifetime: Int, grantType: GrantType,
+        for client: ClientApplication, subject: TokenSubject, scopes: ScopeSet, lifetime: Int, grantType: GrantType,
         userID: User.ID? = nil, refreshable: Bool = false
     ) async throws -> TokenResponse {
         if !refreshable, client.tokenReuse == .active, let reusable {
@@ -28,14 +29,14 @@ public struct TokenIssuer: Sendable {
         }
         let issuedAt = now()
         let (token, accessToken) = Self.accessToken(
-            for: client, subject: subject, scopes: scopes, lifetime: lifetime, grantType: grantType,
+            for: client, subject: subject.name, scopes: scopes, lifetime: lifetime, grantType: grantType,
             userID: userID, issuedAt: issuedAt)
         guard refreshable else {
             try await store.store(accessToken)
             return TokenResponse(accessToken: token, expiresIn: lifetime, scope: scopes)
         }
         let (refresh, refreshToken) = Self.refreshToken(
-            for: client, subject: subject, scopes: scopes, userID: userID, issuedAt: issuedAt)
+            for: client, subject: subject.name, scopes: scopes, userID: userID, issuedAt: issuedAt)
         try await store.store(accessToken, startingFamilyWith: refreshToken)
         return TokenResponse(
             accessToken: token, expiresIn: lifetime, scope: scopes, additionalFields: ["refresh_token": refresh])
@@ -64,30 +65,35 @@ public struct TokenIssuer: Sendable {
             accessToken: token, expiresIn: lifetime, scope: scopes, additionalFields: ["refresh_token": refresh])
     }
 
-    /// The live token of the same application, subject and scopes with enough time left, or a new one that
-    /// becomes the one to reuse. Racing requests (on any instance) claim the same row; the losers read the
+    /// The live token of the same application, subject and scopes that `ReuseRule` allows for `lifetime`, or a new
+    /// one that becomes the one to reuse. Racing requests (on any instance) claim the same row; the losers read the
     /// winner's token, so a burst makes one token. After three lost races the request gets a token of its own.
     private func reuse(
-        _ reusable: ReusableTokens, for client: ClientApplication, subject: String, scopes: ScopeSet, lifetime: Int,
+        _ reusable: ReusableTokens, for client: ClientApplication, subject: TokenSubject, scopes: ScopeSet,
+        lifetime: Int,
         grantType: GrantType, userID: User.ID?
     ) async throws -> TokenResponse {
         let key = ReuseKey(tenantID: client.tenantID, applicationID: client.id, subject: subject, scopes: scopes)
         for _ in 0..<3 {
             let issuedAt = now()
             var seen: Date?
-            switch try await reusable.store.current(key, at: issuedAt, minimumRemaining: client.reuseMinRemaining) {
+            switch try await reusable.store.current(key, at: issuedAt) {
             case .live(let sealed, let sealedAt, let expiresAt):
-                // A token sealed under another key (the servers' key was changed) is replaced, not an error.
-                if let token = reusable.sealer.open(sealed, for: key) {
-                    let remaining = Int(expiresAt.timeIntervalSince(issuedAt).rounded(.down))
-                    return TokenResponse(accessToken: token, expiresIn: remaining, scope: scopes)
+                let remaining = expiresAt.timeIntervalSince(issuedAt)
+                // A token the rule refuses, or sealed under another key (the servers' key was changed), is replaced.
+                if ReuseRule.allows(
+                    remaining: remaining, lifetime: lifetime, minimumRemaining: client.reuseMinRemaining),
+                    let token = reusable.sealer.open(sealed, for: key)
+                {
+                    return TokenResponse(
+                        accessToken: token, expiresIn: Int(remaining.rounded(.down)), scope: scopes)
                 }
                 seen = sealedAt
             case .replaceable(let row):
                 seen = row
             }
             let (token, accessToken) = Self.accessToken(
-                for: client, subject: subject, scopes: scopes, lifetime: lifetime, grantType: grantType,
+                for: client, subject: subject.name, scopes: scopes, lifetime: lifetime, grantType: grantType,
                 userID: userID, issuedAt: issuedAt)
             let sealed = try reusable.sealer.seal(token, for: key)
             if try await reusable.store.claim(key, replacing: seen, token: accessToken, sealed: sealed) {
@@ -96,7 +102,7 @@ public struct TokenIssuer: Sendable {
         }
         let issuedAt = now()
         let (token, accessToken) = Self.accessToken(
-            for: client, subject: subject, scopes: scopes, lifetime: lifetime, grantType: grantType,
+            for: client, subject: subject.name, scopes: scopes, lifetime: lifetime, grantType: grantType,
             userID: userID, issuedAt: issuedAt)
         try await store.store(accessToken)
         return TokenResponse(accessToken: token, expiresIn: lifetime, scope: scopes)

@@ -2,9 +2,9 @@ import Foundation
 
 /// Where reusable tokens are kept (sealed), one per `ReuseKey`.
 public protocol TokenReuseStore: Sendable {
-    /// The current token for `key`: live (active, with more than `minimumRemaining` seconds left), or replaceable,
-    /// with the `issuedAt` of the row seen (nil when there is none) for `claim`.
-    func current(_ key: ReuseKey, at now: Date, minimumRemaining: Int) async throws -> ReusableToken
+    /// The current token for `key`: live (active and unexpired at `now`), or replaceable, with the `issuedAt` of the
+    /// row seen (nil when there is none) for `claim`. Whether a live token suits a request is `ReuseRule`'s to say.
+    func current(_ key: ReuseKey, at now: Date) async throws -> ReusableToken
 
     /// Stores `token` as the key's new token, and the token itself, in one transaction, unless another request
     /// replaced the row seen meanwhile: then false, and nothing is written.

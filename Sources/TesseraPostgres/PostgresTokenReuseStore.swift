@@ -4,8 +4,9 @@ import PostgresNIO
 import Synchronization
 import TesseraCore
 
-/// Reusable tokens in `reusable_tokens` (migration 0005). A row is live only while the access token it points to
-/// is active by the same rules as introspection, so a revoked token is never handed out again.
+/// Reusable tokens in `reusable_tokens` (migrations 0005 and 0008, which keys rows by the kind of subject too).
+/// A row is live only while the access token it points to is active by the same rules as introspection, so a
+/// revoked token is never handed out again.
 public struct PostgresTokenReuseStore: TokenReuseStore {
     private let client: PostgresClient
 
@@ -13,8 +14,8 @@ public struct PostgresTokenReuseStore: TokenReuseStore {
         self.client = client
     }
 
-    public func current(_ key: ReuseKey, at now: Date, minimumRemaining: Int) async throws -> ReusableToken {
-        let statement = CurrentReusableToken(key: key, now: now, minimumRemaining: minimumRemaining)
+    public func current(_ key: ReuseKey, at now: Date) async throws -> ReusableToken {
+        let statement = CurrentReusableToken(key: key, now: now)
         return try await PostgresAvailability.run { [client] in
             for try await token in try await client.execute(statement) { return token }
             return .replaceable(seen: nil)
@@ -36,7 +37,7 @@ struct CurrentReusableToken: PostgresPreparedStatement {
     // TokenSQL.active reads t (the token), a, u, f and r, and $5 as now.
     static let sql = """
         SELECT k.sealed_token, k.issued_at, k.expires_at,
-               coalesce(k.expires_at > $5 + $6 * interval '1 second' AND t.token_hash IS NOT NULL
+               coalesce(k.expires_at > $5 AND t.token_hash IS NOT NULL
                         AND \(TokenSQL.active), false)
         FROM reusable_tokens k
         LEFT JOIN access_tokens t
@@ -46,21 +47,21 @@ struct CurrentReusableToken: PostgresPreparedStatement {
         LEFT JOIN token_families f ON f.tenant_id = t.tenant_id AND f.family_id = t.family_id
         LEFT JOIN user_token_revocations r
             ON r.tenant_id = t.tenant_id AND r.application_id = t.application_id AND r.user_id = t.user_id
-        WHERE k.tenant_id = $1 AND k.application_id = $2 AND k.subject = $3 AND k.scope_key = $4
+        WHERE k.tenant_id = $1 AND k.application_id = $2 AND k.subject_kind = $6 AND k.subject = $3
+          AND k.scope_key = $4
         """
     typealias Row = ReusableToken
     let key: ReuseKey
     let now: Date
-    let minimumRemaining: Int
 
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 6)
         bindings.append(key.tenantID)
         bindings.append(key.applicationID)
-        bindings.append(key.subject)
+        bindings.append(key.subject.name)
         bindings.append(key.scopes.description)
         bindings.append(now)
-        bindings.append(Double(minimumRemaining))
+        bindings.append(key.subject.kind)
         return bindings
     }
 
@@ -78,9 +79,10 @@ struct ClaimReusableToken: PostgresPreparedStatement {
     static let sql = """
         WITH claimed AS (
             INSERT INTO reusable_tokens AS k
-                (tenant_id, application_id, subject, scope_key, token_hash, sealed_token, issued_at, expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            ON CONFLICT (tenant_id, application_id, subject, scope_key) DO UPDATE
+                (tenant_id, application_id, subject_kind, subject, scope_key, token_hash, sealed_token, issued_at,
+                 expires_at)
+            VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT (tenant_id, application_id, subject_kind, subject, scope_key) DO UPDATE
             SET token_hash = excluded.token_hash, sealed_token = excluded.sealed_token,
                 issued_at = excluded.issued_at, expires_at = excluded.expires_at
             WHERE k.issued_at IS NOT DISTINCT FROM $9::timestamptz
@@ -103,10 +105,10 @@ struct ClaimReusableToken: PostgresPreparedStatement {
     let sealed: [UInt8]
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 11)
+        var bindings = PostgresBindings(capacity: 12)
         bindings.append(key.tenantID)
         bindings.append(key.applicationID)
-        bindings.append(key.subject)
+        bindings.append(key.subject.name)
         bindings.append(key.scopes.description)
         bindings.append(ByteBuffer(bytes: token.hash.bytes))
         bindings.append(ByteBuffer(bytes: sealed))
@@ -115,6 +117,7 @@ struct ClaimReusableToken: PostgresPreparedStatement {
         bindings.append(seen)
         bindings.append(token.grantType.rawValue)
         bindings.append(token.userID ?? 0)
+        bindings.append(key.subject.kind)
         return bindings
     }
 

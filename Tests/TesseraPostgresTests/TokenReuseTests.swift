@@ -118,6 +118,41 @@ struct TokenReuseTests {
         }
     }
 
+    @Test("a reused token never outlives the lifetime the request asked for (validity_period)")
+    func neverOutlivesTheAskedLifetime() async throws {
+        try await TestDatabase.with { database in
+            let client = try await Self.application(database)
+            let service = TokenService(client: database.client, sealer: Self.key)
+            let hour = try await Self.token(service, client)
+            let short = try await Self.token(service, client, "grant_type=client_credentials&validity_period=600")
+            #expect(short.token != hour.token)
+            #expect(short.expiresIn == 600)
+            // The short token is within what either lifetime asks for, so both get it back.
+            let again = try await Self.token(service, client, "grant_type=client_credentials&validity_period=600")
+            #expect(again.token == short.token)
+            #expect(again.expiresIn <= 600 && again.expiresIn >= 590, "the remaining lifetime, \(again.expiresIn)")
+            #expect(try await Self.token(service, client).token == short.token)
+            #expect(try await database.count("access_tokens") == 2)
+        }
+    }
+
+    @Test("a user whose username is the application's consumer key never gets the client's token, nor it theirs")
+    func clientAndUserSubjectsApart() async throws {
+        try await TestDatabase.with { database in
+            let client = try await Self.application(database)
+            _ = try await UserAdministration(client: database.client, logger: database.logger).createUser(
+                tenant: "acme.example", username: client.key, passwordHash: TestPasswordHasher.hash("right", cost: 12))
+            let service = TokenService(client: database.client, sealer: Self.key)
+            let password = "grant_type=password&username=\(client.key)&password=right"
+            let asClient = try await Self.token(service, client)
+            let asUser = try await Self.token(service, client, password)
+            #expect(asUser.token != asClient.token)
+            #expect(try await Self.token(service, client, password).token == asUser.token)
+            #expect(try await Self.token(service, client).token == asClient.token)
+            #expect(try await database.count("reusable_tokens") == 2)
+        }
+    }
+
     @Test("a burst on two instances makes one token, and every request gets it")
     func burstOnTwoInstances() async throws {
         try await TestDatabase.with { database in
@@ -152,13 +187,17 @@ struct TokenReuseTests {
             #expect(!(dump.first ?? "").contains(hex))
             let sealed = try await database.client.rows("SELECT sealed_token FROM reusable_tokens", as: ByteBuffer.self)
             let bytes = Array(try #require(sealed.first).readableBytesView)
-            let reuseKey = ReuseKey(tenantID: 1, applicationID: 1, subject: client.key, scopes: ScopeSet(["default"]))
+            let reuseKey = ReuseKey(
+                tenantID: 1, applicationID: 1, subject: .client(consumerKey: client.key), scopes: ScopeSet(["default"]))
             #expect(Self.key.open(bytes, for: reuseKey) == token)
             let otherKey = TokenSealer(base64: TokenSealer.generateKey())!
             #expect(otherKey.open(bytes, for: reuseKey) == nil)
             let otherApplication = ReuseKey(
-                tenantID: 1, applicationID: 2, subject: client.key, scopes: ScopeSet(["default"]))
+                tenantID: 1, applicationID: 2, subject: .client(consumerKey: client.key), scopes: ScopeSet(["default"]))
             #expect(Self.key.open(bytes, for: otherApplication) == nil)
+            let sameNamedUser = ReuseKey(
+                tenantID: 1, applicationID: 1, subject: .user(username: client.key), scopes: ScopeSet(["default"]))
+            #expect(Self.key.open(bytes, for: sameNamedUser) == nil)
         }
     }
 }

@@ -90,7 +90,8 @@ struct TokenStoreTests {
                     tenantID: DirectoryAdministrationTests.tenantID(database),
                     consumerKey: registered.application.consumerKey))
             let response = try await TokenIssuer(store: PostgresTokenStore(client: database.client)).issue(
-                for: application, subject: application.consumerKey, scopes: application.defaultScopes, lifetime: 60,
+                for: application, subject: .client(consumerKey: application.consumerKey),
+                scopes: application.defaultScopes, lifetime: 60,
                 grantType: "client_credentials")
             let token = response.accessToken
             #expect(try await database.count("access_tokens") == 1)
