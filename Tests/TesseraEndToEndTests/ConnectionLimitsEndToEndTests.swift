@@ -55,14 +55,14 @@ struct ConnectionLimitsEndToEndTests {
             for (request, status) in cases {
                 let connection = try RawConnection(port: port)
                 connection.send(request)
-                let (text, closed) = connection.read(timeout: .seconds(5))
+                let (text, closed) = await connection.read(timeout: .seconds(5))
                 Self.expectJSONError(text, status: status)
                 #expect(closed, "the connection stays open after \(status) for \(request.debugDescription)")
             }
             // HTTP/1.0 may leave Host out.
             let old = try RawConnection(port: port)
             old.send("GET /health/live HTTP/1.0\r\n\r\n")
-            #expect(old.read(timeout: .seconds(5)).text.hasPrefix("HTTP/1.1 200"))
+            #expect(await old.read(timeout: .seconds(5)).text.hasPrefix("HTTP/1.1 200"))
         }
     }
 
@@ -74,10 +74,10 @@ struct ConnectionLimitsEndToEndTests {
             connection.send(
                 "POST /token HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                     + "Content-Length: \(form.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
-            let interim = connection.read(timeout: .seconds(5), until: "\r\n\r\n").text
+            let interim = await connection.read(timeout: .seconds(5), until: "\r\n\r\n").text
             #expect(interim.hasPrefix("HTTP/1.1 100 Continue"), "\(interim)")
             connection.send(form)
-            let answer = connection.read(timeout: .seconds(5), until: "}").text
+            let answer = await connection.read(timeout: .seconds(5), until: "}").text
             // No credentials: the token endpoint's own answer, which shows the body reached it.
             Self.expectJSONError(answer, status: 401)
         }
@@ -88,7 +88,7 @@ struct ConnectionLimitsEndToEndTests {
         try await Self.withServer { port in
             let idle = try RawConnection(port: port)
             let started = ContinuousClock.now
-            let (nothing, idleClosed) = idle.read(timeout: .seconds(2) + Self.slack)
+            let (nothing, idleClosed) = await idle.read(timeout: .seconds(2) + Self.slack)
             #expect(idleClosed && nothing.isEmpty, "idle connection open after \(ContinuousClock.now - started)")
             #expect(ContinuousClock.now - started >= .milliseconds(1900))
 
@@ -99,7 +99,7 @@ struct ConnectionLimitsEndToEndTests {
             var answer = ""
             while ContinuousClock.now - lorisStarted < .seconds(2) + Self.slack, answer.isEmpty {
                 loris.send("X-Slow: 1\r\n")
-                answer = loris.read(timeout: .milliseconds(500)).text
+                answer = await loris.read(timeout: .milliseconds(500)).text
             }
             Self.expectJSONError(answer, status: 408)
 
@@ -112,7 +112,7 @@ struct ConnectionLimitsEndToEndTests {
             var reply = ""
             while ContinuousClock.now - slowStarted < .seconds(5) + Self.slack, reply.isEmpty {
                 slow.send("r")
-                reply = slow.read(timeout: .seconds(1)).text
+                reply = await slow.read(timeout: .seconds(1)).text
             }
             Self.expectJSONError(reply, status: 408)
         }
@@ -128,8 +128,9 @@ struct ConnectionLimitsEndToEndTests {
             let idle = try (0..<4).map { _ in try RawConnection(port: port) }
             try await Task.sleep(for: .milliseconds(200))
             #expect(try await client.get("/health/live").status == 200)
-            let displaced = idle.filter { $0.read(timeout: .milliseconds(300)).closed }
-            #expect(displaced.count >= 1, "no idle connection made room")
+            var displaced = 0
+            for connection in idle where await connection.read(timeout: .milliseconds(300)).closed { displaced += 1 }
+            #expect(displaced >= 1, "no idle connection made room")
 
             // Four connections each in the middle of a head: a newcomer is closed at once, unanswered.
             let busy = try (0..<4).map { _ in try RawConnection(port: port) }
@@ -137,11 +138,11 @@ struct ConnectionLimitsEndToEndTests {
             try await Task.sleep(for: .milliseconds(200))
             let newcomer = try RawConnection(port: port)
             newcomer.send("GET /health/live HTTP/1.1\r\nHost: a\r\n\r\n")
-            let refused = newcomer.read(timeout: .seconds(1))
+            let refused = await newcomer.read(timeout: .seconds(1))
             #expect(refused.closed && refused.text.isEmpty, "\(refused)")
             // The busy ones are still served when they finish their heads.
             busy[0].send("Host: a\r\n\r\n")
-            #expect(busy[0].read(timeout: .seconds(5), until: "}").text.hasPrefix("HTTP/1.1 200"))
+            #expect(await busy[0].read(timeout: .seconds(5), until: "}").text.hasPrefix("HTTP/1.1 200"))
             // Past the header timeout the others are cut off, and newcomers are served again.
             try await Task.sleep(for: .seconds(2) + Self.slack)
             #expect(try await client.get("/health/live").status == 200)

@@ -6,7 +6,7 @@ import Testing
 #endif
 
 /// One TCP connection to the server under test, driven byte by byte: what a slow, idle or malformed client does.
-final class RawConnection {
+final class RawConnection: @unchecked Sendable {
     private let fd: Int32
 
     init(port: Int) throws {
@@ -34,8 +34,13 @@ final class RawConnection {
         return bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
     }
 
-    /// What arrives within `timeout`, up to the server's close (`closed`) or the first `until` marker.
-    func read(timeout: Duration, until marker: String? = nil) -> (text: String, closed: Bool) {
+    /// What arrives within `timeout`, up to the server's close (`closed`) or the first `until` marker; the wait is
+    /// spent on a thread of its own (`offThePool`).
+    func read(timeout: Duration, until marker: String? = nil) async -> (text: String, closed: Bool) {
+        (try? await offThePool { self.readBlocking(timeout: timeout, until: marker) }) ?? ("", false)
+    }
+
+    private func readBlocking(timeout: Duration, until marker: String?) -> (text: String, closed: Bool) {
         let deadline = ContinuousClock.now + timeout
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -20,7 +20,8 @@ struct TokenClient {
     }
 
     func post(_ path: String, form: String, key: String, secret: String) async throws -> Answer {
-        try parse(exchange(postRequest(path, form: form, key: key, secret: secret)))
+        let request = postRequest(path, form: form, key: key, secret: secret)
+        return try parse(await offThePool { try exchange(request) })
     }
 
     /// The bytes of a form POST with HTTP Basic credentials and `Connection: close`.
@@ -35,7 +36,8 @@ struct TokenClient {
 
     /// `GET path`; the body is in `text`.
     func get(_ path: String) async throws -> Answer {
-        try parse(exchange(Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)))
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
+        return try parse(await offThePool { try exchange(request) })
     }
 
     private func parse(_ raw: [UInt8]) throws -> Answer {
