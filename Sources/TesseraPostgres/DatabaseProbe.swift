@@ -7,7 +7,41 @@ import PostgresNIO
 /// database quietly until its deadline and then says only that the database did not answer; a single connection
 /// says at once what is wrong ("database "x" does not exist", "password authentication failed").
 public enum DatabaseProbe {
+    /// The URL narrowed to the host to use: the first that answers, or with `target_session_attrs=read-write` the
+    /// first that takes writes (libpq's order). Throws the last host's error when none will do.
+    public static func locate(_ url: DatabaseURL, logger: Logger) async throws -> DatabaseURL {
+        var failure: (any Error)?
+        for endpoint in url.endpoints {
+            let candidate = url.only(endpoint)
+            do {
+                let connection = try await open(candidate, logger: logger)
+                var readOnly = false
+                if url.targetSessionAttributes == .readWrite {
+                    do {
+                        let rows = try await connection.query(
+                            "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::bool",
+                            logger: logger)
+                        for try await value in rows.decode(Bool.self) { readOnly = value }
+                    } catch {
+                        try? await connection.close()
+                        throw error
+                    }
+                }
+                try await connection.close()
+                if !readOnly { return candidate }
+                failure = DatabaseURLError("\(endpoint) is read-only, and target_session_attrs asks for read-write")
+            } catch {
+                failure = error
+            }
+        }
+        throw failure ?? DatabaseURLError("the database URL names no host")
+    }
+
     public static func connect(_ url: DatabaseURL, logger: Logger) async throws {
+        try await open(url, logger: logger).close()
+    }
+
+    private static func open(_ url: DatabaseURL, logger: Logger) async throws -> PostgresConnection {
         let tls: PostgresConnection.Configuration.TLS =
             switch url.sslMode {
             case .disable: .disable
@@ -18,7 +52,6 @@ public enum DatabaseProbe {
             host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
             tls: tls)
         configuration.options.connectTimeout = .seconds(5)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-        try await connection.close()
+        return try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
     }
 }

@@ -30,12 +30,14 @@ struct DatabaseOptions: ParsableArguments {
     func withClient<Result: Sendable>(
         logger: Logger, _ body: @escaping @Sendable (PostgresClient) async throws -> Result
     ) async throws -> Result {
-        let url = try databaseURL()
-        // The pool would retry a refused connection quietly until the deadline; one connection says why at once.
+        let given = try databaseURL()
+        // The pool would retry a refused connection quietly until the deadline; one connection says why at once,
+        // and finds the host that takes writes when the URL names several.
+        let url: DatabaseURL
         do {
-            try await DatabaseProbe.connect(url, logger: logger)
+            url = try await DatabaseProbe.locate(given, logger: logger)
         } catch {
-            throw CommandFailure(DatabaseErrorMessage.describe(error, url: url), status: .databaseUnavailable)
+            throw CommandFailure(DatabaseErrorMessage.describe(error, url: given), status: .databaseUnavailable)
         }
         let client = PostgresClient(configuration: url.clientConfiguration(), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in

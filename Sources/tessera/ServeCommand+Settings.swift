@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import TesseraCore
 import TesseraHTTP
+import TesseraPostgres
 import TesseraServer
 
 extension ServeCommand {
@@ -32,11 +33,19 @@ extension ServeCommand {
         guard (1...1000).contains(connections) else {
             throw CommandFailure("the database connections must be between 1 and 1000")
         }
+        let databaseURL = try database.databaseURL()
+        // Following a failover needs a pool that moves to the new primary (issue 20); until then serve does not
+        // take a list it would only half follow.
+        guard databaseURL.endpoints.count == 1 else {
+            throw CommandFailure(
+                "serve takes one database host for now (it does not yet follow a failover): give the primary's; "
+                    + "the other commands take the list")
+        }
         var configuration = ServerConfiguration(
             host: host ?? environment["TESSERA_HOST"] ?? "127.0.0.1",
             port: port,
             defaultTenant: defaultTenant ?? environment["TESSERA_DEFAULT_TENANT"],
-            database: try database.databaseURL(),
+            database: databaseURL,
             databaseConnections: connections
         )
         configuration.httpsPort = httpsPort

@@ -57,11 +57,12 @@ struct TestDatabase: Sendable {
 
     /// The configuration of `TESSERA_TEST_DATABASE_URL`; records a failure when the variable is missing.
     static func serverConfiguration() throws -> PostgresClient.Configuration {
-        let text = try #require(
-            ProcessInfo.processInfo.environment[environmentVariable],
-            Comment(rawValue: missingVariable)
-        )
-        return try DatabaseURL(text).clientConfiguration()
+        try DatabaseURL(try serverConfigurationURL()).clientConfiguration()
+    }
+
+    /// `TESSERA_TEST_DATABASE_URL`; records a failure when the variable is missing.
+    static func serverConfigurationURL() throws -> String {
+        try #require(ProcessInfo.processInfo.environment[environmentVariable], Comment(rawValue: missingVariable))
     }
 
     static var logger: Logger {
