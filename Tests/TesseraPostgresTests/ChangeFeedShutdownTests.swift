@@ -23,7 +23,9 @@ struct ChangeFeedShutdownTests {
             let started = ContinuousClock.now
             await group.triggerGracefulShutdown()
             try await tasks.next()
-            #expect(ContinuousClock.now - started < .seconds(10), "seconds, not the pool's minute of retries")
+            // A connection attempt under way may run out its 5 s connect timeout first; the full suite on two
+            // cores once took 10.15 s. Well short of the pool's minute of retries that this test is about.
+            #expect(ContinuousClock.now - started < .seconds(20), "seconds, not the pool's minute of retries")
         }
     }
 }
