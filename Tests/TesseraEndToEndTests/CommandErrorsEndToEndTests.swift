@@ -22,17 +22,17 @@ struct CommandErrorsEndToEndTests {
             (["tenant", "create"], "already exists"),
             (["user", "list", "--tenant", "nosuch.test"], "no tenant nosuch.test"),
         ])
-    func refusedInput(_ arguments: [String], _ reason: String) throws {
+    func refusedInput(_ arguments: [String], _ reason: String) async throws {
         let database = try TesseraBinary.databaseURL()
         let domain = "errors-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
-        #expect(try TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
+        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
+        #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
         // Commands that name no tenant of their own act on the one just created.
         let command =
             arguments == ["tenant", "create"]
             ? arguments + [domain]
             : arguments.contains("--tenant") ? arguments : arguments + ["--tenant", domain]
-        let result = try TesseraBinary.run(command, databaseURL: database)
+        let result = try await TesseraBinary.run(command, databaseURL: database)
         #expect(result.status == 1, "\(result.error)")
         let lines = Self.errorLines(result)
         #expect(lines.count == 1 && lines.first?.contains(reason) == true, "\(result.error)")
@@ -45,9 +45,9 @@ struct CommandErrorsEndToEndTests {
             ["migrate"], ["tenant", "list"], ["app", "create", "--tenant", "acme.test", "--name", "x"],
             ["user", "list", "--tenant", "acme.test"],
         ])
-    func unreachableDatabase(_ arguments: [String]) throws {
+    func unreachableDatabase(_ arguments: [String]) async throws {
         let started = ContinuousClock.now
-        let result = try TesseraBinary.run(arguments, databaseURL: Self.unreachableDatabase)
+        let result = try await TesseraBinary.run(arguments, databaseURL: Self.unreachableDatabase)
         #expect(ContinuousClock.now - started < .seconds(10))
         #expect(result.status == 69, "\(result.error)")
         let lines = Self.errorLines(result)
@@ -57,8 +57,8 @@ struct CommandErrorsEndToEndTests {
     }
 
     @Test("refused input is refused before the database is tried: exit 1 even when it cannot be reached")
-    func inputBeforeDatabase() throws {
-        let result = try TesseraBinary.run(
+    func inputBeforeDatabase() async throws {
+        let result = try await TesseraBinary.run(
             ["app", "create", "--tenant", "acme.test", "--name", "x", "--grant-types", "authorization_code"],
             databaseURL: Self.unreachableDatabase)
         #expect(result.status == 1, "\(result.error)")

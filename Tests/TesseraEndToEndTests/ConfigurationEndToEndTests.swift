@@ -9,8 +9,8 @@ struct ConfigurationEndToEndTests {
         .deletingLastPathComponent().appendingPathComponent("README.md")
 
     @Test("each option in serve --help names its variable, and the README's table lists both")
-    func documented() throws {
-        let help = try TesseraBinary.run(["serve", "--help"], databaseURL: nil)
+    func documented() async throws {
+        let help = try await TesseraBinary.run(["serve", "--help"], databaseURL: nil)
         #expect(help.status == 0)
         // ArgumentParser wraps help text; join each option's lines before looking for "env:".
         var options: [(name: String, text: String)] = []
@@ -39,7 +39,7 @@ struct ConfigurationEndToEndTests {
     @Test("variables configure serve; an option wins over its variable")
     func environment() async throws {
         let database = try TesseraBinary.databaseURL()
-        #expect(try TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
+        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
         let (ignored, port, metricsPort) = (
             try TesseraBinary.freePort(), try TesseraBinary.freePort(), try TesseraBinary.freePort()
         )
@@ -70,8 +70,8 @@ struct ConfigurationEndToEndTests {
             (["TESSERA_TLS_CERT": "/nonexistent.pem"], ["--https-port", "18243"], "--tls-key"),
             ([:], ["--https-port", "70000"], "65535"),
         ])
-    func refused(_ environment: [String: String], _ arguments: [String], _ named: String) throws {
-        let result = try TesseraBinary.run(
+    func refused(_ environment: [String: String], _ arguments: [String], _ named: String) async throws {
+        let result = try await TesseraBinary.run(
             ["serve"] + arguments, databaseURL: try TesseraBinary.databaseURL(), environment: environment)
         #expect(result.status == 1)
         let lines = result.error.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n")

@@ -19,8 +19,8 @@ struct ConnectionLimitsEndToEndTests {
         let database = try TesseraBinary.databaseURL()
         // A tenant of its own, so that /token reads the body (for an unknown tenant it answers 404 at once).
         let domain = "limits-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
-        #expect(try TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
+        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
+        #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
         let server = try TesseraBinary.serve(
             ["--port", "\(port)", "--default-tenant", domain] + limits, databaseURL: database, log: log)
         defer { if server.isRunning { server.terminate() } }

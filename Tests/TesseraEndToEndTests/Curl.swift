@@ -3,13 +3,17 @@ import Testing
 
 /// The system's curl, for what TokenClient does not speak: TLS.
 enum Curl {
-    struct Result {
+    struct Result: Sendable {
         let status: Int32
         let output: String
         let error: String
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    static func run(_ arguments: [String]) async throws -> Result {
+        try await offThePool { try runBlocking(arguments) }
+    }
+
+    private static func runBlocking(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         process.arguments = ["--silent", "--show-error", "--max-time", "10"] + arguments
@@ -31,7 +35,7 @@ enum Curl {
     static func waitUntilServing(_ url: String, _ arguments: [String], timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if try run(arguments + ["--output", "/dev/null", url]).status == 0 { return }
+            if try await run(arguments + ["--output", "/dev/null", url]).status == 0 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         Issue.record("\(url) did not answer within \(timeout)")

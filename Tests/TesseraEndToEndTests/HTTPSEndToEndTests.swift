@@ -14,9 +14,9 @@ struct HTTPSEndToEndTests {
     func httpsJourney() async throws {
         let database = try TesseraBinary.databaseURL()
         let domain = "tls-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
-        #expect(try TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
-        let created = try TesseraBinary.run(
+        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
+        #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
+        let created = try await TesseraBinary.run(
             ["app", "create", "--tenant", domain, "--name", "tls", "--json"], databaseURL: database)
         try #require(created.status == 0, "app create: \(created.error)")
         let app = try JSONDecoder().decode(Created.self, from: Data(created.output.utf8))
@@ -37,7 +37,7 @@ struct HTTPSEndToEndTests {
         defer { if first.isRunning { first.terminate() } }
         try await TokenClient(port: port).waitUntilServing()
 
-        let token = try Curl.run([
+        let token = try await Curl.run([
             "-k", "-d", "grant_type=client_credentials", "-H", "Authorization: \(basic)",
             "https://127.0.0.1:\(httpsPort)/t/\(domain)/token",
         ])
@@ -46,14 +46,14 @@ struct HTTPSEndToEndTests {
         #expect((body?["access_token"] as? String)?.hasPrefix("tsr_at_") == true, "\(token.output)")
 
         // The certificate names localhost: a client that trusts this one file verifies the server.
-        let verified = try Curl.run(["--cacert", certificateFile, "https://localhost:\(httpsPort)/health/live"])
+        let verified = try await Curl.run(["--cacert", certificateFile, "https://localhost:\(httpsPort)/health/live"])
         #expect(verified.status == 0 && verified.output.contains("live"), "\(verified.error)")
         let keyMode = try FileManager.default.attributesOfItem(atPath: keyFile)[.posixPermissions] as? Int
         #expect(keyMode == 0o600)
         let certificate = try Data(contentsOf: URL(fileURLWithPath: certificateFile))
 
         // A client that offers at most TLS 1.1 (its own floor lowered, so that the server is the one refusing).
-        let old = try Curl.run([
+        let old = try await Curl.run([
             "-k", "-v", "--tls-max", "1.1", "--ciphers", "DEFAULT:@SECLEVEL=0",
             "https://127.0.0.1:\(httpsPort)/health/live",
         ])
@@ -74,7 +74,7 @@ struct HTTPSEndToEndTests {
         defer { if second.isRunning { second.terminate() } }
         try await Curl.waitUntilServing("https://127.0.0.1:\(secondHTTPS)/health/live", ["-k"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: certificateFile)) == certificate)
-        let reused = try Curl.run(["--cacert", certificateFile, "https://localhost:\(secondHTTPS)/health/live"])
+        let reused = try await Curl.run(["--cacert", certificateFile, "https://localhost:\(secondHTTPS)/health/live"])
         #expect(reused.status == 0, "\(reused.error)")
         second.terminate()
         second.waitUntilExit()
@@ -86,7 +86,7 @@ struct HTTPSEndToEndTests {
     }
 
     @Test("a certificate and a key that do not belong together: no start, one line naming the problem")
-    func mismatchedKey() throws {
+    func mismatchedKey() async throws {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("tessera-mismatch-\(UInt32.random(in: 0...UInt32.max))").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -104,7 +104,7 @@ struct HTTPSEndToEndTests {
             made.waitUntilExit()
             try #require(made.terminationStatus == 0)
         }
-        let result = try TesseraBinary.run(
+        let result = try await TesseraBinary.run(
             [
                 "serve", "--port", "0", "--https-port", "\(try TesseraBinary.freePort())", "--tls-cert",
                 "\(directory)/a.crt", "--tls-key", "\(directory)/b.key",

@@ -14,14 +14,14 @@ struct LogEndToEndTests {
     func jsonAccessLog() async throws {
         let database = try TesseraBinary.databaseURL()
         let domain = "log-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
-        #expect(try TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
+        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
+        #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
         let password = "log horse \(UInt32.random(in: 0...UInt32.max))"
-        let user = try TesseraBinary.run(
+        let user = try await TesseraBinary.run(
             ["user", "create", "--tenant", domain, "--username", "carol", "--password-stdin", "--password-cost", "4"],
             databaseURL: database, input: password)
         try #require(user.status == 0, "user create: \(user.error)")
-        let created = try TesseraBinary.run(
+        let created = try await TesseraBinary.run(
             [
                 "app", "create", "--tenant", domain, "--name", "logged", "--grant-types",
                 "client_credentials,password", "--json",

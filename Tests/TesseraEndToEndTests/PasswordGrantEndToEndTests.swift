@@ -14,18 +14,18 @@ struct PasswordGrantEndToEndTests {
     func journey() async throws {
         let database = try TesseraBinary.databaseURL()
         let domain = "pw-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
-        #expect(try TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
+        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
+        #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
         let password = "correct horse \(UInt32.random(in: 0...UInt32.max))"
-        let user = try TesseraBinary.run(
+        let user = try await TesseraBinary.run(
             ["user", "create", "--tenant", domain, "--username", "alice", "--password-stdin", "--password-cost", "6"],
             databaseURL: database, input: password)
         try #require(user.status == 0, "user create: \(user.error)")
-        let duplicate = try TesseraBinary.run(
+        let duplicate = try await TesseraBinary.run(
             ["user", "create", "--tenant", domain, "--username", "ALICE", "--password-stdin"], databaseURL: database,
             input: "x")
         #expect(duplicate.status != 0 && duplicate.error.contains("already exists"))
-        let created = try TesseraBinary.run(
+        let created = try await TesseraBinary.run(
             [
                 "app", "create", "--tenant", domain, "--name", "mobile", "--grant-types", "password,client_credentials",
                 "--scopes", "default read", "--json",
@@ -62,30 +62,31 @@ struct PasswordGrantEndToEndTests {
             path, form: "grant_type=client_credentials", key: app.consumer_key, secret: app.consumer_secret)
         #expect(clientCredentials.status == 200)
 
-        let table = try TesseraBinary.run(["stats", "registered-users", "--tenant", domain], databaseURL: database)
+        let table = try await TesseraBinary.run(
+            ["stats", "registered-users", "--tenant", domain], databaseURL: database)
         let row = try #require(table.output.split(separator: "\n").first { $0.hasPrefix("mobile") })
         #expect(row.split(separator: " ", omittingEmptySubsequences: true)[2...3] == ["1", "1"])
-        let json = try TesseraBinary.run(
+        let json = try await TesseraBinary.run(
             ["stats", "registered-users", "--tenant", domain, "--format", "json"], databaseURL: database)
         #expect(json.output.contains("\"registered_users\":1"))
-        let csv = try TesseraBinary.run(
+        let csv = try await TesseraBinary.run(
             ["stats", "registered-users", "--tenant", domain, "--format", "csv"], databaseURL: database)
         #expect(csv.output.contains("\"mobile\",\(app.consumer_key),1,1,"))
 
         let sql = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("sql/analytics")
-        func run(_ file: String, _ variables: [String] = []) throws -> String {
-            try TesseraBinary.psql(
+        func run(_ file: String, _ variables: [String] = []) async throws -> String {
+            try await TesseraBinary.psql(
                 variables.flatMap { ["-v", $0] } + ["-f", sql.appendingPathComponent(file).path], databaseURL: database)
         }
         #expect(
-            try run("registered_users_per_application.sql", ["tenant=\(domain)"]).hasPrefix(
+            try await run("registered_users_per_application.sql", ["tenant=\(domain)"]).hasPrefix(
                 "\(domain)|mobile|\(app.consumer_key)|1|1|"))
-        #expect(try run("distinct_registered_users_per_tenant.sql").contains("\(domain)|1\n"))
-        #expect(try run("new_registered_users_per_day.sql", ["tenant=\(domain)"]).hasSuffix("|mobile|1\n"))
-        #expect(try run("active_users_last_n_days.sql", ["days=7"]).contains("\(domain)|1\n"))
+        #expect(try await run("distinct_registered_users_per_tenant.sql").contains("\(domain)|1\n"))
+        #expect(try await run("new_registered_users_per_day.sql", ["tenant=\(domain)"]).hasSuffix("|mobile|1\n"))
+        #expect(try await run("active_users_last_n_days.sql", ["days=7"]).contains("\(domain)|1\n"))
         #expect(
-            try run("top_applications_by_registered_users.sql", ["limit=1000"]).contains(
+            try await run("top_applications_by_registered_users.sql", ["limit=1000"]).contains(
                 "\(domain)|mobile|\(app.consumer_key)|1\n"))
 
         server.terminate()
@@ -93,7 +94,7 @@ struct PasswordGrantEndToEndTests {
         #expect(server.terminationStatus == 0)
         let logText = try String(contentsOf: log, encoding: .utf8)
         #expect(!logText.contains(password) && !logText.contains(encoded))
-        let dump = try TesseraBinary.psql(
+        let dump = try await TesseraBinary.psql(
             "SELECT coalesce(string_agg(u::text, '|'), '') FROM users u", databaseURL: database)
         #expect(!dump.contains(password))
     }

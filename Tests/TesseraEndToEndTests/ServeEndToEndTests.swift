@@ -18,11 +18,11 @@ struct ServeEndToEndTests {
     func fullJourney() async throws {
         let database = try TesseraBinary.databaseURL()
         let domain = "e2e-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
-        let tenant = try TesseraBinary.run(["tenant", "create", domain, "--json"], databaseURL: database)
+        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
+        let tenant = try await TesseraBinary.run(["tenant", "create", domain, "--json"], databaseURL: database)
         try #require(tenant.status == 0, "tenant create: \(tenant.error)")
         #expect(tenant.output.contains("\"domain\":\"\(domain)\""))
-        let created = try TesseraBinary.run(
+        let created = try await TesseraBinary.run(
             ["app", "create", "--tenant", domain, "--name", "e2e", "--scopes", "default read", "--json"],
             databaseURL: database)
         try #require(created.status == 0, "app create: \(created.error)")
@@ -58,18 +58,18 @@ struct ServeEndToEndTests {
         #expect(wrong.json["error"] as? String == "invalid_client")
 
         // The database holds hashes: two rows for this tenant, and neither the tokens nor the secret anywhere.
-        let rows = try TesseraBinary.psql(
+        let rows = try await TesseraBinary.psql(
             """
             SELECT count(*) FROM access_tokens t JOIN tenants n USING (tenant_id) WHERE n.domain = '\(domain)'
             """, databaseURL: database)
         #expect(rows.trimmingCharacters(in: .whitespacesAndNewlines) == "2")
-        let dump = try TesseraBinary.psql(
+        let dump = try await TesseraBinary.psql(
             "SELECT (SELECT string_agg(t::text, '|') FROM access_tokens t) || (SELECT string_agg(a::text, '|') FROM applications a)",
             databaseURL: database)
         for secretValue in [firstToken, secondToken, secret] { #expect(!dump.contains(secretValue)) }
 
         // A rotated secret is refused by the running server within a second; the new one works.
-        let rotated = try TesseraBinary.run(
+        let rotated = try await TesseraBinary.run(
             ["app", "rotate-secret", "--tenant", domain, "--consumer-key", key, "--json"], databaseURL: database)
         try #require(rotated.status == 0)
         let newSecret = try JSONDecoder().decode(Application.self, from: Data(rotated.output.utf8)).consumer_secret
@@ -80,8 +80,10 @@ struct ServeEndToEndTests {
 
         // A disabled application is refused within a second.
         #expect(
-            try TesseraBinary.run(["app", "disable", "--tenant", domain, "--consumer-key", key], databaseURL: database)
-                .status == 0)
+            try await TesseraBinary.run(
+                ["app", "disable", "--tenant", domain, "--consumer-key", key], databaseURL: database
+            )
+            .status == 0)
         try await expectWithinOneSecond(status: 401, client: client, key: key, secret: newSecret)
 
         // SIGTERM: a clean exit.
@@ -107,19 +109,20 @@ struct ServeEndToEndTests {
     }
 
     @Test("serve refuses an unmigrated database and names the command to run")
-    func unmigrated() throws {
+    func unmigrated() async throws {
         let database = try TesseraBinary.databaseURL()
         let slash = try #require(database.lastIndex(of: "/"))
         let empty = String(database[..<slash]) + "/postgres"
-        let result = try TesseraBinary.run(["serve", "--port", "\(try TesseraBinary.freePort())"], databaseURL: empty)
+        let result = try await TesseraBinary.run(
+            ["serve", "--port", "\(try TesseraBinary.freePort())"], databaseURL: empty)
         #expect(result.status != 0)
         #expect(result.error.contains("tessera migrate"))
         #expect(result.error.split(separator: "\n").filter { $0.hasPrefix("Error:") }.count == 1)
     }
 
     @Test("serve refuses an unreachable database with a one-line reason")
-    func unreachable() throws {
-        let result = try TesseraBinary.run(
+    func unreachable() async throws {
+        let result = try await TesseraBinary.run(
             ["serve", "--port", "\(try TesseraBinary.freePort())"],
             databaseURL: "postgres://tessera@127.0.0.1:1/tessera")
         #expect(result.status != 0)
@@ -138,23 +141,23 @@ struct ServeEndToEndTests {
             ["app", "disable", "--tenant", "no-such-tenant.test", "--consumer-key", "abc"],
             ["tenant", "disable", "no-such-tenant.test"],
         ])
-    func badInput(_ arguments: [String]) throws {
-        let result = try TesseraBinary.run(arguments, databaseURL: try TesseraBinary.databaseURL())
+    func badInput(_ arguments: [String]) async throws {
+        let result = try await TesseraBinary.run(arguments, databaseURL: try TesseraBinary.databaseURL())
         #expect(result.status != 0)
         #expect(result.error.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1)
         #expect(!result.error.contains("Fatal error") && !result.error.contains("Stack"))
     }
 
     @Test("a duplicate tenant is refused and the first stays as it was")
-    func duplicateTenant() throws {
+    func duplicateTenant() async throws {
         let database = try TesseraBinary.databaseURL()
         let domain = "dup-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
-        #expect(try TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
-        let again = try TesseraBinary.run(["tenant", "create", domain.uppercased()], databaseURL: database)
+        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
+        #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
+        let again = try await TesseraBinary.run(["tenant", "create", domain.uppercased()], databaseURL: database)
         #expect(again.status != 0)
         #expect(again.error.contains("already exists"))
-        let count = try TesseraBinary.psql(
+        let count = try await TesseraBinary.psql(
             "SELECT count(*) FROM tenants WHERE domain = '\(domain)'", databaseURL: database)
         #expect(count.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
     }

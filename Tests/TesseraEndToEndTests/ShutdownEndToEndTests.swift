@@ -55,9 +55,9 @@ struct ShutdownEndToEndTests {
     func sigtermUnderLoad() async throws {
         let database = try TesseraBinary.databaseURL()
         let domain = "stop-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
-        #expect(try TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
-        let created = try TesseraBinary.run(
+        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
+        #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
+        let created = try await TesseraBinary.run(
             ["app", "create", "--tenant", domain, "--name", "loaded", "--json"], databaseURL: database)
         try #require(created.status == 0, "app create: \(created.error)")
         let app = try JSONDecoder().decode(Created.self, from: Data(created.output.utf8))

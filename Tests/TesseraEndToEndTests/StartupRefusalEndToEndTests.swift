@@ -7,7 +7,7 @@ struct StartupRefusalEndToEndTests {
     @Test(
         "a database or a role that does not exist: exit 1 within seconds, one line with the server's reason",
         arguments: [("tessera_no_such_database", "does not exist"), ("role", "role \"tessera_no_such_role\"")])
-    func refused(_ wrong: String, _ reason: String) throws {
+    func refused(_ wrong: String, _ reason: String) async throws {
         var components = try #require(URLComponents(string: try TesseraBinary.databaseURL()))
         if wrong == "role" {
             components.user = "tessera_no_such_role"
@@ -17,7 +17,8 @@ struct StartupRefusalEndToEndTests {
         }
         let url = try #require(components.string)
         let started = ContinuousClock.now
-        let result = try TesseraBinary.run(["serve", "--port", "\(try TesseraBinary.freePort())"], databaseURL: url)
+        let result = try await TesseraBinary.run(
+            ["serve", "--port", "\(try TesseraBinary.freePort())"], databaseURL: url)
         #expect(ContinuousClock.now - started < .seconds(8))
         #expect(result.status == 1)
         let lines = result.error.split(separator: "\n").filter { $0.hasPrefix("Error:") }

@@ -7,7 +7,7 @@ import Testing
 
 /// Runs the built `tessera` binary as an operator would: commands, and `serve` as a child process.
 enum TesseraBinary {
-    struct Result {
+    struct Result: Sendable {
         let status: Int32
         let output: String
         let error: String
@@ -27,8 +27,16 @@ enum TesseraBinary {
             "TESSERA_TEST_DATABASE_URL is not set: run the suite with deploy/test.sh, which starts PostgreSQL")
     }
 
+    /// Runs a command and waits for it on a thread of its own (`offThePool`): a test waiting here must not hold
+    /// one of the concurrency pool's two threads, which every other test's deadlines need.
     static func run(
         _ arguments: [String], databaseURL: String?, input: String? = nil, environment extra: [String: String] = [:]
+    ) async throws -> Result {
+        try await offThePool { try runBlocking(arguments, databaseURL: databaseURL, input: input, environment: extra) }
+    }
+
+    private static func runBlocking(
+        _ arguments: [String], databaseURL: String?, input: String?, environment extra: [String: String]
     ) throws -> Result {
         let process = Process()
         process.executableURL = url
@@ -97,12 +105,16 @@ enum TesseraBinary {
     }
 
     /// Runs SQL through psql (installed with PostgreSQL by deploy/test.sh) and returns its unaligned output.
-    static func psql(_ sql: String, databaseURL: String) throws -> String {
-        try psql(["-c", sql], databaseURL: databaseURL)
+    static func psql(_ sql: String, databaseURL: String) async throws -> String {
+        try await psql(["-c", sql], databaseURL: databaseURL)
     }
 
     /// Runs psql with `arguments` (a `-f` file, `-v` variables) after the URL and `-At`.
-    static func psql(_ arguments: [String], databaseURL: String) throws -> String {
+    static func psql(_ arguments: [String], databaseURL: String) async throws -> String {
+        try await offThePool { try psqlBlocking(arguments, databaseURL: databaseURL) }
+    }
+
+    private static func psqlBlocking(_ arguments: [String], databaseURL: String) throws -> String {
         let candidates =
             ["/usr/bin/psql"]
             + ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])

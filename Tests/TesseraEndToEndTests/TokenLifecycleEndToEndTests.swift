@@ -9,17 +9,17 @@ struct TokenLifecycleEndToEndTests {
     func lifecycle() async throws {
         let database = try TesseraBinary.databaseURL()
         let domain = "life-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
-        #expect(try TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
-        func create(_ arguments: [String]) throws -> ServeEndToEndTests.Application {
-            let created = try TesseraBinary.run(
+        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
+        #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
+        func create(_ arguments: [String]) async throws -> ServeEndToEndTests.Application {
+            let created = try await TesseraBinary.run(
                 ["app", "create", "--tenant", domain, "--json"] + arguments, databaseURL: database)
             try #require(created.status == 0, "app create: \(created.error)")
             return try JSONDecoder().decode(ServeEndToEndTests.Application.self, from: Data(created.output.utf8))
         }
-        let backend = try create(["--name", "backend"])
-        let api = try create(["--name", "api", "--introspect-any"])
-        let shown = try TesseraBinary.run(
+        let backend = try await create(["--name", "backend"])
+        let api = try await create(["--name", "api", "--introspect-any"])
+        let shown = try await TesseraBinary.run(
             ["app", "show", "--tenant", domain, "--consumer-key", api.consumer_key, "--json"], databaseURL: database)
         #expect(shown.output.contains("\"introspect_any\":true"))
         #expect(shown.output.contains("\"refresh_token_validity\":1209600"))
@@ -52,16 +52,16 @@ struct TokenLifecycleEndToEndTests {
         #expect(try await !active(first))
 
         let second = try await token()
-        let cli = try TesseraBinary.run(
+        let cli = try await TesseraBinary.run(
             ["token", "revoke", "--tenant", domain, "--consumer-key", backend.consumer_key], databaseURL: database)
         #expect(cli.status == 0, "\(cli.error)")
         #expect(try await !active(second), "an administrator's revocation holds at once")
         #expect(try await active(try await token()), "tokens issued afterwards work")
 
-        let purge = try TesseraBinary.run(["purge"], databaseURL: database)
+        let purge = try await TesseraBinary.run(["purge"], databaseURL: database)
         #expect(purge.status == 0, "\(purge.error)")
         #expect(purge.output.hasPrefix("dropped "))
-        let json = try TesseraBinary.run(["purge", "--json"], databaseURL: database)
+        let json = try await TesseraBinary.run(["purge", "--json"], databaseURL: database)
         let report = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
         #expect(report?["dropped_partitions"] is [Any])
 
