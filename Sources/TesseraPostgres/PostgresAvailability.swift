@@ -79,6 +79,17 @@ public enum PostgresAvailability {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
                 guard answer.wait(continuation) else { return }
                 let work = Task {
+                    // The deadline runs from when the operation starts: it is the database's time to answer, not
+                    // the wait for a thread of this process (a starved pool in a test run once spent it all).
+                    // An event loop's timer, not `Task.sleep`: with the event loops as the concurrency executor
+                    // (as `serve` runs) `Task.sleep` falls back to Dispatch, whose timer and thread wake-up cost 5%
+                    // of the server's CPU at a fixed 5,000 tokens/s.
+                    let loop =
+                        MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
+                    let timer = loop.scheduleTask(in: TimeAmount(deadline)) {
+                        if let error = expired() { answer.give(.failure(error)) }
+                    }
+                    answer.onAnswer { timer.cancel() }
                     do {
                         answer.give(.success(try await operation()))
                     } catch {
@@ -86,17 +97,6 @@ public enum PostgresAvailability {
                     }
                 }
                 answer.onCancel { work.cancel() }
-                // An event loop's timer, not `Task.sleep`: with the event loops as the concurrency executor (as
-                // `serve` runs) `Task.sleep` falls back to Dispatch, whose timer and thread wake-up cost 5% of the
-                // server's CPU at a fixed 5,000 tokens/s.
-                let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
-                let timer = loop.scheduleTask(in: TimeAmount(deadline)) {
-                    if let error = expired() {
-                        answer.give(.failure(error))
-                        work.cancel()
-                    }
-                }
-                answer.onAnswer { timer.cancel() }
             }
         } onCancel: {
             answer.give(.failure(CancellationError()))

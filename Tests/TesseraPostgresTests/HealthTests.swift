@@ -31,7 +31,13 @@ struct HealthTests {
             try await TokenService(checkingHealthOf: database.client).application.test(.router) { http in
                 let (live, liveBody) = try await Self.get("/health/live", http)
                 #expect(live.status == .ok && liveBody.status == "live")
-                let (ready, readyBody) = try await Self.get("/health/ready", http)
+                // On a loaded machine a first check may pass its 1 s deadline; ask again for up to 15 s.
+                var (ready, readyBody) = try await Self.get("/health/ready", http)
+                let deadline = ContinuousClock.now + .seconds(15)
+                while ready.status != .ok, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(1100))  // the probe reuses an answer for a second
+                    (ready, readyBody) = try await Self.get("/health/ready", http)
+                }
                 #expect(ready.status == .ok && readyBody.status == "ready" && readyBody.reason == nil)
                 #expect(ready.headers[.retryAfter] == nil)
             }
