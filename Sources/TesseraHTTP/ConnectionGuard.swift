@@ -46,16 +46,19 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        tick?.cancel()
-        tick = nil
-        registry.close(id)
+        release()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        release()
+        context.fireChannelInactive()
+    }
+
+    /// The connection is gone (or this handler is): no more ticks, and its place in the registry is free.
+    private func release() {
         tick?.cancel()
         tick = nil
         registry.close(id)
-        context.fireChannelInactive()
     }
 
     /// From `ByteObserver`: bytes came in, whatever they are.

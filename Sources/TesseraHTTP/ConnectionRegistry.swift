@@ -22,8 +22,6 @@ public final class ConnectionRegistry: Sendable {
         self.maximum = max(1, maximum)
     }
 
-    public var count: Int { state.withLock { $0.entries.count } }
-
     /// Registers a new connection; false when it must be closed because the listener is full of busy connections.
     /// The idle connection it displaces, if any, is closed here.
     func open(_ id: ObjectIdentifier, channel: any Channel, at now: ContinuousClock.Instant) -> Bool {

@@ -31,13 +31,7 @@ struct HealthTests {
             try await TokenService(checkingHealthOf: database.client).application.test(.router) { http in
                 let (live, liveBody) = try await Self.get("/health/live", http)
                 #expect(live.status == .ok && liveBody.status == "live")
-                // On a loaded machine a first check may pass its 1 s deadline; ask again for up to 15 s.
-                var (ready, readyBody) = try await Self.get("/health/ready", http)
-                let deadline = ContinuousClock.now + .seconds(15)
-                while ready.status != .ok, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(1100))  // the probe reuses an answer for a second
-                    (ready, readyBody) = try await Self.get("/health/ready", http)
-                }
+                let (ready, readyBody) = try await Self.readiness(http) { $0.status == "ready" }
                 #expect(ready.status == .ok && readyBody.status == "ready" && readyBody.reason == nil)
                 #expect(ready.headers[.retryAfter] == nil)
             }
@@ -48,7 +42,7 @@ struct HealthTests {
     func unmigrated() async throws {
         try await TestDatabase.with(migrated: false) { database in
             try await TokenService(checkingHealthOf: database.client).application.test(.router) { http in
-                let (ready, body) = try await Self.unavailable("/health/ready", http, naming: "tessera migrate")
+                let (ready, body) = try await Self.readiness(http) { $0.reason?.contains("tessera migrate") == true }
                 Self.expectUnavailable(ready, body)
                 #expect(body.reason?.contains("tessera migrate") == true)
                 #expect(try await Self.get("/health/live", http).0.status == .ok)
@@ -93,7 +87,7 @@ struct HealthTests {
             let readOnly = PostgresClient(configuration: configuration, backgroundLogger: database.logger)
             try await readOnly.running {
                 try await TokenService(checkingHealthOf: readOnly).application.test(.router) { http in
-                    let (ready, body) = try await Self.unavailable("/health/ready", http, naming: "read-only")
+                    let (ready, body) = try await Self.readiness(http) { $0.reason?.contains("read-only") == true }
                     Self.expectUnavailable(ready, body)
                     #expect(body.reason?.contains("read-only") == true)
                     #expect(try await Self.get("/health/live", http).0.status == .ok)
@@ -123,15 +117,15 @@ struct HealthTests {
         }
     }
 
-    /// The readiness answer once it names `reason`, asked again for up to 15 s: on a loaded machine the first
-    /// check may pass its 1 s deadline and say only that the database does not answer (a 503 too).
-    static func unavailable(_ path: String, _ client: some TestClientProtocol, naming reason: String) async throws
+    /// `/health/ready`'s answer once `expected` holds for it, asked again for up to 15 s: on a loaded machine a
+    /// first check may pass its 1 s deadline and say only that the database does not answer (a 503 too).
+    static func readiness(_ client: some TestClientProtocol, until expected: (HealthBody) -> Bool) async throws
         -> (TestResponse, HealthBody)
     {
         let deadline = ContinuousClock.now + .seconds(15)
         while true {
-            let (response, body) = try await get(path, client)
-            if body.reason?.contains(reason) == true || ContinuousClock.now > deadline { return (response, body) }
+            let (response, body) = try await get("/health/ready", client)
+            if expected(body) || ContinuousClock.now > deadline { return (response, body) }
             try await Task.sleep(for: .milliseconds(1100))  // the probe reuses an answer for a second
         }
     }
