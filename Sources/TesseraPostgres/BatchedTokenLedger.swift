@@ -14,7 +14,7 @@ public final class BatchedTokenLedger: TokenLedger, Service {
     private let lookups: BatchRunner<TokenLookup, ActiveToken?, PostgresConnection>
 
     public init(
-        client: PostgresClient, readers: Int = 4, maximumBatch: Int = 256, maximumQueue: Int = 20_000,
+        client: any DatabaseClient, readers: Int = 4, maximumBatch: Int = 256, maximumQueue: Int = 20_000,
         logger: Logger = Logger(label: "tessera.token-ledger"),
         metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) {

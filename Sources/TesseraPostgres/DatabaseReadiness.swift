@@ -15,14 +15,14 @@ public struct DatabaseReadiness: Sendable {
     /// Work on the request path that can report itself stuck (`GroupCommitTokenStore`, `BatchedTokenLedger`).
     public typealias StallCheck = @Sendable () -> Bool
 
-    private let client: PostgresClient
+    private let client: any DatabaseClient
     private let runner: MigrationRunner
     private let logger: Logger
     private let stalls: [(reason: String, isStalled: StallCheck)]
 
     /// - Parameter stalls: each with the reason readiness gives while it reports itself stalled.
     public init(
-        client: PostgresClient, migrations: [Migration], logger: Logger,
+        client: any DatabaseClient, migrations: [Migration], logger: Logger,
         stalls: [(reason: String, isStalled: StallCheck)] = []
     ) {
         self.client = client
@@ -58,10 +58,10 @@ public struct DatabaseReadiness: Sendable {
         let readOnly: Bool
         let status: MigrationRunner.Status
 
-        init(client: PostgresClient, runner: MigrationRunner, logger: Logger) async throws {
+        init(client: any DatabaseClient, runner: MigrationRunner, logger: Logger) async throws {
             // A standby answers reads but refuses every token write.
             var readOnly = true
-            let rows = try await client.query(
+            let rows = try await client.current.query(
                 "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::bool", logger: logger)
             for try await value in rows.decode(Bool.self) { readOnly = value }
             self.readOnly = readOnly

@@ -22,7 +22,7 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     let password: String?
     public let database: String
     public let sslMode: SSLMode
-    public let targetSessionAttributes: TargetSessionAttributes
+    public private(set) var targetSessionAttributes: TargetSessionAttributes
 
     /// libpq's `sslmode`, the values that make sense for a server: no TLS, TLS when offered, TLS or fail.
     public enum SSLMode: String, Sendable {
@@ -94,6 +94,13 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         self.database = url.database
         self.sslMode = url.sslMode
         self.targetSessionAttributes = url.targetSessionAttributes
+    }
+
+    /// The same URL asking for a host that takes writes (`target_session_attrs=read-write`).
+    public var readWrite: DatabaseURL {
+        var url = self
+        url.targetSessionAttributes = .readWrite
+        return url
     }
 
     /// The same URL with one of its hosts only.

@@ -6,10 +6,10 @@ import TesseraCore
 /// What operators do to tenants and applications from the CLI. Each operation is one statement or one
 /// transaction: a refused change writes nothing.
 public struct DirectoryAdministration: Sendable {
-    private let client: PostgresClient
+    private let client: any DatabaseClient
     private let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: any DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }
@@ -19,9 +19,10 @@ public struct DirectoryAdministration: Sendable {
     public func createTenant(domain rawDomain: String) async throws -> TenantRecord {
         let domain = try Self.domain(rawDomain)
         do {
-            let rows = try await client.query(
+            let rows = try await client.committed(
                 "INSERT INTO tenants (domain) VALUES (\(domain)) RETURNING domain, enabled, created_at", logger: logger)
-            for try await (domain, enabled, createdAt) in rows.decode((String, Bool, Date).self) {
+            if let row = rows.first {
+                let (domain, enabled, createdAt) = try row.decode((String, Bool, Date).self)
                 return TenantRecord(domain: domain, enabled: enabled, createdAt: createdAt, applications: 0)
             }
         } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
@@ -31,7 +32,7 @@ public struct DirectoryAdministration: Sendable {
     }
 
     public func tenants() async throws -> [TenantRecord] {
-        let rows = try await client.query(
+        let rows = try await client.current.query(
             """
             SELECT t.domain, t.enabled, t.created_at, count(a.application_id)::bigint
             FROM tenants t LEFT JOIN applications a ON a.tenant_id = t.tenant_id
@@ -47,9 +48,9 @@ public struct DirectoryAdministration: Sendable {
 
     public func setTenant(domain rawDomain: String, enabled: Bool) async throws {
         let domain = try Self.domain(rawDomain)
-        let rows = try await client.query(
+        let rows = try await client.committed(
             "UPDATE tenants SET enabled = \(enabled) WHERE domain = \(domain) RETURNING tenant_id", logger: logger)
-        for try await _ in rows { return }
+        if !rows.isEmpty { return }
         throw AdministrationError.unknownTenant(domain)
     }
 
@@ -63,7 +64,7 @@ public struct DirectoryAdministration: Sendable {
         let key = CredentialGenerator.consumerKey()
         let secret = CredentialGenerator.consumerSecret()
         do {
-            let rows = try await client.query(
+            let rows = try await client.committed(
                 """
                 INSERT INTO applications (tenant_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
                     default_scopes, default_token_validity, max_token_validity, refresh_token_validity, introspect_any,
@@ -75,9 +76,7 @@ public struct DirectoryAdministration: Sendable {
                     \(settings.reuseMinRemaining))
                 RETURNING \(unescaped: ApplicationRecord.columns)
                 """, logger: logger)
-            for try await row in rows {
-                return (try ApplicationRecord(row: row, tenant: Self.domain(rawDomain)), secret)
-            }
+            if let row = rows.first { return (try ApplicationRecord(row: row, tenant: Self.domain(rawDomain)), secret) }
         } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
             throw AdministrationError("an application named \"\(settings.name)\" already exists in \(rawDomain)")
         }
@@ -86,7 +85,7 @@ public struct DirectoryAdministration: Sendable {
 
     public func applications(tenant rawDomain: String) async throws -> [ApplicationRecord] {
         let tenantID = try await tenantID(rawDomain)
-        let rows = try await client.query(
+        let rows = try await client.current.query(
             "SELECT \(unescaped: ApplicationRecord.columns) FROM applications WHERE tenant_id = \(tenantID) ORDER BY name",
             logger: logger)
         var records: [ApplicationRecord] = []
@@ -96,7 +95,7 @@ public struct DirectoryAdministration: Sendable {
 
     public func application(tenant rawDomain: String, consumerKey: String) async throws -> ApplicationRecord {
         let tenantID = try await tenantID(rawDomain)
-        let rows = try await client.query(
+        let rows = try await client.current.query(
             """
             SELECT \(unescaped: ApplicationRecord.columns) FROM applications
             WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey)
@@ -112,26 +111,26 @@ public struct DirectoryAdministration: Sendable {
     {
         let tenantID = try await tenantID(rawDomain)
         let secret = CredentialGenerator.consumerSecret()
-        let rows = try await client.query(
+        let rows = try await client.committed(
             """
             UPDATE applications SET secret_hash = \(SecretHash.make(for: secret).encoded),
                 tokens_revoked_before = CASE WHEN \(revokeTokens) THEN now() ELSE tokens_revoked_before END
             WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING application_id
             """, logger: logger)
-        for try await _ in rows { return secret }
+        if !rows.isEmpty { return secret }
         throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
     }
 
     /// Disabling also revokes every token issued so far: enabling again does not bring them back.
     public func setApplication(tenant rawDomain: String, consumerKey: String, enabled: Bool) async throws {
         let tenantID = try await tenantID(rawDomain)
-        let rows = try await client.query(
+        let rows = try await client.committed(
             """
             UPDATE applications SET enabled = \(enabled),
                 tokens_revoked_before = CASE WHEN \(enabled) THEN tokens_revoked_before ELSE now() END
             WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING application_id
             """, logger: logger)
-        for try await _ in rows { return }
+        if !rows.isEmpty { return }
         throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
     }
 
@@ -142,15 +141,15 @@ public struct DirectoryAdministration: Sendable {
     public func revokeTokens(tenant rawDomain: String, consumerKey: String, username: String? = nil) async throws {
         let tenantID = try await tenantID(rawDomain)
         guard let username else {
-            let rows = try await client.query(
+            let rows = try await client.committed(
                 """
                 UPDATE applications SET tokens_revoked_before = now()
                 WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING application_id
                 """, logger: logger)
-            for try await _ in rows { return }
+            if !rows.isEmpty { return }
             throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
         }
-        let rows = try await client.query(
+        let rows = try await client.committed(
             """
             WITH target AS (
                 SELECT a.application_id, u.user_id FROM applications a, users u
@@ -162,7 +161,7 @@ public struct DirectoryAdministration: Sendable {
             ON CONFLICT (tenant_id, application_id, user_id) DO UPDATE SET revoked_before = excluded.revoked_before
             RETURNING user_id
             """, logger: logger)
-        for try await _ in rows { return }
+        if !rows.isEmpty { return }
         _ = try await application(tenant: rawDomain, consumerKey: consumerKey)
         throw AdministrationError("unknown user \(username) in \(rawDomain.lowercased())")
     }
@@ -171,7 +170,8 @@ public struct DirectoryAdministration: Sendable {
 
     func tenantID(_ rawDomain: String) async throws -> Tenant.ID {
         let domain = try Self.domain(rawDomain)
-        let rows = try await client.query("SELECT tenant_id FROM tenants WHERE domain = \(domain)", logger: logger)
+        let rows = try await client.current.query(
+            "SELECT tenant_id FROM tenants WHERE domain = \(domain)", logger: logger)
         for try await id in rows.decode(Int64.self) { return id }
         throw AdministrationError.unknownTenant(domain)
     }

@@ -11,11 +11,11 @@ import TesseraCore
 public struct DirectoryChangeFeed: Service {
     public static let channel = "tessera_directory"
 
-    private let client: PostgresClient
+    private let client: any DatabaseClient
     private let cache: CachedClientDirectory
     private let logger: Logger
 
-    public init(client: PostgresClient, cache: CachedClientDirectory, logger: Logger) {
+    public init(client: any DatabaseClient, cache: CachedClientDirectory, logger: Logger) {
         self.client = client
         self.cache = cache
         self.logger = logger
@@ -27,7 +27,7 @@ public struct DirectoryChangeFeed: Service {
                 // While the database refuses connections the lease waits for the pool's retries, which only
                 // cancellation ends: on graceful shutdown, cancel it, or the server would never stop.
                 try await cancelWhenGracefulShutdown {
-                    try await client.withConnection { connection in
+                    try await client.current.withConnection { connection in
                         try await connection.listen(on: Self.channel) { notifications in
                             cache.resume()
                             logger.debug("directory cache live")

@@ -12,7 +12,7 @@ import TesseraCore
 /// request is written at once, and under load the batches grow while the previous commit is in flight
 /// (`BatchRunner`). A full queue refuses new tokens (503) instead of growing without bound.
 public final class GroupCommitTokenStore: TokenStore, Service {
-    private let client: PostgresClient
+    private let client: any DatabaseClient
     private let batches: BatchRunner<IssuedToken, Void, PostgresConnection>
 
     /// - Parameters:
@@ -21,7 +21,8 @@ public final class GroupCommitTokenStore: TokenStore, Service {
     ///   - maximumQueue: tokens waiting for a writer before new ones are refused.
     ///   - metrics: where the batch size histogram goes; nowhere by default.
     public init(
-        client: PostgresClient, writers: Int = 4, maximumBatch: Int = 512, maximumQueue: Int = 20_000, logger: Logger,
+        client: any DatabaseClient, writers: Int = 4, maximumBatch: Int = 512, maximumQueue: Int = 20_000,
+        logger: Logger,
         metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) {
         self.client = client
@@ -37,7 +38,7 @@ public final class GroupCommitTokenStore: TokenStore, Service {
                 try await TokenPartitions.run(
                     on: connection, logger: logger, creating: "access_tokens", for: tokens.map(\.expiresAt)
                 ) {
-                    _ = try await connection.execute(statement, logger: logger)
+                    _ = try await connection.committed(statement, logger: logger)
                 }
                 batchSizes.record(tokens.count)
                 return Array(repeating: (), count: tokens.count)

@@ -32,14 +32,14 @@ struct InsertTokenFamily: PostgresPreparedStatement {
     let accessToken: IssuedToken
     let refreshToken: IssuedRefreshToken
 
-    static func run(_ client: PostgresClient, accessToken: IssuedToken, refreshToken: IssuedRefreshToken)
+    static func run(_ client: any DatabaseClient, accessToken: IssuedToken, refreshToken: IssuedRefreshToken)
         async throws
     {
         let statement = InsertTokenFamily(accessToken: accessToken, refreshToken: refreshToken)
         try await TokenPartitions.run(
             client, creating: ["access_tokens": [accessToken.expiresAt], "refresh_tokens": [refreshToken.expiresAt]]
         ) {
-            for try await _ in try await client.execute(statement) {}
+            _ = try await client.committed(statement)
         }
     }
 

@@ -29,7 +29,7 @@ public struct MigrationRunner: Sendable {
 
     /// Applies every pending migration; returns those applied, empty when the database was current.
     @discardableResult
-    public func migrate(client: PostgresClient, logger: Logger) async throws -> [Migration] {
+    public func migrate(client: any DatabaseClient, logger: Logger) async throws -> [Migration] {
         do {
             return try await applyPending(client: client, logger: logger)
         } catch let error as PostgresTransactionError {
@@ -38,8 +38,8 @@ public struct MigrationRunner: Sendable {
         }
     }
 
-    private func applyPending(client: PostgresClient, logger: Logger) async throws -> [Migration] {
-        try await client.withTransaction(logger: logger) { connection in
+    private func applyPending(client: any DatabaseClient, logger: Logger) async throws -> [Migration] {
+        try await client.current.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
             try await connection.query(
                 """
@@ -72,8 +72,8 @@ public struct MigrationRunner: Sendable {
     }
 
     /// Compares the database with the known migrations without changing anything.
-    public func status(client: PostgresClient, logger: Logger) async throws -> Status {
-        try await client.withConnection { connection in
+    public func status(client: any DatabaseClient, logger: Logger) async throws -> Status {
+        try await client.current.withConnection { connection in
             let rows = try await connection.query(
                 "SELECT to_regclass('tessera_schema_migrations') IS NOT NULL", logger: logger)
             var exists = false

@@ -46,14 +46,14 @@ public enum PostgresAvailability {
     /// `deadline` for the connection; `body`'s own statements keep their own deadlines. Throws, and never runs
     /// `body`, when no connection came in time.
     static func withConnection(
-        _ client: PostgresClient, deadline: Duration = defaultDeadline,
+        _ client: any DatabaseClient, deadline: Duration = defaultDeadline,
         _ body: @escaping @Sendable (PostgresConnection) async -> Void
     ) async throws {
         // A connection that arrives just as the deadline passes must not run `body` after the caller was told
         // it never would: whichever of the two comes first settles it.
         let lease = LeaseState()
         let leased: @Sendable () async throws -> Void = {
-            try await client.withConnection { connection in
+            try await client.current.withConnection { connection in
                 if lease.settle(.started) { await body(connection) }
             }
         }
@@ -117,11 +117,12 @@ public enum PostgresAvailability {
         }
     }
 
-    /// Connection trouble, or a server that is starting, stopping or out of resources.
+    /// Connection trouble, a server that is starting, stopping or out of resources, or one that no longer takes
+    /// writes (25006: a primary demoted to a standby by a failover, until the pool moves to the new one).
     static func isUnavailable(_ error: PSQLError) -> Bool {
         guard error.code == .server else { return true }
         let state = error.serverInfo?[.sqlState] ?? ""
-        return state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57P")
+        return state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57P") || state == "25006"
     }
 }
 

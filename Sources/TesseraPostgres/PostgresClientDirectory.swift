@@ -4,16 +4,16 @@ import TesseraCore
 /// Tenants and applications read from PostgreSQL with prepared statements. The server wraps it in a
 /// `CachedClientDirectory`.
 public struct PostgresClientDirectory: ClientDirectory {
-    private let client: PostgresClient
+    private let client: any DatabaseClient
 
-    public init(client: PostgresClient) {
+    public init(client: any DatabaseClient) {
         self.client = client
     }
 
     public func tenant(domain: String) async throws -> Tenant? {
         let statement = TenantByDomain(domain: domain)
         return try await PostgresAvailability.run { [client] in
-            for try await tenant in try await client.execute(statement) { return tenant }
+            for try await tenant in try await client.current.execute(statement) { return tenant }
             return nil
         }
     }
@@ -21,7 +21,7 @@ public struct PostgresClientDirectory: ClientDirectory {
     public func application(tenantID: Tenant.ID, consumerKey: String) async throws -> ClientApplication? {
         let statement = ApplicationByKey(tenantID: tenantID, consumerKey: consumerKey)
         return try await PostgresAvailability.run { [client] in
-            for try await application in try await client.execute(statement) { return application }
+            for try await application in try await client.current.execute(statement) { return application }
             return nil
         }
     }

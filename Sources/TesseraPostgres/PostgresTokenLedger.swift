@@ -7,9 +7,9 @@ import TesseraCore
 /// The token ledger on PostgreSQL. Every lookup names the token's expiry day, so PostgreSQL reads one
 /// partition's primary key; nothing is cached, so a revocation holds on every server instance at once.
 public struct PostgresTokenLedger: TokenLedger {
-    private let client: PostgresClient
+    private let client: any DatabaseClient
 
-    public init(client: PostgresClient) {
+    public init(client: any DatabaseClient) {
         self.client = client
     }
 
@@ -20,9 +20,13 @@ public struct PostgresTokenLedger: TokenLedger {
         return try await PostgresAvailability.run { [client] in
             switch reference.kind {
             case .access:
-                for try await token in try await client.execute(ActiveAccessToken(lookup: lookup)) { return token }
+                for try await token in try await client.current.execute(ActiveAccessToken(lookup: lookup)) {
+                    return token
+                }
             case .refresh:
-                for try await token in try await client.execute(ActiveRefreshToken(lookup: lookup)) { return token }
+                for try await token in try await client.current.execute(ActiveRefreshToken(lookup: lookup)) {
+                    return token
+                }
             }
             return nil
         }
@@ -35,13 +39,9 @@ public struct PostgresTokenLedger: TokenLedger {
         try await PostgresAvailability.run { [client] in
             switch reference.kind {
             case .access:
-                for try await _ in try await client.execute(
-                    RevokeAccessToken(lookup: lookup, applicationID: applicationID))
-                {}
+                _ = try await client.committed(RevokeAccessToken(lookup: lookup, applicationID: applicationID))
             case .refresh:
-                for try await _ in try await client.execute(
-                    RevokeRefreshToken(lookup: lookup, applicationID: applicationID))
-                {}
+                _ = try await client.committed(RevokeRefreshToken(lookup: lookup, applicationID: applicationID))
             }
         }
     }
@@ -52,7 +52,7 @@ public struct PostgresTokenLedger: TokenLedger {
         guard reference.kind == .refresh else { return nil }
         let statement = RefreshTokenStateQuery(lookup: TokenLookup(reference: reference, tenantID: tenantID, now: now))
         return try await PostgresAvailability.run { [client] in
-            for try await state in try await client.execute(statement) { return state }
+            for try await state in try await client.current.execute(statement) { return state }
             return nil
         }
     }
@@ -67,7 +67,8 @@ public struct PostgresTokenLedger: TokenLedger {
         try await TokenPartitions.run(
             client, creating: ["access_tokens": [accessToken.expiresAt], "refresh_tokens": [refreshToken.expiresAt]]
         ) { [client] in
-            for try await count in try await client.execute(statement) { rotated.withLock { $0 = count > 0 } }
+            let counts = try await client.committed(statement)
+            rotated.withLock { $0 = counts.contains { $0 > 0 } }
         }
         if rotated.withLock({ $0 }) { return true }
         try await revokeFamily(family, tenantID: accessToken.tenantID, at: refreshToken.issuedAt)
@@ -76,7 +77,7 @@ public struct PostgresTokenLedger: TokenLedger {
 
     public func revokeFamily(_ family: RefreshTokenState.FamilyID, tenantID: Tenant.ID, at now: Date) async throws {
         try await PostgresAvailability.run { [client] in
-            _ = try await client.query(
+            _ = try await client.committed(
                 """
                 UPDATE token_families SET revoked_at = \(now)
                 WHERE tenant_id = \(tenantID) AND family_id = \(family) AND revoked_at IS NULL

@@ -8,16 +8,16 @@ import TesseraCore
 /// A row is live only while the access token it points to is active by the same rules as introspection, so a
 /// revoked token is never handed out again.
 public struct PostgresTokenReuseStore: TokenReuseStore {
-    private let client: PostgresClient
+    private let client: any DatabaseClient
 
-    public init(client: PostgresClient) {
+    public init(client: any DatabaseClient) {
         self.client = client
     }
 
     public func current(_ key: ReuseKey, at now: Date) async throws -> ReusableToken {
         let statement = CurrentReusableToken(key: key, now: now)
         return try await PostgresAvailability.run { [client] in
-            for try await token in try await client.execute(statement) { return token }
+            for try await token in try await client.current.execute(statement) { return token }
             return .replaceable(seen: nil)
         }
     }
@@ -27,7 +27,8 @@ public struct PostgresTokenReuseStore: TokenReuseStore {
         let statement = ClaimReusableToken(key: key, seen: seen, token: token, sealed: sealed)
         let claimed = Mutex(false)
         try await TokenPartitions.run(client, creating: "access_tokens", for: [token.expiresAt]) { [client] in
-            for try await count in try await client.execute(statement) { claimed.withLock { $0 = count > 0 } }
+            let counts = try await client.committed(statement)
+            claimed.withLock { $0 = counts.contains { $0 > 0 } }
         }
         return claimed.withLock { $0 }
     }

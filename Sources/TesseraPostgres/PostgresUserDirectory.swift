@@ -3,23 +3,23 @@ import TesseraCore
 
 /// A tenant's users, read by the password grant with a prepared statement on the case-insensitive index.
 public struct PostgresUserDirectory: UserDirectory {
-    private let client: PostgresClient
+    private let client: any DatabaseClient
 
-    public init(client: PostgresClient) {
+    public init(client: any DatabaseClient) {
         self.client = client
     }
 
     public func user(tenantID: Tenant.ID, username: String) async throws -> User? {
         let statement = UserByName(tenantID: tenantID, username: username)
         return try await PostgresAvailability.run { [client] in
-            for try await user in try await client.execute(statement) { return user }
+            for try await user in try await client.current.execute(statement) { return user }
             return nil
         }
     }
 
     public func updatePasswordHash(tenantID: Tenant.ID, userID: User.ID, hash: String) async throws {
         try await PostgresAvailability.run { [client] in
-            _ = try await client.query(
+            _ = try await client.committed(
                 "UPDATE users SET password_hash = \(hash) WHERE tenant_id = \(tenantID) AND user_id = \(userID)")
         }
     }

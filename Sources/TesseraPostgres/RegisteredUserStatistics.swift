@@ -23,10 +23,10 @@ public struct RegisteredUserStatistics: Sendable {
         }
     }
 
-    private let client: PostgresClient
+    private let client: any DatabaseClient
     private let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: any DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }
@@ -39,7 +39,7 @@ public struct RegisteredUserStatistics: Sendable {
     {
         let tenantID = try await DirectoryAdministration(client: client, logger: logger).tenantID(domain)
         let since = since ?? Date.distantPast
-        let rows = try await client.query(
+        let rows = try await client.current.query(
             """
             SELECT a.name, a.consumer_key, count(r.user_id)::bigint,
                    (count(r.user_id) FILTER (WHERE r.last_token_at > now() - interval '30 days'))::bigint,

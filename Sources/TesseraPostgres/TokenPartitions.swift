@@ -8,10 +8,10 @@ import TesseraCore
 public struct TokenPartitions: Sendable {
     static let tables = ["access_tokens", "refresh_tokens"]
 
-    private let client: PostgresClient
+    private let client: any DatabaseClient
     private let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: any DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }
@@ -40,7 +40,7 @@ public struct TokenPartitions: Sendable {
     @discardableResult
     public func prepare(days: Int = 2) async throws -> Int {
         let before = try await partitionCount()
-        try await client.query(
+        try await client.current.query(
             """
             SELECT tessera_ensure_token_partition(t, d)
             FROM unnest(ARRAY['access_tokens', 'refresh_tokens']) t,
@@ -52,7 +52,7 @@ public struct TokenPartitions: Sendable {
     }
 
     private func partitionCount() async throws -> Int {
-        let rows = try await client.query("SELECT count(*) FROM token_partitions", logger: logger)
+        let rows = try await client.current.query("SELECT count(*) FROM token_partitions", logger: logger)
         for try await count in rows.decode(Int64.self) { return Int(count) }
         return 0
     }
@@ -62,7 +62,7 @@ public struct TokenPartitions: Sendable {
     /// wait on a lock of the parent table for the length of a drop.
     public func purge(now: Date = Date()) async throws -> PurgeReport {
         var dropped: [String] = []
-        let rows = try await client.query(
+        let rows = try await client.current.query(
             """
             SELECT partition, detach_pending FROM token_partitions
             WHERE upper_bound <= \(now) ORDER BY upper_bound, partition
@@ -75,16 +75,16 @@ public struct TokenPartitions: Sendable {
             let parent = try Self.parent(of: partition)
             // A detach interrupted earlier is finished instead of started again.
             let mode = pending ? "FINALIZE" : "CONCURRENTLY"
-            try await client.query(
+            try await client.current.query(
                 PostgresQuery(unsafeSQL: "ALTER TABLE \(parent) DETACH PARTITION \(partition) \(mode)"),
                 logger: logger)
-            try await client.query(PostgresQuery(unsafeSQL: "DROP TABLE \(partition)"), logger: logger)
+            try await client.current.query(PostgresQuery(unsafeSQL: "DROP TABLE \(partition)"), logger: logger)
             dropped.append(partition)
         }
         let dropSeconds = (clock.now - dropping) / .seconds(1)
         // A family's expires_at is the latest expiry of any of its tokens (InsertTokenFamily, RotateRefreshToken,
         // migration 0007): none outlives the row that says whether it was revoked.
-        let families = try await client.query(
+        let families = try await client.current.query(
             "WITH gone AS (DELETE FROM token_families WHERE expires_at <= \(now) RETURNING 1) SELECT count(*) FROM gone",
             logger: logger)
         var deleted = 0
@@ -108,17 +108,17 @@ public struct TokenPartitions: Sendable {
     /// Runs `operation`; when it fails because no partition takes a row, makes the partitions for `expiries`
     /// and runs it once more. Database outages become `StoreUnavailableError` as in `PostgresAvailability`.
     static func run(
-        _ client: PostgresClient, creating table: String, for expiries: [Date],
+        _ client: any DatabaseClient, creating table: String, for expiries: [Date],
         _ operation: @escaping @Sendable () async throws -> Void
     ) async throws {
         try await run(client, creating: [table: expiries], operation)
     }
 
     static func run(
-        _ client: PostgresClient, creating expiries: [String: [Date]],
+        _ client: any DatabaseClient, creating expiries: [String: [Date]],
         _ operation: @escaping @Sendable () async throws -> Void
     ) async throws {
-        try await run(creating: expiries, making: { _ = try await client.query($0) }, operation)
+        try await run(creating: expiries, making: { _ = try await client.current.query($0) }, operation)
     }
 
     /// As `run(_:creating:for:_:)`, with the partitions made on `connection`, which the caller holds (a batch

@@ -5,10 +5,10 @@ import TesseraCore
 
 /// What operators do to a tenant's users from the CLI. Passwords arrive already hashed: nothing here sees one.
 public struct UserAdministration: Sendable {
-    private let client: PostgresClient
+    private let client: any DatabaseClient
     private let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: any DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }
@@ -17,12 +17,13 @@ public struct UserAdministration: Sendable {
         let tenantID = try await DirectoryAdministration(client: client, logger: logger).tenantID(domain)
         let username = try Self.validUsername(username)
         do {
-            let rows = try await client.query(
+            let rows = try await client.committed(
                 """
                 INSERT INTO users (tenant_id, username, password_hash) VALUES (\(tenantID), \(username), \(passwordHash))
                 RETURNING username, enabled, created_at
                 """, logger: logger)
-            for try await (name, enabled, createdAt) in rows.decode((String, Bool, Date).self) {
+            if let row = rows.first {
+                let (name, enabled, createdAt) = try row.decode((String, Bool, Date).self)
                 return UserRecord(tenant: domain.lowercased(), username: name, enabled: enabled, createdAt: createdAt)
             }
         } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
@@ -33,7 +34,7 @@ public struct UserAdministration: Sendable {
 
     public func users(tenant domain: String) async throws -> [UserRecord] {
         let tenantID = try await DirectoryAdministration(client: client, logger: logger).tenantID(domain)
-        let rows = try await client.query(
+        let rows = try await client.current.query(
             "SELECT username, enabled, created_at FROM users WHERE tenant_id = \(tenantID) ORDER BY lower(username)",
             logger: logger)
         var records: [UserRecord] = []
@@ -62,7 +63,7 @@ public struct UserAdministration: Sendable {
         query.sql +=
             " WHERE tenant_id = $\(bindings.count - 1) AND lower(username) = lower($\(bindings.count)) RETURNING user_id"
         query.binds = bindings
-        for try await _ in try await client.query(query, logger: logger) { return }
+        if try await !client.committed(query, logger: logger).isEmpty { return }
         throw AdministrationError("no user \(username.prefix(80)) in tenant \(domain.lowercased())")
     }
 

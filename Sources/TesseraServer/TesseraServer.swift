@@ -19,13 +19,17 @@ public enum TesseraServer {
             logger.warning("tasks do not keep an event loop: each async call may cost a trip through a queue")
         }
         let metrics = configuration.metricsPort > 0 ? ServerMetrics() : nil
-        var clientConfiguration = configuration.database.clientConfiguration()
-        clientConfiguration.options.maximumConnections = configuration.databaseConnections
-        clientConfiguration.options.minimumConnections = min(2, configuration.databaseConnections)
         // The pool logs every failed connection attempt at info; keep that out of an info-level log.
-        var poolLogger = logger
-        poolLogger.logLevel = max(logger.logLevel, .notice)
-        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: poolLogger)
+        var quieter = logger
+        quieter.logLevel = max(logger.logLevel, .notice)
+        let poolLogger = quieter
+        let connections = configuration.databaseConnections
+        let client = FailoverClient(url: configuration.database, logger: logger) { host in
+            var clientConfiguration = host.clientConfiguration()
+            clientConfiguration.options.maximumConnections = connections
+            clientConfiguration.options.minimumConnections = min(2, connections)
+            return PostgresClient(configuration: clientConfiguration, backgroundLogger: poolLogger)
+        }
 
         let directory = CachedClientDirectory(source: PostgresClientDirectory(client: client))
         let tokenStore = GroupCommitTokenStore(
@@ -183,10 +187,12 @@ public enum TesseraServer {
     }
 
     /// The server never changes the schema; it refuses to start on a database `tessera migrate` has not brought up to date.
-    static func requireCurrentSchema(client: PostgresClient, database: DatabaseURL, logger: Logger) async throws {
+    static func requireCurrentSchema(client: any DatabaseClient, database: DatabaseURL, logger: Logger) async throws {
         let status: MigrationRunner.Status
         do {
-            try await DatabaseProbe.connect(database, logger: logger)
+            // With a host list, some host must take writes now: a token server cannot start on standbys alone.
+            _ = try await DatabaseProbe.locate(
+                database.endpoints.count > 1 ? database.readWrite : database, logger: logger)
             let runner = MigrationRunner(migrations: try Migration.embedded())
             status = try await PostgresAvailability.run(deadline: .seconds(10)) {
                 try await runner.status(client: client, logger: logger)

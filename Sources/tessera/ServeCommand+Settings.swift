@@ -34,13 +34,6 @@ extension ServeCommand {
             throw CommandFailure("the database connections must be between 1 and 1000")
         }
         let databaseURL = try database.databaseURL()
-        // Following a failover needs a pool that moves to the new primary (issue 20); until then serve does not
-        // take a list it would only half follow.
-        guard databaseURL.endpoints.count == 1 else {
-            throw CommandFailure(
-                "serve takes one database host for now (it does not yet follow a failover): give the primary's; "
-                    + "the other commands take the list")
-        }
         var configuration = ServerConfiguration(
             host: host ?? environment["TESSERA_HOST"] ?? "127.0.0.1",
             port: port,

@@ -19,7 +19,11 @@ struct StartupRefusalEndToEndTests {
         let started = ContinuousClock.now
         let result = try await TesseraBinary.run(
             ["serve", "--port", "\(try TesseraBinary.freePort())"], databaseURL: url)
-        #expect(ContinuousClock.now - started < .seconds(8))
+        // Alone it takes about a second. The bound only has to tell a start that gave up at once from one that
+        // waited on the pool's retries (a minute); the reason in the message, which only the probe's own
+        // connection reads, tells it from the 10 s status deadline. 8 s was exceeded (10-14 s) when this ran
+        // beside the suites that start servers and clusters at once on two cores.
+        #expect(ContinuousClock.now - started < .seconds(20))
         #expect(result.status == 1)
         let lines = result.error.split(separator: "\n").filter { $0.hasPrefix("Error:") }
         #expect(lines.count == 1 && lines.first?.contains(reason) == true, "\(result.error)")

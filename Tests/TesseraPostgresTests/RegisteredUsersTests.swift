@@ -2,10 +2,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TesseraCore
 import TesseraPostgres
 import TesseraTesting
+import Testing
 
 /// Issue 3's scripted history: three users, two applications, repeated logins, client-credentials tokens,
 /// failed logins, a disabled user, and the same username in two tenants; then the exact counts.
@@ -39,16 +39,22 @@ struct RegisteredUsersTests {
             try await users.setUser(tenant: "acme.example", username: "DAVE", enabled: false)
 
             let service = TokenService(client: database.client)
-            func signIn(_ tenant: String, _ app: ApplicationRecord, _ secret: String, _ user: String, _ password: String)
+            func signIn(
+                _ tenant: String, _ app: ApplicationRecord, _ secret: String, _ user: String, _ password: String
+            )
                 async throws -> Int
             {
                 try await service.application.test(.router) { client in
                     try await client.requestToken(
                         tenant: tenant, key: app.consumerKey, secret: secret,
-                        form: "grant_type=password&username=\(user)&password=\(password.replacingOccurrences(of: " ", with: "+"))")
+                        form:
+                            "grant_type=password&username=\(user)&password=\(password.replacingOccurrences(of: " ", with: "+"))"
+                    )
                 }.status.code
             }
-            for _ in 0..<3 { #expect(try await signIn("acme.example", mobile, mobileSecret, "alice", "correct horse") == 200) }
+            for _ in 0..<3 {
+                #expect(try await signIn("acme.example", mobile, mobileSecret, "alice", "correct horse") == 200)
+            }
             #expect(try await signIn("acme.example", mobile, mobileSecret, "BOB", "battery") == 200)
             #expect(try await signIn("acme.example", web, webSecret, "alice", "correct horse") == 200)
             #expect(try await signIn("acme.example", mobile, mobileSecret, "carol", "wrong") == 400)
@@ -70,7 +76,10 @@ struct RegisteredUsersTests {
             #expect(acme.map(\.activeUsers30Days) == [2, 1])
             #expect(try await statistics.perApplication(tenant: "globex.example").map(\.registeredUsers) == [1])
             let tomorrow = Date().addingTimeInterval(86400)
-            #expect(try await statistics.perApplication(tenant: "acme.example", since: tomorrow).map(\.registeredUsers) == [0, 0])
+            #expect(
+                try await statistics.perApplication(tenant: "acme.example", since: tomorrow).map(\.registeredUsers) == [
+                    0, 0,
+                ])
 
             // The SQL views analysts use give the same numbers.
             let perApplication = try await database.client.rows(
@@ -86,7 +95,10 @@ struct RegisteredUsersTests {
             let counts = try await database.client.rows(
                 "SELECT application, username, token_count FROM registered_user_facts ORDER BY 1, 2",
                 as: (String, String, Int64).self)
-            #expect(counts.map { "\($0.0)/\($0.1)/\($0.2)" } == ["mobile/alice/3", "mobile/bob/1", "portal/Alice/1", "web/alice/1"])
+            #expect(
+                counts.map { "\($0.0)/\($0.1)/\($0.2)" } == [
+                    "mobile/alice/3", "mobile/bob/1", "portal/Alice/1", "web/alice/1",
+                ])
 
             // No password anywhere in the database.
             let dump = try await database.client.rows(

@@ -65,9 +65,10 @@ struct TestDatabase: Sendable {
         try #require(ProcessInfo.processInfo.environment[environmentVariable], Comment(rawValue: missingVariable))
     }
 
+    /// Quiet; `TESSERA_TEST_LOG=1` shows errors, such as why a request answered 500 or 503.
     static var logger: Logger {
         var logger = Logger(label: "tessera.postgres-tests")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["TESSERA_TEST_LOG"] == nil ? .critical : .error
         return logger
     }
 

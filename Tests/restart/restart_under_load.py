@@ -330,10 +330,10 @@ class Load:
     """The load threads and their records: (kind, start, end, status or "timeout"/"error: ...", Retry-After
     present, detail) where detail is the token for a 200 token, the active flag for a 200 introspection."""
 
-    def __init__(self, port, loader, introspector, pool):
+    def __init__(self, port, loader, introspector, pool, tenant=TENANT):
         self.port = port
-        self.token_path = f"/t/{TENANT}/token"
-        self.introspect_path = f"/t/{TENANT}/introspect"
+        self.token_path = f"/t/{tenant}/token"
+        self.introspect_path = f"/t/{tenant}/introspect"
         self.loader = basic(loader["consumer_key"], loader["consumer_secret"])
         self.introspector = basic(introspector["consumer_key"], introspector["consumer_secret"])
         self.pool = pool
@@ -425,7 +425,7 @@ class Load:
         return all(not t.is_alive() for t in self.threads)
 
 
-def introspect_all(port, introspector, tokens, threads=8):
+def introspect_all(port, introspector, tokens, threads=8, tenant=TENANT):
     """Introspects every token; returns (inactive tokens, tokens not answered 200 after retries, 503 retries)."""
     authorization = basic(introspector["consumer_key"], introspector["consumer_secret"])
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": authorization}
@@ -438,7 +438,7 @@ def introspect_all(port, introspector, tokens, threads=8):
             outcome = None
             for attempt in range(4):
                 try:
-                    status, _, body = connection.request("POST", f"/t/{TENANT}/introspect", "token=" + token, headers)
+                    status, _, body = connection.request("POST", f"/t/{tenant}/introspect", "token=" + token, headers)
                 except Exception as exception:
                     outcome = transport_error(exception)
                     continue
@@ -471,6 +471,12 @@ def introspect_all(port, introspector, tokens, threads=8):
 
 
 class Run:
+    # What a subclass (Tests/failover/failover_under_load.py) changes: the tenant, the run's folder, the logs shown
+    # after a failure (paths in the folder).
+    tenant = TENANT
+    folder_prefix = "tessera-restart."
+    log_files = ("server.log", "pg/postgres.log")
+
     def __init__(self, args, number, checks):
         self.args = args
         self.number = number
@@ -513,7 +519,7 @@ class Run:
                     shutil.rmtree(self.folder, ignore_errors=True)
 
     def show_logs(self):
-        for name in ("server.log", "pg/postgres.log"):
+        for name in self.log_files:
             path = os.path.join(self.folder or "", name)
             if self.folder and os.path.exists(path):
                 with open(path, errors="replace") as f:
@@ -523,16 +529,28 @@ class Run:
                     say("  | " + line.rstrip()[:300])
 
     def setup(self):
-        self.folder = tempfile.mkdtemp(prefix="tessera-restart.")
+        self.folder = tempfile.mkdtemp(prefix=self.folder_prefix)
         os.chmod(self.folder, 0o755)
         self.cluster = Cluster(os.path.join(self.folder, "pg"), self.args.postgres)
         if self.cluster.bin is None:
             raise RuntimeError("PostgreSQL is not installed (deploy/postgres.sh install)")
         self.cluster.start()
+        loader, introspector = self.provision()
+        port = self.start_server(self.cluster.url)
+        return port, loader, introspector
+
+    def provision(self):
+        """tessera migrate, the tenant and its two applications (through self.cluster.url); returns (loader,
+        introspector), each `app create --json`'s object."""
         self.tessera("migrate")
-        self.tessera("tenant", "create", TENANT)
-        loader = json.loads(self.tessera("app", "create", "--tenant", TENANT, "--name", "loader", "--json"))
-        introspector = json.loads(self.tessera("app", "create", "--tenant", TENANT, "--name", "introspector", "--introspect-any", "--json"))
+        self.tessera("tenant", "create", self.tenant)
+        loader = json.loads(self.tessera("app", "create", "--tenant", self.tenant, "--name", "loader", "--json"))
+        introspector = json.loads(self.tessera("app", "create", "--tenant", self.tenant, "--name", "introspector", "--introspect-any", "--json"))
+        return loader, introspector
+
+    def start_server(self, database_url):
+        """Starts `tessera serve` with DATABASE_URL=database_url (its output in server.log) and waits until
+        /health/live answers 200; returns its port."""
         port = free_port()
         arguments = [self.args.binary, "serve", "--port", str(port), "--https-port", "0", "--metrics-port", "0",
                      "--purge-interval", "0", "--log-level", "notice", "--data-dir", os.path.join(self.folder, "tessera")]
@@ -544,7 +562,7 @@ class Run:
             self.grace = 10
             say("  note: this binary has no --shutdown-grace; its default (10 s assumed) bounds the exit")
         self.server_log = open(os.path.join(self.folder, "server.log"), "w")
-        env = dict(os.environ, DATABASE_URL=self.cluster.url)
+        env = dict(os.environ, DATABASE_URL=database_url)
         self.server = subprocess.Popen(arguments, stdout=self.server_log, stderr=subprocess.STDOUT, env=env, cwd=self.folder)
         deadline = now() + 60
         while True:
@@ -561,7 +579,7 @@ class Run:
             if now() > deadline:
                 raise RuntimeError("tessera serve did not answer /health/live within 60 s")
             time.sleep(0.1)
-        return port, loader, introspector
+        return port
 
     def take_tokens(self, port, loader, count):
         connection = Connection(port)
@@ -569,7 +587,7 @@ class Run:
                    "Authorization": basic(loader["consumer_key"], loader["consumer_secret"])}
         tokens = []
         for _ in range(count):
-            status, _, body = connection.request("POST", f"/t/{TENANT}/token", "grant_type=client_credentials", headers)
+            status, _, body = connection.request("POST", f"/t/{self.tenant}/token", "grant_type=client_credentials", headers)
             if status != 200:
                 raise RuntimeError(f"a token before the load: status {status}: {body[:200]!r}")
             tokens.append(json.loads(body)["access_token"])
