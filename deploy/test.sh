@@ -32,8 +32,13 @@ TMPDIR=$files swift test --skip-build "$@"
 # The benchmark smoke (issue 5): a few seconds of client_credentials against the built binary, failing on any
 # error, never on speed. Only on a full run: a --filter run is someone iterating on one suite.
 # The restart under load (issue 20): PostgreSQL killed (-9) and fast-stopped while clients loop on /token and
-# /introspect; about 30 s, at most 180 s. Also only on a full run.
+# /introspect; about 30 s, at most 180 s. Also only on a full run, as the failover below.
 if [ $# -eq 0 ]; then
   bench/smoke.sh --binary "$TESSERA_BINARY" --duration 3s
   python3 Tests/restart/restart_under_load.py --binary "$TESSERA_BINARY"
+  # The failover under load (issue 20): pg_auto_failover (a monitor and two nodes, synchronous replication),
+  # `perform failover` and a SIGKILL of the primary while clients loop on /token and /introspect; about 60 s, at
+  # most 240 s.
+  deploy/auto-failover.sh install
+  python3 Tests/failover/failover_under_load.py --binary "$TESSERA_BINARY"
 fi
