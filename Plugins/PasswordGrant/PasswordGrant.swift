@@ -40,7 +40,11 @@ public struct PasswordGrant: GrantHandler {
         guard let username = form["username"], let password = form["password"] else {
             throw .invalidRequest("the username and password parameters are required")
         }
-        guard username.count <= User.maximumUsernameLength, password.utf8.count <= Self.maximumPasswordLength else {
+        // A username no user can have (usernames are made without control characters) is refused before any
+        // lookup: a NUL would make the query fail.
+        guard username.count <= User.maximumUsernameLength, !username.hasControlCharacters,
+            password.utf8.count <= Self.maximumPasswordLength
+        else {
             throw Self.refused
         }
         return Request(

@@ -40,9 +40,7 @@ public struct ClientCredentials: Sendable {
         guard let postedSecret else {
             throw .invalidClient(detail: "client_id without a secret; public clients are not supported")
         }
-        guard postedKey.utf8.count <= maximumLength, postedSecret.utf8.count <= maximumLength else {
-            throw .invalidClient(detail: "client credentials longer than \(maximumLength) bytes")
-        }
+        try checkPlausible(key: postedKey, secret: postedSecret)
         return ClientCredentials(consumerKey: postedKey, secret: postedSecret, method: .clientSecretPost)
     }
 
@@ -63,10 +61,19 @@ public struct ClientCredentials: Sendable {
         else {
             throw .invalidClient(detail: "malformed HTTP Basic credentials")
         }
+        try checkPlausible(key: key, secret: secret)
+        return ClientCredentials(consumerKey: key, secret: secret, method: .clientSecretBasic)
+    }
+
+    /// Credentials no application can have are refused before any lookup: too long, or with a control character
+    /// (a NUL would make the directory's query fail, which answered 500).
+    private static func checkPlausible(key: String, secret: String) throws(OAuthError) {
         guard key.utf8.count <= maximumLength, secret.utf8.count <= maximumLength else {
             throw .invalidClient(detail: "client credentials longer than \(maximumLength) bytes")
         }
-        return ClientCredentials(consumerKey: key, secret: secret, method: .clientSecretBasic)
+        guard !key.hasControlCharacters, !secret.hasControlCharacters else {
+            throw .invalidClient(detail: "client credentials with a control character")
+        }
     }
 
     /// application/x-www-form-urlencoded decoding of one name or value: `+` is a space, `%XX` a byte;

@@ -70,7 +70,7 @@ public struct UserAdministration: Sendable {
     static func validUsername(_ raw: String) throws(AdministrationError) -> String {
         let username = raw.trimmingCharacters(in: .whitespaces)
         guard !username.isEmpty, username.count <= User.maximumUsernameLength,
-            username.unicodeScalars.allSatisfy({ $0.properties.generalCategory != .control })
+            !username.hasControlCharacters
         else {
             throw AdministrationError("a username must be 1 to \(User.maximumUsernameLength) printable characters")
         }

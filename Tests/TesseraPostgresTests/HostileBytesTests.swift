@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TesseraCore
+import TesseraPostgres
+import Testing
+
+/// No byte sequence gets a 500 (issue 14, item 5). PostgreSQL's text cannot hold a NUL: a NUL that reaches a
+/// query makes it fail, and before this was checked the token endpoint answered such a request 500 server_error.
+/// Each field that a request can carry to a query is tried with a NUL, and the body and the path with bytes that
+/// are not UTF-8, against the real router and PostgreSQL.
+@Suite("Hostile bytes", .timeLimit(.minutes(1)))
+struct HostileBytesTests {
+    struct Probe: Sendable, CustomTestStringConvertible {
+        let name: String
+        let path: String
+        /// The Basic credentials, as raw bytes before base64; nil sends the application's own.
+        let basic: [UInt8]?
+        let form: String
+        /// The status a correct server answers.
+        let expected: Int
+
+        var testDescription: String { name }
+    }
+
+    static let probes: [Probe] = [
+        Probe(
+            name: "client_id and client_secret with a NUL", path: "/t/acme.example/token", basic: [],
+            form: "grant_type=client_credentials&client_id=%00&client_secret=%00", expected: 401),
+        Probe(
+            name: "client_id with a NUL after a valid prefix", path: "/t/acme.example/token", basic: [],
+            form: "grant_type=client_credentials&client_id=abc%00def&client_secret=x", expected: 401),
+        Probe(
+            name: "HTTP Basic of NUL:NUL", path: "/t/acme.example/token", basic: [0, 58, 0],
+            form: "grant_type=client_credentials", expected: 401),
+        Probe(
+            name: "HTTP Basic of %00:%00", path: "/t/acme.example/token", basic: Array("%00:%00".utf8),
+            form: "grant_type=client_credentials", expected: 401),
+        Probe(
+            name: "grant_type with a NUL", path: "/t/acme.example/token", basic: nil,
+            form: "grant_type=client%00credentials", expected: 400),
+        Probe(
+            name: "scope with a NUL", path: "/t/acme.example/token", basic: nil,
+            form: "grant_type=client_credentials&scope=read%00", expected: 400),
+        Probe(
+            name: "username with a NUL", path: "/t/acme.example/token", basic: nil,
+            form: "grant_type=password&username=alice%00&password=secret", expected: 400),
+        Probe(
+            name: "refresh_token with a NUL", path: "/t/acme.example/token", basic: nil,
+            form: "grant_type=refresh_token&refresh_token=%00", expected: 400),
+        Probe(
+            name: "a body that is not UTF-8", path: "/t/acme.example/token", basic: nil,
+            form: "grant_type=client_credentials&scope=%FF", expected: 400),
+        Probe(
+            name: "introspected token with a NUL (RFC 7662: not active)", path: "/t/acme.example/introspect",
+            basic: nil, form: "token=%00", expected: 200),
+        Probe(
+            name: "revoked token with a NUL (RFC 7009: 200 for any token)", path: "/t/acme.example/revoke", basic: nil,
+            form: "token=abc%00", expected: 200),
+        Probe(
+            name: "tenant with a NUL", path: "/t/acme%00.example/token", basic: nil,
+            form: "grant_type=client_credentials", expected: 404),
+        Probe(
+            name: "tenant that is not UTF-8", path: "/t/acme%FF.example/token", basic: nil,
+            form: "grant_type=client_credentials", expected: 404),
+    ]
+
+    @Test(
+        "a NUL or a byte that is not UTF-8 in any field: the status a malformed request gets, never 500",
+        arguments: probes)
+    func hostileField(_ probe: Probe) async throws {
+        try await TestDatabase.with { database in
+            // The password and refresh grants too, so that their fields reach the directory and the ledger.
+            let grants: Set<GrantType> = ["client_credentials", "password", "refresh_token"]
+            _ = try await database.administration.createTenant(domain: "acme.example")
+            let (application, secret) = try await database.administration.createApplication(
+                tenant: "acme.example",
+                settings: ApplicationSettings(
+                    name: "hostile", grantTypes: grants, allowedScopes: "default read write",
+                    supportedGrantTypes: grants))
+            let service = TokenService(client: database.client)
+            let basic = probe.basic ?? Array("\(application.consumerKey):\(secret)".utf8)
+            var fields: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            if !basic.isEmpty { fields[.authorization] = "Basic " + Data(basic).base64EncodedString() }
+            let headers = fields
+            try await service.application.test(.router) { http in
+                try await http.execute(
+                    uri: probe.path, method: .post, headers: headers, body: ByteBuffer(string: probe.form)
+                ) { response in
+                    let body = String(buffer: response.body)
+                    #expect(Int(response.status.code) == probe.expected, "\(probe.name): \(body)")
+                    #expect(!body.contains("server_error"), "\(probe.name): \(body)")
+                }
+            }
+        }
+    }
+
+    @Test(
+        "discovery of a tenant with a NUL or a byte that is not UTF-8 is a 404, never 500", arguments: ["%00", "%FF"])
+    func hostileDiscovery(_ byte: String) async throws {
+        try await TestDatabase.with { database in
+            _ = try await database.register()
+            let service = TokenService(client: database.client)
+            try await service.application.test(.router) { http in
+                try await http.execute(
+                    uri: "/t/acme\(byte).example/.well-known/oauth-authorization-server", method: .get
+                ) { response in
+                    #expect(response.status == .notFound, "\(String(buffer: response.body))")
+                }
+            }
+        }
+    }
+}
