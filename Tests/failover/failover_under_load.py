@@ -422,40 +422,7 @@ class FailoverRun(base.Run):
                 max_latency=max((r[2] - r[1] for r in phase), default=0.0),
                 ready_503=sum(1 for _, end, s in ready if fault["at"] <= end < phase_end and s == 503),
             )
-
-        def describe(rs, limit=3):
-            return "; ".join(f"{r[0]} at +{r[1] - load_began:.1f} s: {r[3]} {str(r[5])[:100] if r[5] is not None else ''}".strip()
-                             for r in rs[:limit])
-
-        tokens = [r for r in records if r[0] == "token"]
-        introspections = [r for r in records if r[0] == "introspect"]
-        bad_token = [r for r in tokens if not ((r[3] == 200 and r[5]) or r[3] == 503 or failure(r[3]))]
-        c.check(not bad_token, "every /token answer is 200, 503 or a connection error",
-                f"{len(tokens)} requests, {summary(tokens)}" + (f"; e.g. {describe(bad_token)}" if bad_token else ""))
-        bad_introspect = [r for r in introspections if not ((r[3] == 200 and isinstance(r[5], bool)) or r[3] == 503 or failure(r[3]))]
-        c.check(not bad_introspect, "every /introspect answer is 200, 503 or a connection error",
-                f"{len(introspections)} requests, {summary(introspections)}"
-                + (f"; e.g. {describe(bad_introspect)}" if bad_introspect else ""))
-        inactive = [r for r in introspections if r[3] == 200 and r[5] is False]
-        c.check(not inactive, "introspection of live tokens under load never answered active:false",
-                f"{len(inactive)} inactive: {describe(inactive)}" if inactive else "")
-        no_retry = [r for r in records if r[3] == 503 and not r[4]]
-        c.check(not no_retry, "every 503 carries Retry-After",
-                f"{sum(1 for r in records if r[3] == 503)} answers 503" + (f", {len(no_retry)} without" if no_retry else ""))
-        timeouts = [r for r in records if r[3] == "timeout"]
-        ready_timeouts = [s for _, _, s in ready if s == "timeout"]
-        c.check(not timeouts and not ready_timeouts, f"no hang (no client timeout at {base.CLIENT_TIMEOUT:g} s)",
-                f"{len(timeouts)} request timeouts, {len(ready_timeouts)} readiness timeouts" + (f": {describe(timeouts)}" if timeouts else ""))
-        latencies = [(r[2] - r[1], r) for r in records] + [(end - start, ("ready", start, end, s, None, None)) for start, end, s in ready]
-        worst = max(latencies, key=lambda x: x[0], default=(0.0, None))
-        slow = [r for lat, r in latencies if lat > self.args.latency_bound]
-        c.check(not slow, f"every answer within {self.args.latency_bound:g} s",
-                f"max latency {worst[0]:.2f} s ({worst[1][0] if worst[1] else '-'})" + (f"; {len(slow)} slower" if slow else ""))
-        quiet = [r for r in records if r[2] < first_fault and r[3] != 200]
-        if quiet:
-            say(f"  note: {len(quiet)} requests not answered 200 before any fault: {describe(quiet)}")
-        say(f"  load: {len(tokens)} token requests ({sum(1 for r in tokens if r[3] == 200)} answered 200), "
-            f"{len(introspections)} introspections, {len(ready)} readiness probes in {load_ended_at - load_began:.1f} s")
+        self.check_answers(records, ready, load_began, load_ended_at, first_fault, summary=summary, say=say)
 
 
 def summary(records):

@@ -703,29 +703,44 @@ class Run:
                 ready_503=sum(1 for _, end, s in ready if fault["at"] <= end < phase_end and s == 503),
             )
         self.figures = faults
+        self.check_answers(records, ready, load_began, load_ended_at, first_fault)
+        for f in faults:
+            say(f"  {f['name']:9}: recovery {fmt(f['recovery'])} s, readiness 200 after {fmt(f['ready_delay'])} s; "
+                f"503s: {f['token_503']} /token, {f['introspect_503']} /introspect, {f['ready_503']} /health/ready; "
+                f"max latency {f['max_latency']:.2f} s over {f['requests']} requests")
+
+    def check_answers(self, records, ready, load_began, load_ended_at, first_fault, summary=None, say=say):
+        """The checks on every answer of the load, then a note of the failures before the faults and the load's line.
+        With summary (the failover test's: records -> "N x 200, M x 503, ..."), a connection error is an allowed
+        answer and the answers are counted by it; without it, a connection error fails "no connection error"."""
+        c = self.checks
 
         def describe(rs, limit=3):
             return "; ".join(f"{r[0]} at +{r[1] - load_began:.1f} s: {r[3]} {str(r[5])[:100] if r[5] is not None else ''}".strip()
                              for r in rs[:limit])
 
+        def error(status):
+            return isinstance(status, str) and status.startswith("error")
+
         tokens = [r for r in records if r[0] == "token"]
         introspections = [r for r in records if r[0] == "introspect"]
-        bad_token = [r for r in tokens if not ((r[3] == 200 and r[5]) or r[3] == 503)]
-        c.check(not bad_token, "every /token answer is 200 or 503",
-                f"{len(tokens)} requests" + (f"; {len(bad_token)} others: {describe(bad_token)}" if bad_token else ""))
-        bad_introspect = [r for r in introspections if not ((r[3] == 200 and isinstance(r[5], bool)) or r[3] == 503)]
-        c.check(not bad_introspect, "every /introspect answer is 200 or 503",
-                f"{len(introspections)} requests" + (f"; {len(bad_introspect)} others: {describe(bad_introspect)}" if bad_introspect else ""))
+        answers = "200, 503 or a connection error" if summary else "200 or 503"
+        for path, rs, valid in (("/token", tokens, bool), ("/introspect", introspections, lambda body: isinstance(body, bool))):
+            bad = [r for r in rs if not ((r[3] == 200 and valid(r[5])) or r[3] == 503 or (summary and error(r[3])))]
+            c.check(not bad, f"every {path} answer is {answers}",
+                    f"{len(rs)} requests" + (f", {summary(rs)}" if summary else "")
+                    + ((f"; e.g. {describe(bad)}" if summary else f"; {len(bad)} others: {describe(bad)}") if bad else ""))
         inactive = [r for r in introspections if r[3] == 200 and r[5] is False]
         c.check(not inactive, "introspection of live tokens under load never answered active:false",
                 f"{len(inactive)} inactive: {describe(inactive)}" if inactive else "")
         no_retry = [r for r in records if r[3] == 503 and not r[4]]
         c.check(not no_retry, "every 503 carries Retry-After",
                 f"{sum(1 for r in records if r[3] == 503)} answers 503" + (f", {len(no_retry)} without" if no_retry else ""))
-        errors = [r for r in records if isinstance(r[3], str) and r[3].startswith("error")]
-        ready_errors = [s for _, _, s in ready if isinstance(s, str) and s.startswith("error")]
-        c.check(not errors and not ready_errors, "no connection error (the server stayed up)",
-                f"{len(errors)} request errors, {len(ready_errors)} readiness errors" + (f": {describe(errors)}" if errors else ""))
+        if not summary:
+            errors = [r for r in records if error(r[3])]
+            ready_errors = [s for _, _, s in ready if error(s)]
+            c.check(not errors and not ready_errors, "no connection error (the server stayed up)",
+                    f"{len(errors)} request errors, {len(ready_errors)} readiness errors" + (f": {describe(errors)}" if errors else ""))
         timeouts = [r for r in records if r[3] == "timeout"]
         ready_timeouts = [s for _, _, s in ready if s == "timeout"]
         c.check(not timeouts and not ready_timeouts, f"no hang (no client timeout at {CLIENT_TIMEOUT:g} s)",
@@ -740,10 +755,6 @@ class Run:
             say(f"  note: {len(quiet)} requests not answered 200 before any fault: {describe(quiet)}")
         say(f"  load: {len(tokens)} token requests ({sum(1 for r in tokens if r[3] == 200)} answered 200), "
             f"{len(introspections)} introspections, {len(ready)} readiness probes in {load_ended_at - load_began:.1f} s")
-        for f in faults:
-            say(f"  {f['name']:9}: recovery {fmt(f['recovery'])} s, readiness 200 after {fmt(f['ready_delay'])} s; "
-                f"503s: {f['token_503']} /token, {f['introspect_503']} /introspect, {f['ready_503']} /health/ready; "
-                f"max latency {f['max_latency']:.2f} s over {f['requests']} requests")
 
     def run(self):
         watchdog = threading.Timer(self.args.hard_stop, self.hard_stop)
