@@ -1,4 +1,5 @@
 import PostgresNIO
+import TesseraCore
 import TesseraPostgres
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 /// pg_auto_failover holds a node until it is confirmed primary).
 @Suite("Following the primary", .timeLimit(.minutes(2)))
 struct FailoverClientTests {
-    @Test("the pool moves to the host that takes writes, and back when they swap")
+    @Test("the pool moves to the host that takes writes, and back when they swap; the change feed follows")
     func followsThePrimary() async throws {
         let first = try await ThrowawayCluster.start()
         defer { Task { await first.remove() } }
@@ -25,15 +26,28 @@ struct FailoverClientTests {
         }
         let running = Task { await client.run() }
         defer { running.cancel() }
+        let feed = DirectoryChangeFeed(
+            client: client, cache: CachedClientDirectory(source: PostgresClientDirectory(client: client)),
+            logger: TestDatabase.logger)
+        let listening = Task { try await feed.run() }
+        defer { listening.cancel() }
 
         #expect(try await eventually(within: .seconds(5)) { client.currentEndpoint == b.endpoints[0] })
         #expect(try await Self.portOfWrite(client) == b.port)
+        #expect(try await eventually(within: .seconds(5)) { try await Self.isListening(b) }, "no LISTEN on the primary")
 
         // The failover: the second host stops taking writes, the first takes them again.
         try await Self.setReadOnly(a, false)
         try await Self.setReadOnly(b, true)
         #expect(try await eventually(within: .seconds(5)) { client.currentEndpoint == a.endpoints[0] })
         #expect(try await Self.portOfWrite(client) == a.port)
+        // The feed's connection to the old primary was closed with its pool; it listens on the new one.
+        #expect(
+            try await eventually(within: .seconds(5)) { try await Self.isListening(a) },
+            "the change feed did not subscribe again on the new primary")
+        #expect(
+            try await eventually(within: .seconds(5)) { try await !Self.isListening(b) },
+            "the change feed still listens on the old primary")
 
         running.cancel()
         await running.value
@@ -62,6 +76,17 @@ struct FailoverClientTests {
         let admin = PostgresClient(configuration: url.clientConfiguration(), backgroundLogger: TestDatabase.logger)
         try await admin.running {
             for statement in statements { _ = try await admin.query(PostgresQuery(unsafeSQL: statement)) }
+        }
+    }
+
+    /// Whether a session on `url`'s server LISTENs on the directory channel (its last statement).
+    static func isListening(_ url: DatabaseURL) async throws -> Bool {
+        let admin = PostgresClient(configuration: url.clientConfiguration(), backgroundLogger: TestDatabase.logger)
+        return try await admin.running {
+            let rows = try await admin.query(
+                "SELECT count(*)::bigint FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()")
+            for try await count in rows.decode(Int.self) { return count > 0 }
+            return false
         }
     }
 
