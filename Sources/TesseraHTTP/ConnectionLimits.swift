@@ -1,6 +1,6 @@
 /// How long a client may take over each part of an HTTP/1 exchange, and how many connections may be open at once:
 /// what keeps one client from holding the server's doors shut (idle sockets, a head sent a byte at a time, a body
-/// that trickles). `serve` takes each from an option (`--idle-timeout`, ...); the README's options table lists them.
+/// that trickles). `serve` takes each from an option (`--idle-timeout`, ...); the options table in docs/operations.md lists them.
 public struct ConnectionLimits: Sendable, Equatable {
     /// A connection with no request in progress is closed after this long without a byte from the client.
     /// Longer than a load balancer's own idle timeout (60 s on the common ones), so that the balancer, not this

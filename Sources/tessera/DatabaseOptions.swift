@@ -59,7 +59,7 @@ struct DatabaseOptions: ParsableArguments {
 /// A command that failed for a reason the operator can act on: printed as one line on standard error, ending the
 /// process with `status` (main.swift).
 struct CommandFailure: Error, CustomStringConvertible {
-    /// The exit statuses the README promises.
+    /// The exit statuses docs/operations.md promises.
     enum Status: Int32 {
         /// The input or the configuration was refused (an unknown tenant, a duplicate name, an unknown grant type;
         /// any start `serve` refuses); nothing was written.

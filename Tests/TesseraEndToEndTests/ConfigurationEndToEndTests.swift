@@ -1,14 +1,14 @@
 import Foundation
 import Testing
 
-/// Every `serve` option has an environment variable, named in `--help` and in the README's table; the variables
+/// Every `serve` option has an environment variable, named in `--help` and in the table of docs/operations.md; the variables
 /// work, options win over them, and a value that does not parse stops the start with one line.
 @Suite("serve configuration, end to end")
 struct ConfigurationEndToEndTests {
-    static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("README.md")
+    static let operationsPage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/operations.md")
 
-    @Test("each option in serve --help names its variable, and the README's table lists both")
+    @Test("each option in serve --help names its variable, and the options table of docs/operations.md lists both")
     func documented() async throws {
         let help = try await TesseraBinary.run(["serve", "--help"], databaseURL: nil)
         #expect(help.status == 0)
@@ -24,7 +24,7 @@ struct ConfigurationEndToEndTests {
         }
         options.removeAll { $0.name == "--help" }
         #expect(options.count >= 18, "\(options.map(\.name))")
-        let table = try String(contentsOf: Self.readme, encoding: .utf8).split(separator: "\n")
+        let table = try String(contentsOf: Self.operationsPage, encoding: .utf8).split(separator: "\n")
             .filter { $0.hasPrefix("| `--") }
         for option in options {
             let variable = option.text.firstMatch(of: /env: ([A-Z_]+)/)?.1
@@ -32,7 +32,7 @@ struct ConfigurationEndToEndTests {
             guard let variable else { continue }
             #expect(
                 table.contains { $0.hasPrefix("| `\(option.name)` | `\(variable)` |") },
-                "README's serve table lacks \(option.name) with \(variable)")
+                "docs/operations.md's serve table lacks \(option.name) with \(variable)")
         }
     }
 
