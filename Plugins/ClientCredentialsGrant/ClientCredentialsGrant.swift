@@ -33,3 +33,9 @@ public struct ClientCredentialsGrant: GrantHandler {
             grantType: Self.grantType)
     }
 }
+
+extension ClientCredentialsGrant: InstallableGrant {
+    public init(parts: ServerParts) throws {
+        self.init(issuer: try parts.require())
+    }
+}

@@ -93,3 +93,11 @@ public struct PasswordGrant: GrantHandler {
         }
     }
 }
+
+extension PasswordGrant: InstallableGrant {
+    public init(parts: ServerParts) throws {
+        self.init(
+            issuer: try parts.require(), users: try parts.require(), passwords: try parts.require(),
+            throttle: try parts.require())
+    }
+}

@@ -86,3 +86,9 @@ public struct RefreshTokenGrant: GrantHandler {
     /// One answer for unknown, expired, revoked, replayed and other applications' refresh tokens.
     static let refused = OAuthError(.invalidGrant, "the refresh token is invalid, expired or revoked")
 }
+
+extension RefreshTokenGrant: InstallableGrant {
+    public init(parts: ServerParts) throws {
+        self.init(issuer: try parts.require(), ledger: try parts.require())
+    }
+}

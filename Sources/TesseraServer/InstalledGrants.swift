@@ -3,39 +3,22 @@ import PasswordGrant
 import RefreshTokenGrant
 import TesseraCore
 
-/// The grants this server offers. Installing a grant plugin is one line here.
+/// The grants this server offers. Installing a grant plugin is its target in `Package.swift` and one line in
+/// `all`; what it needs comes from the server's `ServerParts`.
 public enum InstalledGrants {
-    /// What grants may depend on besides the issuer.
-    public struct Dependencies: Sendable {
-        public let users: any UserDirectory
-        public let ledger: any TokenLedger
-        public let passwords: any PasswordHasher
-        public let loginThrottle: LoginThrottle
+    public static let all: [any InstallableGrant.Type] = [
+        ClientCredentialsGrant.self,
+        PasswordGrant.self,
+        RefreshTokenGrant.self,
+    ]
 
-        public init(
-            users: any UserDirectory, ledger: any TokenLedger, passwords: any PasswordHasher,
-            loginThrottle: LoginThrottle
-        ) {
-            self.users = users
-            self.ledger = ledger
-            self.passwords = passwords
-            self.loginThrottle = loginThrottle
-        }
-    }
+    /// The grant types installed, for validating `app create --grant-types` without building the grants.
+    public static var grantTypes: Set<GrantType> { Set(all.map { $0.grantType }) }
 
-    public static func registry(issuer: TokenIssuer, dependencies: Dependencies) -> GrantRegistry {
+    /// Every installed grant, built from `parts`; throws when one needs a part that is not there.
+    public static func registry(parts: ServerParts) throws -> GrantRegistry {
         var registry = GrantRegistry()
-        registry.register(ClientCredentialsGrant(issuer: issuer))
-        registry.register(
-            PasswordGrant(
-                issuer: issuer, users: dependencies.users, passwords: dependencies.passwords,
-                throttle: dependencies.loginThrottle))
-        registry.register(RefreshTokenGrant(issuer: issuer, ledger: dependencies.ledger))
+        try registry.install(all, from: parts)
         return registry
     }
-
-    /// The grant types installed, for validating `app create --grant-types`.
-    public static let grantTypes: Set<GrantType> = [
-        ClientCredentialsGrant.grantType, PasswordGrant.grantType, RefreshTokenGrant.grantType,
-    ]
 }

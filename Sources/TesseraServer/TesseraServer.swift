@@ -49,11 +49,10 @@ public enum TesseraServer {
             cost: configuration.passwordCost, threads: configuration.passwordThreads,
             queueLimit: configuration.passwordQueue, cpuGroup: passwordCPUGroup(configuration, logger: logger),
             logger: logger)
-        let dependencies = InstalledGrants.Dependencies(
-            users: PostgresUserDirectory(client: client), ledger: ledger,
-            passwords: passwords,
-            loginThrottle: LoginThrottle(window: configuration.loginThrottleWindow))
-        let grants = InstalledGrants.registry(issuer: issuer, dependencies: dependencies)
+        let grants = try InstalledGrants.registry(
+            parts: Self.grantParts(
+                issuer: issuer, users: PostgresUserDirectory(client: client), ledger: ledger, passwords: passwords,
+                loginThrottle: LoginThrottle(window: configuration.loginThrottleWindow)))
         // A batch has 3 s for its connection and 3 s for its statement (5 more to make a missing partition): one
         // held for 15 s is stuck whatever the database says.
         let stalled: Duration = .seconds(15)
@@ -120,6 +119,20 @@ public enum TesseraServer {
             throw error
         }
         await passwords.shutdown()
+    }
+
+    /// What the installed grants build themselves from (`InstalledGrants`).
+    public static func grantParts(
+        issuer: TokenIssuer, users: any UserDirectory, ledger: any TokenLedger, passwords: any PasswordHasher,
+        loginThrottle: LoginThrottle
+    ) -> ServerParts {
+        var parts = ServerParts()
+        parts.provide(issuer)
+        parts.provide(users, as: (any UserDirectory).self)
+        parts.provide(ledger, as: (any TokenLedger).self)
+        parts.provide(passwords, as: (any PasswordHasher).self)
+        parts.provide(loginThrottle)
+        return parts
     }
 
     /// The hashing threads' idle CPU cgroup, if `--password-cgroup auto` and the process may make one.
