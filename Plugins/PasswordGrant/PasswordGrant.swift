@@ -76,8 +76,8 @@ public struct PasswordGrant: GrantHandler {
         // RFC 6749 §4.3.3: a refresh token comes along when the application may use one.
         return try await issuer.issue(
             for: client, subject: .user(username: user.username), scopes: scopes, lifetime: lifetime,
-            grantType: Self.grantType,
-            userID: user.id, refreshable: client.grantTypes.contains(Self.refreshTokenGrantType))
+            grantType: Self.grantType, userID: user.id, registersUser: true,
+            refreshable: client.grantTypes.contains(Self.refreshTokenGrantType))
     }
 
     /// One answer for every failed sign-in, so that it tells nothing about which part was wrong.

@@ -13,10 +13,14 @@ public struct IssuedToken: Sendable, Hashable {
     public let expiresAt: Date
     /// The end user, for tokens a user signed in for (the password grant); nil for client credentials.
     public let userID: User.ID?
+    /// Whether the token is a sign-in that registers its user with the application, for the registered-users
+    /// statistics: the grant says so (the password grant's tokens do; a refreshed token continues a sign-in).
+    public let registersUser: Bool
 
     public init(
         hash: TokenHash, tenantID: Tenant.ID, applicationID: ClientApplication.ID, subject: String,
-        scopes: ScopeSet, grantType: GrantType, issuedAt: Date, expiresAt: Date, userID: User.ID? = nil
+        scopes: ScopeSet, grantType: GrantType, issuedAt: Date, expiresAt: Date, userID: User.ID? = nil,
+        registersUser: Bool = false
     ) {
         self.hash = hash
         self.tenantID = tenantID
@@ -27,5 +31,6 @@ public struct IssuedToken: Sendable, Hashable {
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.userID = userID
+        self.registersUser = registersUser && userID != nil
     }
 }

@@ -17,20 +17,22 @@ public struct TokenIssuer: Sendable {
 
     /// Issues a bearer token for `client` that speaks for `subject`, valid for `lifetime` seconds (a reused one has
     /// at most that left), and returns once it is stored.
-    /// With `refreshable`, a refresh token that starts a new family comes with it (RFC 6749 §5.1).
+    /// With `refreshable`, a refresh token that starts a new family comes with it (RFC 6749 §5.1). With
+    /// `registersUser`, the token counts as `userID`'s sign-in to `client` in the registered-users statistics.
     public func issue(
         for client: ClientApplication, subject: TokenSubject, scopes: ScopeSet, lifetime: Int, grantType: GrantType,
-        userID: User.ID? = nil, refreshable: Bool = false
+        userID: User.ID? = nil, registersUser: Bool = false, refreshable: Bool = false
     ) async throws -> TokenResponse {
+        let user = UserOfToken(id: userID, registers: registersUser)
         if !refreshable, client.tokenReuse == .active, let reusable {
             return try await reuse(
                 reusable, for: client, subject: subject, scopes: scopes, lifetime: lifetime, grantType: grantType,
-                userID: userID)
+                user: user)
         }
         let issuedAt = now()
         let (token, accessToken) = Self.accessToken(
             for: client, subject: subject.name, scopes: scopes, lifetime: lifetime, grantType: grantType,
-            userID: userID, issuedAt: issuedAt)
+            user: user, issuedAt: issuedAt)
         guard refreshable else {
             try await store.store(accessToken)
             return TokenResponse(accessToken: token, expiresIn: lifetime, scope: scopes)
@@ -53,7 +55,7 @@ public struct TokenIssuer: Sendable {
         let lifetime = client.defaultTokenValidity
         let (token, accessToken) = Self.accessToken(
             for: client, subject: state.subject, scopes: scopes, lifetime: lifetime, grantType: grantType,
-            userID: state.userID, issuedAt: issuedAt)
+            user: UserOfToken(id: state.userID, registers: false), issuedAt: issuedAt)
         // The successor keeps the family's scopes, so that a narrowed access token does not narrow later ones.
         let (refresh, refreshToken) = Self.refreshToken(
             for: client, subject: state.subject, scopes: state.scopes, userID: state.userID, issuedAt: issuedAt)
@@ -71,7 +73,7 @@ public struct TokenIssuer: Sendable {
     private func reuse(
         _ reusable: ReusableTokens, for client: ClientApplication, subject: TokenSubject, scopes: ScopeSet,
         lifetime: Int,
-        grantType: GrantType, userID: User.ID?
+        grantType: GrantType, user: UserOfToken
     ) async throws -> TokenResponse {
         let key = ReuseKey(tenantID: client.tenantID, applicationID: client.id, subject: subject, scopes: scopes)
         for _ in 0..<3 {
@@ -94,7 +96,7 @@ public struct TokenIssuer: Sendable {
             }
             let (token, accessToken) = Self.accessToken(
                 for: client, subject: subject.name, scopes: scopes, lifetime: lifetime, grantType: grantType,
-                userID: userID, issuedAt: issuedAt)
+                user: user, issuedAt: issuedAt)
             let sealed = try reusable.sealer.seal(token, for: key)
             if try await reusable.store.claim(key, replacing: seen, token: accessToken, sealed: sealed) {
                 return TokenResponse(accessToken: token, expiresIn: lifetime, scope: scopes)
@@ -103,20 +105,21 @@ public struct TokenIssuer: Sendable {
         let issuedAt = now()
         let (token, accessToken) = Self.accessToken(
             for: client, subject: subject.name, scopes: scopes, lifetime: lifetime, grantType: grantType,
-            userID: userID, issuedAt: issuedAt)
+            user: user, issuedAt: issuedAt)
         try await store.store(accessToken)
         return TokenResponse(accessToken: token, expiresIn: lifetime, scope: scopes)
     }
 
     private static func accessToken(
         for client: ClientApplication, subject: String, scopes: ScopeSet, lifetime: Int, grantType: GrantType,
-        userID: User.ID?, issuedAt: Date
+        user: UserOfToken, issuedAt: Date
     ) -> (String, IssuedToken) {
         let expiresAt = issuedAt.addingTimeInterval(TimeInterval(lifetime))
         let token = TokenReference.generate(.access, expiresAt: expiresAt)
         let issued = IssuedToken(
             hash: TokenHash(of: token), tenantID: client.tenantID, applicationID: client.id, subject: subject,
-            scopes: scopes, grantType: grantType, issuedAt: issuedAt, expiresAt: expiresAt, userID: userID)
+            scopes: scopes, grantType: grantType, issuedAt: issuedAt, expiresAt: expiresAt, userID: user.id,
+            registersUser: user.registers)
         return (token, issued)
     }
 
@@ -130,4 +133,10 @@ public struct TokenIssuer: Sendable {
             subject: subject, scopes: scopes, issuedAt: issuedAt, expiresAt: expiresAt)
         return (token, issued)
     }
+}
+
+/// The user an access token speaks for, if any, and whether the token registers them (see `IssuedToken`).
+private struct UserOfToken {
+    let id: User.ID?
+    let registers: Bool
 }

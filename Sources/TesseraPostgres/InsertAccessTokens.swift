@@ -8,11 +8,11 @@ struct InsertAccessTokens: PostgresPreparedStatement {
     static let sql = """
         WITH batch AS (
             SELECT tenant_id, token_hash, application_id, subject, scopes, grant_type, issued_at, expires_at,
-                   NULLIF(user_id, 0) AS user_id, NULL::bigint AS family_id
+                   NULLIF(user_id, 0) AS user_id, NULL::bigint AS family_id, registers_user
             FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                        $7::timestamptz[], $8::timestamptz[], $9::bigint[])
+                        $7::timestamptz[], $8::timestamptz[], $9::bigint[], $10::bool[])
                 AS b (tenant_id, token_hash, application_id, subject, scopes, grant_type, issued_at, expires_at,
-                      user_id)
+                      user_id, registers_user)
         ), \(AccessTokenSQL.storeBatch)
         \(AccessTokenSQL.registerUsersOfBatch)
         """
@@ -20,7 +20,7 @@ struct InsertAccessTokens: PostgresPreparedStatement {
     let tokens: [IssuedToken]
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 9)
+        var bindings = PostgresBindings(capacity: 10)
         bindings.append(tokens.map(\.tenantID))
         bindings.append(tokens.map { ByteBuffer(bytes: $0.hash.bytes) })
         bindings.append(tokens.map(\.applicationID))
@@ -32,6 +32,7 @@ struct InsertAccessTokens: PostgresPreparedStatement {
         bindings.append(tokens.map(\.expiresAt))
         // 0 stands for "no user": identities start at 1, and arrays of optionals do not bind.
         bindings.append(tokens.map { $0.userID ?? 0 })
+        bindings.append(tokens.map(\.registersUser))
         return bindings
     }
 
@@ -40,7 +41,7 @@ struct InsertAccessTokens: PostgresPreparedStatement {
 
 /// SQL shared by the statements that store access tokens. Each defines a CTE `batch` with the columns
 /// tenant_id, token_hash, application_id, subject, scopes (space-joined), grant_type, issued_at, expires_at,
-/// user_id and family_id (both NULL when none).
+/// user_id and family_id (both NULL when none), and registers_user (`IssuedToken.registersUser`).
 enum AccessTokenSQL {
     static let storeBatch = """
         stored AS (
@@ -52,12 +53,12 @@ enum AccessTokenSQL {
         )
         """
 
-    /// Registered users, written in the same statement as the tokens and hence in the same transaction.
-    /// Only password-grant tokens register a user: refreshed tokens continue a sign-in rather than make one.
+    /// Registered users, written in the same statement as the tokens and hence in the same transaction. Which
+    /// tokens register their user is the grant's to say (`IssuedToken.registersUser`), not this SQL's.
     static let registerUsersOfBatch = """
         INSERT INTO registered_users (tenant_id, application_id, user_id, first_token_at, last_token_at, token_count)
         SELECT tenant_id, application_id, user_id, min(issued_at), max(issued_at), count(*)
-        FROM batch WHERE user_id IS NOT NULL AND grant_type = 'password'
+        FROM batch WHERE registers_user AND user_id IS NOT NULL
         GROUP BY tenant_id, application_id, user_id
         ON CONFLICT (tenant_id, application_id, user_id) DO UPDATE
         SET last_token_at = greatest(registered_users.last_token_at, excluded.last_token_at),

@@ -23,7 +23,8 @@ struct InsertTokenFamily: PostgresPreparedStatement {
         ), batch AS (
             SELECT $1::bigint AS tenant_id, $9::bytea AS token_hash, $2::bigint AS application_id, $10::text AS subject,
                    $11::text AS scopes, $12::text AS grant_type, $4::timestamptz AS issued_at,
-                   $13::timestamptz AS expires_at, NULLIF($3::bigint, 0) AS user_id, family_id
+                   $13::timestamptz AS expires_at, NULLIF($3::bigint, 0) AS user_id, family_id,
+                   $14::bool AS registers_user
             FROM family
         ), \(AccessTokenSQL.storeBatch)
         \(AccessTokenSQL.registerUsersOfBatch)
@@ -44,7 +45,7 @@ struct InsertTokenFamily: PostgresPreparedStatement {
     }
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 13)
+        var bindings = PostgresBindings(capacity: 14)
         bindings.append(refreshToken.tenantID)
         bindings.append(refreshToken.applicationID)
         bindings.append(refreshToken.userID ?? 0)
@@ -58,6 +59,7 @@ struct InsertTokenFamily: PostgresPreparedStatement {
         bindings.append(accessToken.scopes.description)
         bindings.append(accessToken.grantType.rawValue)
         bindings.append(accessToken.expiresAt)
+        bindings.append(accessToken.registersUser)
         return bindings
     }
 
@@ -86,7 +88,7 @@ struct RotateRefreshToken: PostgresPreparedStatement {
         ), batch AS (
             SELECT $1::bigint AS tenant_id, $11::bytea AS token_hash, application_id, $9::text AS subject,
                    $12::text AS scopes, $13::text AS grant_type, $5::timestamptz AS issued_at,
-                   $14::timestamptz AS expires_at, user_id, family_id
+                   $14::timestamptz AS expires_at, user_id, family_id, false AS registers_user
             FROM family
         ), \(AccessTokenSQL.storeBatch)
         SELECT count(*) FROM family

@@ -91,7 +91,8 @@ struct ClaimReusableToken: PostgresPreparedStatement {
         ), batch AS (
             SELECT $1::bigint AS tenant_id, $5::bytea AS token_hash, $2::bigint AS application_id,
                    $3::text AS subject, $4::text AS scopes, $10::text AS grant_type, $7::timestamptz AS issued_at,
-                   $8::timestamptz AS expires_at, NULLIF($11::bigint, 0) AS user_id, NULL::bigint AS family_id
+                   $8::timestamptz AS expires_at, NULLIF($11::bigint, 0) AS user_id, NULL::bigint AS family_id,
+                   $13::bool AS registers_user
             FROM claimed
         ), \(AccessTokenSQL.storeBatch),
         registered AS (
@@ -106,7 +107,7 @@ struct ClaimReusableToken: PostgresPreparedStatement {
     let sealed: [UInt8]
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 12)
+        var bindings = PostgresBindings(capacity: 13)
         bindings.append(key.tenantID)
         bindings.append(key.applicationID)
         bindings.append(key.subject.name)
@@ -119,6 +120,7 @@ struct ClaimReusableToken: PostgresPreparedStatement {
         bindings.append(token.grantType.rawValue)
         bindings.append(token.userID ?? 0)
         bindings.append(key.subject.kind)
+        bindings.append(token.registersUser)
         return bindings
     }
 
