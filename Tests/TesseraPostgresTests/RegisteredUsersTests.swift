@@ -110,4 +110,35 @@ struct RegisteredUsersTests {
             for password in Self.passwords.values { #expect(dump.first?.contains(password) == false) }
         }
     }
+
+    @Test("a refresh token exchange continues a sign-in: it registers no one and counts no sign-in")
+    func refreshRegistersNoOne() async throws {
+        try await TestDatabase.with { database in
+            let admin = database.administration
+            _ = try await admin.createTenant(domain: "acme.example")
+            let grants: Set<GrantType> = ["password", "refresh_token"]
+            let (app, secret) = try await admin.createApplication(
+                tenant: "acme.example",
+                settings: ApplicationSettings(name: "mobile", grantTypes: grants, supportedGrantTypes: grants))
+            _ = try await UserAdministration(client: database.client, logger: database.logger).createUser(
+                tenant: "acme.example", username: "alice", passwordHash: TestPasswordHasher.hash("pw", cost: 12))
+            let service = TokenService(client: database.client)
+            try await service.application.test(.router) { client in
+                let signIn = try await client.requestToken(
+                    key: app.consumerKey, secret: secret, form: "grant_type=password&username=alice&password=pw")
+                var refresh = try #require(signIn.body.refresh_token)
+                for _ in 0..<2 {
+                    let exchanged = try await client.requestToken(
+                        key: app.consumerKey, secret: secret,
+                        form: "grant_type=refresh_token&refresh_token=\(refresh)")
+                    #expect(exchanged.status == .ok)
+                    refresh = try #require(exchanged.body.refresh_token)
+                }
+            }
+            let counts = try await database.client.rows(
+                "SELECT token_count FROM registered_users", as: Int64.self)
+            #expect(counts == [1], "one sign-in, two exchanges")
+            #expect(try await database.count("access_tokens") == 3)
+        }
+    }
 }

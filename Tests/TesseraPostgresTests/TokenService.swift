@@ -71,6 +71,7 @@ struct TokenService {
 /// A token endpoint response body, success or error.
 struct TokenBody: Decodable {
     let access_token: String?
+    let refresh_token: String?
     let token_type: String?
     let expires_in: Int?
     let scope: String?
