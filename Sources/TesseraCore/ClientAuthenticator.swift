@@ -69,6 +69,7 @@ public struct ClientAuthenticator: Sendable {
     ) {
         let tenant = try await tenant(request.tenantDomain)
         try Self.rejectParametersInQuery(request.queryParameterNames, endpointParameters: Self.tokenParameters)
+        try request.form.refuseRepetition()
         let client = try await client(request, tenant: tenant, logger: logger)
         guard let token = request.form["token"] else {
             throw OAuthError.invalidRequest("the token parameter is missing")

@@ -29,6 +29,9 @@ public protocol GrantHandler: Sendable {
     static var grantType: GrantType { get }
     /// The form parameters the grant reads; the rest are stripped before `parse` sees the form.
     static var parameters: Set<String> { get }
+    /// Those of `parameters` that may be sent more than once (RFC 8707's `resource`); `parse` reads their
+    /// values with `form.all(name)`. Any other repeated parameter is refused (RFC 6749 §3.2). None by default.
+    static var repeatableParameters: Set<String> { get }
     static var clientAuthentication: ClientAuthenticationRequirement { get }
 
     func parse(_ form: TokenRequestParameters) throws(OAuthError) -> Request
@@ -37,6 +40,7 @@ public protocol GrantHandler: Sendable {
 
 extension GrantHandler {
     public static var clientAuthentication: ClientAuthenticationRequirement { .required }
+    public static var repeatableParameters: Set<String> { [] }
 }
 
 /// The per-request values a grant works with.

@@ -21,10 +21,12 @@ public struct GrantRegistry: Sendable {
 /// A grant handler with its request type erased, so that handlers of every shape fit in one registry.
 struct AnyGrant: Sendable {
     let clientAuthentication: ClientAuthenticationRequirement
+    let repeatableParameters: Set<String>
     let run: @Sendable (TokenRequestParameters, GrantContext) async throws -> TokenResponse
 
     init<Handler: GrantHandler>(_ handler: Handler) {
         self.clientAuthentication = Handler.clientAuthentication
+        self.repeatableParameters = Handler.repeatableParameters.intersection(Handler.parameters)
         self.run = { form, context in
             let request = try handler.parse(form.restricted(to: Handler.parameters))
             return try await handler.handle(request, context: context)

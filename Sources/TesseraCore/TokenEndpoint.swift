@@ -29,6 +29,10 @@ public struct TokenEndpoint: Sendable {
         try ClientAuthenticator.rejectParametersInQuery(
             request.queryParameterNames, endpointParameters: grants.parameterNames)
 
+        // RFC 6749 §3.2: the endpoint's own parameters are never repeated; a grant's, only as it declares.
+        guard request.form.repeatedNames.isDisjoint(with: Self.coreParameters) else {
+            throw OAuthError.invalidRequest("a parameter was sent more than once")
+        }
         guard let grantTypeValue = request.form["grant_type"] else {
             throw OAuthError.invalidRequest("the grant_type parameter is missing")
         }
@@ -36,6 +40,7 @@ public struct TokenEndpoint: Sendable {
         guard let grant = grants.grant(for: grantType) else {
             throw OAuthError(.unsupportedGrantType, "the grant type is not supported")
         }
+        try request.form.refuseRepetition(except: grant.repeatableParameters)
 
         let client = try await authenticator.authenticate(
             request, tenant: tenant, requirement: grant.clientAuthentication, logger: logger)

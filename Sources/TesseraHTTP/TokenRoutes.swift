@@ -8,8 +8,8 @@ import TesseraCore
 /// The client-authenticated form endpoints under `/t/{tenant}/` and, for the default tenant, at the root:
 /// `token` (RFC 6749), `introspect` (RFC 7662) and `revoke` (RFC 7009).
 ///
-/// It checks what only HTTP can see (method, media type, size, repeated parameters) and leaves the
-/// protocol to the core's endpoints.
+/// It checks what only HTTP can see (method, media type, size, form syntax) and leaves the protocol, repeated
+/// parameters included, to the core's endpoints.
 public struct TokenRoutes: Sendable {
     /// Bodies are small forms; anything larger is refused before it is read (413).
     public static let maximumBodySize = 64 * 1024
@@ -129,15 +129,16 @@ public struct TokenRoutes: Sendable {
         guard let text = String(validating: body.readableBytesView, as: UTF8.self) else {
             throw .invalidRequest("the request body is not valid UTF-8")
         }
-        return TokenRequestParameters(try parseForm(text))
+        return TokenRequestParameters(all: try parseForm(text))
     }
 
-    /// `name=value&...`, each name and value form-urldecoded (and UTF-8 after decoding), each name once.
+    /// `name=value&...`, each name and value form-urldecoded (and UTF-8 after decoding); a repeated name keeps
+    /// its values in order, for the endpoint to refuse unless its grant declared the name repeatable.
     /// Bracketed names (`a[b]`) are another form syntax's structure, not OAuth parameters: refused, as is an
     /// empty name. A hand-written parser: Hummingbird's Decodable form decoder cost more than the rest of
     /// reading the request.
-    static func parseForm(_ text: String) throws(OAuthError) -> [String: String] {
-        var form: [String: String] = [:]
+    static func parseForm(_ text: String) throws(OAuthError) -> [String: [String]] {
+        var form: [String: [String]] = [:]
         for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
             let equals = pair.firstIndex(of: "=") ?? pair.endIndex
             guard let name = ClientCredentials.formURLDecode(pair[..<equals]),
@@ -149,9 +150,7 @@ public struct TokenRoutes: Sendable {
             guard !name.isEmpty, !name.contains(where: { $0 == "[" || $0 == "]" }) else {
                 throw .invalidRequest("the request body is not a valid form")
             }
-            guard form.updateValue(value, forKey: name) == nil else {
-                throw .invalidRequest("a parameter was sent more than once")
-            }
+            form[name, default: []].append(value)
         }
         return form
     }

@@ -9,6 +9,8 @@ import Testing
 struct EchoGrant: GrantHandler {
     static let grantType: GrantType = "urn:test:echo"
     static let parameters: Set<String> = ["echo"]
+    /// Repeatable, as RFC 8707's `resource` is: every value reaches the grant, in order.
+    static let repeatableParameters: Set<String> = ["echo"]
 
     struct Request: Sendable {
         let echo: String
@@ -19,7 +21,9 @@ struct EchoGrant: GrantHandler {
 
     func parse(_ form: TokenRequestParameters) throws(OAuthError) -> Request {
         #expect(form.names.allSatisfy(Self.parameters.contains), "undeclared parameters: \(form.names.sorted())")
-        guard let echo = form["echo"] else { throw .invalidRequest("the echo parameter is missing") }
+        let echoes = form.all("echo")
+        guard !echoes.isEmpty else { throw .invalidRequest("the echo parameter is missing") }
+        let echo = echoes.joined(separator: ",")
         return Request(echo: echo, seenParameters: form.names.sorted())
     }
 

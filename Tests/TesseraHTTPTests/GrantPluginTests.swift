@@ -29,6 +29,24 @@ struct GrantPluginTests {
         }
     }
 
+    @Test("a parameter the grant declares repeatable may be sent more than once; the grant reads every value in order")
+    func repeatableParameter() async throws {
+        try await server.test { client in
+            let response = try await client.postToken(
+                form: [("grant_type", EchoGrant.grantType.rawValue), ("echo", "one"), ("echo", "two")],
+                authorization: Form.basic(Applications.pluginUser))
+            expectToken(response)
+            #expect(response.json?["echo"] as? String == "one,two")
+            let repeatedCore = try await client.postToken(
+                form: [
+                    ("grant_type", EchoGrant.grantType.rawValue), ("grant_type", EchoGrant.grantType.rawValue),
+                    ("echo", "one"),
+                ],
+                authorization: Form.basic(Applications.pluginUser))
+            expectOAuthError(repeatedCore, status: .badRequest, error: "invalid_request")
+        }
+    }
+
     @Test("a grant sees only the parameters it declared: not grant_type, client_id, client_secret or others")
     func parametersAreStripped() async throws {
         try await server.test { client in

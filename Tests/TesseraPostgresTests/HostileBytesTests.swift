@@ -60,6 +60,12 @@ struct HostileBytesTests {
             name: "revoked token with a NUL (RFC 7009: 200 for any token)", path: "/t/acme.example/revoke", basic: nil,
             form: "token=abc%00", expected: 200),
         Probe(
+            name: "token repeated at introspection (RFC 6749 §3.2)", path: "/t/acme.example/introspect", basic: nil,
+            form: "token=a&token=b", expected: 400),
+        Probe(
+            name: "token repeated at revocation (RFC 6749 §3.2)", path: "/t/acme.example/revoke", basic: nil,
+            form: "token=a&token=a", expected: 400),
+        Probe(
             name: "tenant with a NUL", path: "/t/acme%00.example/token", basic: nil,
             form: "grant_type=client_credentials", expected: 404),
         Probe(
