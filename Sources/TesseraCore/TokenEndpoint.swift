@@ -30,7 +30,7 @@ public struct TokenEndpoint: Sendable {
             request.queryParameterNames, endpointParameters: grants.parameterNames)
 
         // RFC 6749 §3.2: the endpoint's own parameters are never repeated; a grant's, only as it declares.
-        guard request.form.repeatedNames.isDisjoint(with: Self.coreParameters) else {
+        guard !Self.coreParameters.contains(where: request.form.isRepeated) else {
             throw OAuthError.invalidRequest("a parameter was sent more than once")
         }
         guard let grantTypeValue = request.form["grant_type"] else {

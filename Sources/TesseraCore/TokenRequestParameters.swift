@@ -1,47 +1,58 @@
 /// The form parameters of a token request.
 ///
-/// RFC 6749 §3.2: a parameter sent without a value is treated as omitted, so empty values are dropped here; and
+/// RFC 6749 §3.2: a parameter sent without a value is treated as omitted, so empty values read as absent; and
 /// parameters "MUST NOT be included more than once", unless an extension says otherwise (RFC 8707's `resource`
 /// is repeatable). So repetition is kept, and refused by the endpoint for every name the grant did not declare
 /// repeatable (`GrantHandler.repeatableParameters`).
 public struct TokenRequestParameters: Sendable {
-    private var values: [String: [String]]
-    /// The names sent more than once, empty values included.
-    public private(set) var repeatedNames: Set<String>
+    /// Each name's first value, empty or not. A request's form is a handful of names sent once: one dictionary
+    /// entry each, as before repetition was kept (this is the token endpoint's hot path).
+    private var first: [String: String]
+    /// Every value of each name sent more than once, in order.
+    private var repeated: [String: [String]] = [:]
 
     /// Parameters sent once each.
-    public init(_ values: [String: String]) {
-        self.init(all: values.mapValues { [$0] })
+    public init(_ values: [String: String] = [:]) {
+        self.first = values
     }
 
-    /// Parameters as sent, each name with its values in order.
-    public init(all values: [String: [String]]) {
-        self.repeatedNames = Set(values.filter { $0.value.count > 1 }.keys)
-        self.values = values.compactMapValues { values in
-            let present = values.filter { !$0.isEmpty }
-            return present.isEmpty ? nil : present
+    /// Adds one `name=value` pair as it came in the form.
+    public mutating func append(_ name: String, _ value: String) {
+        guard let earlier = first[name] else {
+            first[name] = value
+            return
         }
+        repeated[name, default: [earlier]].append(value)
     }
 
-    /// The value of `name`, the first one for a repeatable parameter.
-    public subscript(name: String) -> String? { values[name]?.first }
+    /// Whether `name` was sent more than once, empty values included.
+    public func isRepeated(_ name: String) -> Bool { repeated[name] != nil }
 
-    /// Every value of `name`, in the order sent: for a parameter the grant declared repeatable.
-    public func all(_ name: String) -> [String] { values[name] ?? [] }
+    /// The value of `name`, nil when absent or empty; the first one of a repeatable parameter.
+    public subscript(name: String) -> String? {
+        guard let value = first[name], !value.isEmpty else { return all(name).first }
+        return value
+    }
 
-    public var names: Dictionary<String, [String]>.Keys { values.keys }
+    /// Every non-empty value of `name`, in the order sent: for a parameter the grant declared repeatable.
+    public func all(_ name: String) -> [String] {
+        if let values = repeated[name] { return values.filter { !$0.isEmpty } }
+        return first[name].map { $0.isEmpty ? [] : [$0] } ?? []
+    }
+
+    /// The names with a value.
+    public var names: [String] { first.keys.filter { self[$0] != nil } }
 
     /// Only the parameters named in `allowed`: a grant sees nothing it did not declare.
     public func restricted(to allowed: Set<String>) -> TokenRequestParameters {
-        var restricted = self
-        restricted.values = values.filter { allowed.contains($0.key) }
-        restricted.repeatedNames = repeatedNames.intersection(allowed)
+        var restricted = TokenRequestParameters(first.filter { allowed.contains($0.key) })
+        restricted.repeated = repeated.filter { allowed.contains($0.key) }
         return restricted
     }
 
     /// Refuses the request when a parameter not in `repeatable` was sent more than once.
     public func refuseRepetition(except repeatable: Set<String> = []) throws(OAuthError) {
-        guard repeatedNames.isSubset(of: repeatable) else {
+        guard repeated.keys.allSatisfy(repeatable.contains) else {
             throw .invalidRequest("a parameter was sent more than once")
         }
     }

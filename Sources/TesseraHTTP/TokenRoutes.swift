@@ -129,7 +129,7 @@ public struct TokenRoutes: Sendable {
         guard let text = String(validating: body.readableBytesView, as: UTF8.self) else {
             throw .invalidRequest("the request body is not valid UTF-8")
         }
-        return TokenRequestParameters(all: try parseForm(text))
+        return try parseForm(text)
     }
 
     /// `name=value&...`, each name and value form-urldecoded (and UTF-8 after decoding); a repeated name keeps
@@ -137,8 +137,8 @@ public struct TokenRoutes: Sendable {
     /// Bracketed names (`a[b]`) are another form syntax's structure, not OAuth parameters: refused, as is an
     /// empty name. A hand-written parser: Hummingbird's Decodable form decoder cost more than the rest of
     /// reading the request.
-    static func parseForm(_ text: String) throws(OAuthError) -> [String: [String]] {
-        var form: [String: [String]] = [:]
+    static func parseForm(_ text: String) throws(OAuthError) -> TokenRequestParameters {
+        var form = TokenRequestParameters()
         for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
             let equals = pair.firstIndex(of: "=") ?? pair.endIndex
             guard let name = ClientCredentials.formURLDecode(pair[..<equals]),
@@ -150,7 +150,7 @@ public struct TokenRoutes: Sendable {
             guard !name.isEmpty, !name.contains(where: { $0 == "[" || $0 == "]" }) else {
                 throw .invalidRequest("the request body is not a valid form")
             }
-            form[name, default: []].append(value)
+            form.append(name, value)
         }
         return form
     }
