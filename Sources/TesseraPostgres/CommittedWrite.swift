@@ -39,8 +39,17 @@ extension PostgresConnection {
         // A statement written to a channel already closed is dropped unanswered (see `PostgresAvailability`): the
         // write would then fail only at its deadline.
         guard !isClosed else { throw StoreUnavailableError("the database closed the connection before the commit") }
-        _ = try await query("SELECT 1", logger: logger)
+        for try await _ in try await execute(CommitBarrier(), logger: logger) {}
     }
+}
+
+/// `SELECT 1` as a prepared statement: parsed once per connection, so that each write pays only for its round trip.
+struct CommitBarrier: PostgresPreparedStatement {
+    static let sql = "SELECT 1"
+    typealias Row = Int32
+
+    func makeBindings() throws -> PostgresBindings { PostgresBindings() }
+    func decodeRow(_ row: PostgresRow) throws -> Int32 { try row.decode(Int32.self) }
 }
 
 extension DatabaseClient {
