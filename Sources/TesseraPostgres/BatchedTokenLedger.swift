@@ -24,7 +24,7 @@ public final class BatchedTokenLedger: TokenLedger, Service {
             metrics: metrics, open: { try await PostgresAvailability.withConnection(client, $0) }
         ) {
             lookups, connection in
-            let statement = ActiveAccessTokens(lookups: lookups, now: Date())
+            let statement = ActiveAccessTokens(lookups: lookups)
             return try await PostgresAvailability.run(on: connection) {
                 var found = [ActiveToken?](repeating: nil, count: lookups.count)
                 for try await (index, token) in try await connection.execute(statement, logger: logger) {
@@ -78,29 +78,30 @@ public final class BatchedTokenLedger: TokenLedger, Service {
 }
 
 /// Many access-token lookups in one query: each row carries the 1-based position of its lookup. Each lookup reads
-/// its token by key first (see `TokenSQL.joins` for why the order is fixed).
+/// its token by key first (see `TokenSQL.joins` for why the order is fixed), and is judged at the time its caller
+/// gave (`at now:`), as the unbatched ledger does: one clock, the caller's.
 struct ActiveAccessTokens: PostgresPreparedStatement {
     static let sql = """
         SELECT q.i, \(TokenSQL.reportedColumns)
-        FROM unnest($1::bigint[], $2::bytea[], $3::timestamptz[]) WITH ORDINALITY AS q (tenant_id, token_hash, day, i)
+        FROM unnest($1::bigint[], $2::bytea[], $3::timestamptz[], $4::timestamptz[]) WITH ORDINALITY
+            AS q (tenant_id, token_hash, day, now, i)
         CROSS JOIN LATERAL (
             SELECT * FROM access_tokens t
             WHERE t.tenant_id = q.tenant_id AND t.token_hash = q.token_hash
               AND t.expires_at >= q.day AND t.expires_at < q.day + interval '1 day'
             OFFSET 0) t
         \(TokenSQL.joins)
-        WHERE \(TokenSQL.active(now: "$4"))
+        WHERE \(TokenSQL.active(now: "q.now"))
         """
     typealias Row = (Int, ActiveToken)
     let lookups: [TokenLookup]
-    let now: Date
 
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 4)
         bindings.append(lookups.map(\.tenantID))
         bindings.append(lookups.map { ByteBuffer(bytes: $0.reference.hash.bytes) })
         bindings.append(lookups.map(\.reference.expiryDayRange.lowerBound))
-        bindings.append(now)
+        bindings.append(lookups.map(\.now))
         return bindings
     }
 

@@ -56,4 +56,34 @@ struct BatchedTokenLedgerTests {
             _ = (acme, globex)
         }
     }
+
+    @Test("each batched lookup is judged at the time its caller gave, in one batch with others at other times")
+    func judgedAtTheCallersTime() async throws {
+        try await TestDatabase.with { database in
+            _ = try await database.register(domain: "acme.example", application: "one")
+            let issuedAt = Date()
+            let expiresAt = issuedAt.addingTimeInterval(600)
+            let token = TokenReference.generate(.access, expiresAt: expiresAt)
+            try await PostgresTokenStore(client: database.client).store(
+                IssuedToken(
+                    hash: TokenHash(of: token), tenantID: 1, applicationID: 1, subject: "client",
+                    scopes: ScopeSet(["default"]), grantType: "client_credentials", issuedAt: issuedAt,
+                    expiresAt: expiresAt))
+            let reference = try #require(TokenReference(token))
+            let ledger = BatchedTokenLedger(client: database.client, readers: 1, maximumBatch: 64)
+            let runner = Task { try await ledger.run() }
+            defer { runner.cancel() }
+            // Before and after the expiry, asked together so that they share batches.
+            let times = (0..<20).map { issuedAt.addingTimeInterval($0.isMultiple(of: 2) ? 60 : 1200) }
+            let answers = try await withThrowingTaskGroup(of: (Date, Bool).self) { group in
+                for time in times {
+                    group.addTask { (time, try await ledger.activeToken(reference, tenantID: 1, at: time) != nil) }
+                }
+                return try await group.reduce(into: [(Date, Bool)]()) { $0.append($1) }
+            }
+            for (time, active) in answers {
+                #expect(active == (time < expiresAt), "asked at +\(time.timeIntervalSince(issuedAt)) s")
+            }
+        }
+    }
 }
