@@ -29,11 +29,16 @@ struct TokenService {
         }
         let issuer = TokenIssuer(store: store, reusable: reusable, now: now)
         let ledger = PostgresTokenLedger(client: directoryClient)
-        // Cannot fail: the server's parts hold what every installed grant needs (InstalledGrantsTests).
-        let grants = try! InstalledGrants.registry(
-            parts: TesseraServer.grantParts(
-                issuer: issuer, users: PostgresUserDirectory(client: directoryClient), ledger: ledger,
-                passwords: TestPasswordHasher(), loginThrottle: loginThrottle))
+        let grants: GrantRegistry
+        do {
+            grants = try InstalledGrants.registry(
+                parts: TesseraServer.grantParts(
+                    issuer: issuer, users: PostgresUserDirectory(client: directoryClient), ledger: ledger,
+                    passwords: TestPasswordHasher(), loginThrottle: loginThrottle))
+        } catch {
+            // The server's parts hold what every installed grant needs (InstalledGrantsTests).
+            preconditionFailure("\(error)")
+        }
         let routes = TokenRoutes(
             endpoint: TokenEndpoint(directory: cache, grants: grants),
             introspection: IntrospectionEndpoint(directory: cache, ledger: ledger, issuer: Self.issuer, now: now),
