@@ -30,8 +30,9 @@ public struct TokenRequestParameters: Sendable {
 
     /// The value of `name`, nil when absent or empty; the first one of a repeatable parameter.
     public subscript(name: String) -> String? {
-        guard let value = first[name], !value.isEmpty else { return all(name).first }
-        return value
+        if let value = first[name], !value.isEmpty { return value }
+        // Only a repeated name can still have a value: one sent empty first (`scope=&scope=read`).
+        return repeated[name]?.first { !$0.isEmpty }
     }
 
     /// Every non-empty value of `name`, in the order sent: for a parameter the grant declared repeatable.

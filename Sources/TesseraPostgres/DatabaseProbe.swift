@@ -18,10 +18,8 @@ public enum DatabaseProbe {
                 var readOnly = false
                 if url.targetSessionAttributes == .readWrite {
                     do {
-                        let rows = try await connection.query(
-                            "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::bool",
-                            logger: logger)
-                        for try await value in rows.decode(Bool.self) { readOnly = value }
+                        readOnly = try await ReadOnlyCheck.isReadOnly(
+                            connection.query(ReadOnlyCheck.query, logger: logger))
                     } catch {
                         try? await connection.close()
                         throw error

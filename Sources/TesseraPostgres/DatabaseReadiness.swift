@@ -60,11 +60,8 @@ public struct DatabaseReadiness: Sendable {
 
         init(client: any DatabaseClient, runner: MigrationRunner, logger: Logger) async throws {
             // A standby answers reads but refuses every token write.
-            var readOnly = true
-            let rows = try await client.current.query(
-                "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::bool", logger: logger)
-            for try await value in rows.decode(Bool.self) { readOnly = value }
-            self.readOnly = readOnly
+            self.readOnly = try await ReadOnlyCheck.isReadOnly(
+                client.current.query(ReadOnlyCheck.query, logger: logger))
             self.status = try await runner.status(client: client, logger: logger)
         }
     }

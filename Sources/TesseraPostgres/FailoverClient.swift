@@ -80,10 +80,7 @@ public final class FailoverClient: DatabaseClient, Service {
     private func takesWrites(_ client: PostgresClient) async -> Bool {
         do {
             return try await PostgresAvailability.run(deadline: .seconds(1)) {
-                let rows = try await client.query(
-                    "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::bool")
-                for try await readOnly in rows.decode(Bool.self) { return !readOnly }
-                return false
+                try await !ReadOnlyCheck.isReadOnly(client.query(ReadOnlyCheck.query))
             }
         } catch {
             return false
