@@ -436,44 +436,18 @@ def summary(records):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--binary", default=os.path.join(base.REPO, ".build", "debug", "tessera"))
-    parser.add_argument("--runs", type=int, default=1)
+    base.add_common_arguments(parser, hard_stop=240.0)
     parser.add_argument("--single-host", action="store_true",
                         help="serve gets node1's URL only (a server that does not follow a failover): the failing case")
-    parser.add_argument("--token-threads", type=int, default=8)
-    parser.add_argument("--introspect-threads", type=int, default=4)
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before the first fault")
-    parser.add_argument("--steady", type=float, default=3.0, help="seconds of load after a recovery")
     parser.add_argument("--promotion-limit", type=float, default=60.0, help="seconds from a fault to a new primary")
     parser.add_argument("--recovery-bound", type=float, default=10.0, help="seconds from a promotion to a token")
-    parser.add_argument("--latency-bound", type=float, default=8.0)
-    parser.add_argument("--shutdown-grace", type=int, default=5)
-    parser.add_argument("--hard-stop", type=float, default=240.0, help="seconds a run may take")
-    parser.add_argument("--keep", action="store_true", help="keep each run's folder (logs, cluster)")
     args = parser.parse_args()
-    args.binary = os.path.abspath(args.binary)
-    for _ in range(30):  # the binary may be relinked at this moment
-        if os.access(args.binary, os.X_OK):
-            break
-        time.sleep(2)
-    else:
-        say(f"no executable at {args.binary}")
-        say("0 passed, 1 failed")
+    if not base.wait_for_binary(args, say=say):
         return 1
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks
     checks = base.Checks()
-    runs = []
     began = now()
-    try:
-        for number in range(1, args.runs + 1):
-            run = FailoverRun(args, number, checks)
-            runs.append(run)
-            started = now()
-            run.run()
-            say(f"run {number}: {time.strftime('%H:%M:%S')}, {now() - started:.1f} s")
-    finally:
-        for run in runs:
-            run.cleanup()
+    runs = base.run_each(args, lambda number: FailoverRun(args, number, checks), say=say)
     say("")
     say("per fault: promotion = from the fault to the first write through the URL committing on the new primary; "
         "recovery = from then to the first token answered 200; gap = the longest stretch without a token 200, from the "
@@ -488,11 +462,7 @@ def main():
                 f"{fmt(f.get('recovery')):>10}  {fmt(f.get('gap')):>6}  {f.get('token_503', '-'):>9}  "
                 f"{f.get('introspect_503', '-'):>14}  {f.get('ready_503', '-'):>9}  {f.get('errors', '-'):>8}  "
                 f"{f.get('other', '-'):>5}  {f.get('max_latency', 0):>13.2f}")
-    for failure in checks.failures:
-        say(f"failed: {failure}")
-    say(f"{args.runs} run(s) in {now() - began:.0f} s")
-    say(f"{checks.passed} passed, {checks.failed} failed")
-    return 0 if checks.failed == 0 else 1
+    return base.report_end(args, checks, began, say=say)
 
 
 if __name__ == "__main__":

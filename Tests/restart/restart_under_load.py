@@ -783,41 +783,38 @@ def fmt(value):
     return "-" if value is None else f"{value:.2f}"
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_common_arguments(parser, hard_stop):
+    """The options the restart and the failover tests share; each adds its own."""
     parser.add_argument("--binary", default=os.path.join(REPO, ".build", "debug", "tessera"))
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--postgres", choices=("fast", "durable"), default="fast",
-                        help="fast: fsync off (tests); durable: deploy/postgres.sh's durable settings (bench)")
     parser.add_argument("--token-threads", type=int, default=8)
     parser.add_argument("--introspect-threads", type=int, default=4)
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before the first fault")
-    parser.add_argument("--down", type=float, default=2.0, help="seconds from a fault to the restart")
     parser.add_argument("--steady", type=float, default=3.0, help="seconds of load after a recovery")
-    parser.add_argument("--recovery-bound", type=float, default=10.0)
     parser.add_argument("--latency-bound", type=float, default=8.0)
     parser.add_argument("--shutdown-grace", type=int, default=5)
-    parser.add_argument("--hard-stop", type=float, default=180.0, help="seconds a run may take")
+    parser.add_argument("--hard-stop", type=float, default=hard_stop, help="seconds a run may take")
     parser.add_argument("--keep", action="store_true", help="keep each run's folder (logs, cluster)")
-    args = parser.parse_args()
+
+
+def wait_for_binary(args, say=say):
+    """args.binary made absolute; False (with the one failed check printed) when no executable shows up."""
     args.binary = os.path.abspath(args.binary)
     for _ in range(30):  # the binary may be relinked at this moment
         if os.access(args.binary, os.X_OK):
-            break
+            return True
         time.sleep(2)
-    else:
-        say(f"no executable at {args.binary}")
-        say("0 passed, 1 failed")
-        return 1
-    if not become_subreaper():
-        say("note: not a child subreaper; a killed postmaster is reaped by init, which may delay the restart")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks
-    checks = Checks()
+    say(f"no executable at {args.binary}")
+    say("0 passed, 1 failed")
+    return False
+
+
+def run_each(args, make_run, say=say):
+    """Runs make_run(number) args.runs times, cleaning every run up however it ends; returns the runs."""
     runs = []
-    began = now()
     try:
         for number in range(1, args.runs + 1):
-            run = Run(args, number, checks)
+            run = make_run(number)
             runs.append(run)
             started = now()
             run.run()
@@ -825,6 +822,34 @@ def main():
     finally:
         for run in runs:
             run.cleanup()
+    return runs
+
+
+def report_end(args, checks, began, say=say):
+    """The failures, the time taken and the `N passed, M failed` line the CI reads; the exit status."""
+    for failure in checks.failures:
+        say(f"failed: {failure}")
+    say(f"{args.runs} run(s) in {now() - began:.0f} s")
+    say(f"{checks.passed} passed, {checks.failed} failed")
+    return 0 if checks.failed == 0 else 1
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_common_arguments(parser, hard_stop=180.0)
+    parser.add_argument("--postgres", choices=("fast", "durable"), default="fast",
+                        help="fast: fsync off (tests); durable: deploy/postgres.sh's durable settings (bench)")
+    parser.add_argument("--down", type=float, default=2.0, help="seconds from a fault to the restart")
+    parser.add_argument("--recovery-bound", type=float, default=10.0)
+    args = parser.parse_args()
+    if not wait_for_binary(args):
+        return 1
+    if not become_subreaper():
+        say("note: not a child subreaper; a killed postmaster is reaped by init, which may delay the restart")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks
+    checks = Checks()
+    began = now()
+    runs = run_each(args, lambda number: Run(args, number, checks))
     say("")
     say("per fault: db down = from the fault to PostgreSQL accepting connections again; recovery = from then to the "
         "first token answered 200; ready 200 = from then to the first readiness 200; 503 = answers 503 from the "
@@ -836,11 +861,7 @@ def main():
             say(f"{run.number:>3}  {f['name']:9}  {fmt(down):>9}  {fmt(f.get('recovery')):>10}  {fmt(f.get('ready_delay')):>11}  "
                 f"{f.get('token_503', '-'):>9}  {f.get('introspect_503', '-'):>14}  {f.get('other_failures', '-'):>5}  "
                 f"{f.get('max_latency', 0):>13.2f}")
-    for failure in checks.failures:
-        say(f"failed: {failure}")
-    say(f"{args.runs} run(s) in {now() - began:.0f} s")
-    say(f"{checks.passed} passed, {checks.failed} failed")
-    return 0 if checks.failed == 0 else 1
+    return report_end(args, checks, began)
 
 
 if __name__ == "__main__":
