@@ -15,9 +15,9 @@ import Testing
 struct HostileBytesTests {
     struct Probe: Sendable, CustomTestStringConvertible {
         let name: String
-        let path: String
-        /// The Basic credentials, as raw bytes before base64; nil sends the application's own.
-        let basic: [UInt8]?
+        var path = "/t/acme.example/token"
+        /// The Basic credentials, as raw bytes before base64 (empty: none); nil sends the application's own.
+        var basic: [UInt8]? = nil
         let form: String
         /// The status a correct server answers.
         let expected: Int
@@ -27,49 +27,49 @@ struct HostileBytesTests {
 
     static let probes: [Probe] = [
         Probe(
-            name: "client_id and client_secret with a NUL", path: "/t/acme.example/token", basic: [],
+            name: "client_id and client_secret with a NUL", basic: [],
             form: "grant_type=client_credentials&client_id=%00&client_secret=%00", expected: 401),
         Probe(
-            name: "client_id with a NUL after a valid prefix", path: "/t/acme.example/token", basic: [],
+            name: "client_id with a NUL after a valid prefix", basic: [],
             form: "grant_type=client_credentials&client_id=abc%00def&client_secret=x", expected: 401),
         Probe(
-            name: "HTTP Basic of NUL:NUL", path: "/t/acme.example/token", basic: [0, 58, 0],
+            name: "HTTP Basic of NUL:NUL", basic: [0, 58, 0],
             form: "grant_type=client_credentials", expected: 401),
         Probe(
-            name: "HTTP Basic of %00:%00", path: "/t/acme.example/token", basic: Array("%00:%00".utf8),
+            name: "HTTP Basic of %00:%00", basic: Array("%00:%00".utf8),
             form: "grant_type=client_credentials", expected: 401),
         Probe(
-            name: "grant_type with a NUL", path: "/t/acme.example/token", basic: nil,
+            name: "grant_type with a NUL",
             form: "grant_type=client%00credentials", expected: 400),
         Probe(
-            name: "scope with a NUL", path: "/t/acme.example/token", basic: nil,
+            name: "scope with a NUL",
             form: "grant_type=client_credentials&scope=read%00", expected: 400),
         Probe(
-            name: "username with a NUL", path: "/t/acme.example/token", basic: nil,
+            name: "username with a NUL",
             form: "grant_type=password&username=alice%00&password=secret", expected: 400),
         Probe(
-            name: "refresh_token with a NUL", path: "/t/acme.example/token", basic: nil,
+            name: "refresh_token with a NUL",
             form: "grant_type=refresh_token&refresh_token=%00", expected: 400),
         Probe(
-            name: "a body that is not UTF-8", path: "/t/acme.example/token", basic: nil,
+            name: "a body that is not UTF-8",
             form: "grant_type=client_credentials&scope=%FF", expected: 400),
         Probe(
             name: "introspected token with a NUL (RFC 7662: not active)", path: "/t/acme.example/introspect",
-            basic: nil, form: "token=%00", expected: 200),
+            form: "token=%00", expected: 200),
         Probe(
-            name: "revoked token with a NUL (RFC 7009: 200 for any token)", path: "/t/acme.example/revoke", basic: nil,
+            name: "revoked token with a NUL (RFC 7009: 200 for any token)", path: "/t/acme.example/revoke",
             form: "token=abc%00", expected: 200),
         Probe(
-            name: "token repeated at introspection (RFC 6749 §3.2)", path: "/t/acme.example/introspect", basic: nil,
+            name: "token repeated at introspection (RFC 6749 §3.2)", path: "/t/acme.example/introspect",
             form: "token=a&token=b", expected: 400),
         Probe(
-            name: "token repeated at revocation (RFC 6749 §3.2)", path: "/t/acme.example/revoke", basic: nil,
+            name: "token repeated at revocation (RFC 6749 §3.2)", path: "/t/acme.example/revoke",
             form: "token=a&token=a", expected: 400),
         Probe(
-            name: "tenant with a NUL", path: "/t/acme%00.example/token", basic: nil,
+            name: "tenant with a NUL", path: "/t/acme%00.example/token",
             form: "grant_type=client_credentials", expected: 404),
         Probe(
-            name: "tenant that is not UTF-8", path: "/t/acme%FF.example/token", basic: nil,
+            name: "tenant that is not UTF-8", path: "/t/acme%FF.example/token",
             form: "grant_type=client_credentials", expected: 404),
     ]
 
