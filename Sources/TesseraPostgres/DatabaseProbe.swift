@@ -35,10 +35,6 @@ public enum DatabaseProbe {
         throw failure ?? DatabaseURLError("the database URL names no host")
     }
 
-    public static func connect(_ url: DatabaseURL, logger: Logger) async throws {
-        try await open(url, logger: logger).close()
-    }
-
     private static func open(_ url: DatabaseURL, logger: Logger) async throws -> PostgresConnection {
         let tls: PostgresConnection.Configuration.TLS =
             switch url.sslMode {

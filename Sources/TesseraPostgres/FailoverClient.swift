@@ -87,11 +87,20 @@ public final class FailoverClient: DatabaseClient, Service {
         }
     }
 
+    /// Throws, with the database's own reason, when no host of the URL will do now: with a list, a token server
+    /// cannot start on standbys alone. For start-up's one line; the pool itself would only retry quietly.
+    public func probe(logger: Logger) async throws {
+        _ = try await DatabaseProbe.locate(searched, logger: logger)
+    }
+
+    /// The URL hosts are probed with: with a list, only one that takes writes will do.
+    private var searched: DatabaseURL { url.endpoints.count > 1 ? url.readWrite : url }
+
     /// The first host of the list that takes writes, if any does now.
     private func locate() async -> DatabaseURL.Endpoint? {
         var quiet = logger
         quiet.logLevel = .critical
-        return try? await DatabaseProbe.locate(url.readWrite, logger: quiet).endpoints.first
+        return try? await DatabaseProbe.locate(searched, logger: quiet).endpoints.first
     }
 
     private func move(to endpoint: DatabaseURL.Endpoint) {

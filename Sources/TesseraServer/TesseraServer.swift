@@ -200,12 +200,10 @@ public enum TesseraServer {
     }
 
     /// The server never changes the schema; it refuses to start on a database `tessera migrate` has not brought up to date.
-    static func requireCurrentSchema(client: any DatabaseClient, database: DatabaseURL, logger: Logger) async throws {
+    static func requireCurrentSchema(client: FailoverClient, database: DatabaseURL, logger: Logger) async throws {
         let status: MigrationRunner.Status
         do {
-            // With a host list, some host must take writes now: a token server cannot start on standbys alone.
-            _ = try await DatabaseProbe.locate(
-                database.endpoints.count > 1 ? database.readWrite : database, logger: logger)
+            try await client.probe(logger: logger)
             let runner = MigrationRunner(migrations: try Migration.embedded())
             status = try await PostgresAvailability.run(deadline: .seconds(10)) {
                 try await runner.status(client: client, logger: logger)
