@@ -77,9 +77,12 @@ public struct TokenIssuer: Sendable {
     ) async throws -> TokenResponse {
         let key = ReuseKey(tenantID: client.tenantID, applicationID: client.id, subject: subject, scopes: scopes)
         for _ in 0..<3 {
-            let issuedAt = now()
             var seen: Date?
-            switch try await reusable.store.current(key, at: issuedAt) {
+            let found = try await reusable.store.current(key, at: now())
+            // Read after the store answers: a token another request stored while this one waited was issued before
+            // now, so its remaining lifetime is never judged longer than it is (which would replace it: two tokens).
+            let issuedAt = now()
+            switch found {
             case .live(let sealed, let sealedAt, let expiresAt):
                 let remaining = expiresAt.timeIntervalSince(issuedAt)
                 // A token the rule refuses, or sealed under another key (the servers' key was changed), is replaced.

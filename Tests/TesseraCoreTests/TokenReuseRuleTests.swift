@@ -16,8 +16,11 @@ struct TokenReuseRuleTests {
     /// One reusable row per key, as PostgresTokenReuseStore keeps them; every token it holds is active.
     final class ReuseStore: TokenReuseStore {
         private let rows = Mutex([ReuseKey: (token: IssuedToken, sealed: [UInt8])]())
+        /// Runs once, inside the next read, before the read looks: what another request did while this one waited.
+        let meanwhile = Mutex<(@Sendable () async throws -> Void)?>(nil)
 
         func current(_ key: ReuseKey, at now: Date) async throws -> ReusableToken {
+            if let other = meanwhile.withLock({ $0.take() }) { try await other() }
             guard let row = rows.withLock({ $0[key] }) else { return .replaceable(seen: nil) }
             return row.token.expiresAt > now
                 ? .live(sealed: row.sealed, issuedAt: row.token.issuedAt, expiresAt: row.token.expiresAt)
@@ -34,6 +37,7 @@ struct TokenReuseRuleTests {
     }
 
     let clock = Clock()
+    let store = ReuseStore()
     let issuer: TokenIssuer
     let client = ClientApplication(
         tenantID: 1, id: 1, consumerKey: "pBzuIZhGphfQmdcUX0lneFiiuxwa", secretHash: SecretHash.make(for: "secret"),
@@ -46,7 +50,7 @@ struct TokenReuseRuleTests {
         issuer = TokenIssuer(
             store: InMemoryTokenStore(),
             reusable: ReusableTokens(
-                store: ReuseStore(), sealer: TokenSealer(base64: TokenSealer.generateKey())!),
+                store: store, sealer: TokenSealer(base64: TokenSealer.generateKey())!),
             now: { clock.now })
     }
 
@@ -62,6 +66,23 @@ struct TokenReuseRuleTests {
         let minute = try await token(lifetime: 60)
         #expect(minute.accessToken != hour.accessToken)
         #expect(minute.expiresIn == 60)
+    }
+
+    @Test("a token another request stored while this one read is reused, though issued after this one began")
+    func burstMakesOneToken() async throws {
+        // Request A starts, reads and stores its token while request B, begun half a second earlier, still waits for
+        // its read: B must take A's token, not judge it by its own start (3600.5 s left of 3600) and replace it.
+        let issuedToA = Mutex<String?>(nil)
+        store.meanwhile.withLock {
+            $0 = { [self] in
+                clock.advance(0.5)
+                let response = try await token(lifetime: 3600)
+                issuedToA.withLock { $0 = response.accessToken }
+            }
+        }
+        let second = try await token(lifetime: 3600)
+        #expect(second.accessToken == issuedToA.withLock { $0 })
+        #expect(second.expiresIn == 3600)
     }
 
     @Test("a live token is reused while its remaining lifetime is at most the lifetime asked for")
