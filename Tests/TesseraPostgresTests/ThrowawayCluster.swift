@@ -54,10 +54,30 @@ struct ThrowawayCluster: Sendable {
         throw ClusterError(description: "deploy/postgres.sh could not start a throwaway cluster: \(failure)")
     }
 
-    /// Starts the stopped cluster again on its port.
+    /// Starts the stopped cluster again on its port, once the postmaster that was told to stop has exited: a new
+    /// one started while the old still holds the data directory's lock exits at once.
     func restart() async throws {
+        try await waitForPostmasterExit()
         let (status, output) = try await Self.run(["start", directory.path, String(port), "fast"])
-        try #require(status == 0, "the throwaway cluster did not start again: \(output)")
+        try #require(status == 0, "the throwaway cluster did not start again: \(output)\n\(logTail())")
+    }
+
+    /// Waits (up to a minute) until no process holds the postmaster.pid of this cluster.
+    private func waitForPostmasterExit() async throws {
+        let pidFile = directory.appendingPathComponent("data/postmaster.pid")
+        let deadline = ContinuousClock.now + .seconds(60)
+        while let text = try? String(contentsOf: pidFile, encoding: .utf8),
+            let pid = text.split(separator: "\n").first.flatMap({ pid_t($0) }), kill(pid, 0) == 0
+        {
+            try #require(ContinuousClock.now < deadline, "the postmaster \(pid) did not exit within a minute")
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// The last lines of the cluster's server log, for a failure message.
+    private func logTail() -> String {
+        let log = (try? String(contentsOf: directory.appendingPathComponent("postgres.log"), encoding: .utf8)) ?? ""
+        return log.split(separator: "\n").suffix(10).joined(separator: "\n")
     }
 
     /// Stops the cluster (fast shutdown: connections are closed at once).
