@@ -7,6 +7,8 @@ public struct ClientApplication: Sendable, Hashable {
     public let id: ID
     public let consumerKey: String
     public let secretHash: SecretHash
+    /// The secret a rotation with a grace period replaced, still accepted until it expires.
+    public let previousSecret: PreviousSecret?
     public let name: String
     public let grantTypes: Set<GrantType>
     public let allowedScopes: ScopeSet
@@ -31,6 +33,17 @@ public struct ClientApplication: Sendable, Hashable {
     /// With reuse, a token with fewer seconds left is not handed out again: a new one is issued.
     public let reuseMinRemaining: Int
 
+    /// A replaced secret's hash and the moment it stops being accepted.
+    public struct PreviousSecret: Sendable, Hashable {
+        public let hash: SecretHash
+        public let expiresAt: Date
+
+        public init(hash: SecretHash, expiresAt: Date) {
+            self.hash = hash
+            self.expiresAt = expiresAt
+        }
+    }
+
     public static let defaultRefreshTokenValidity = 14 * 86_400
     public static let defaultReuseMinRemaining = 60
 
@@ -39,7 +52,8 @@ public struct ClientApplication: Sendable, Hashable {
         grantTypes: Set<GrantType>, allowedScopes: ScopeSet, defaultScopes: ScopeSet,
         defaultTokenValidity: Int, maxTokenValidity: Int, enabled: Bool,
         refreshTokenValidity: Int = defaultRefreshTokenValidity, introspectAny: Bool = false,
-        tokenReuse: TokenReuse = .never, reuseMinRemaining: Int = defaultReuseMinRemaining
+        tokenReuse: TokenReuse = .never, reuseMinRemaining: Int = defaultReuseMinRemaining,
+        previousSecret: PreviousSecret? = nil
     ) {
         self.tenantID = tenantID
         self.id = id
@@ -56,5 +70,14 @@ public struct ClientApplication: Sendable, Hashable {
         self.introspectAny = introspectAny
         self.tokenReuse = tokenReuse
         self.reuseMinRemaining = reuseMinRemaining
+        self.previousSecret = previousSecret
+    }
+
+    /// Whether `secret` is the current secret, or the previous one before it expires at `now`. Each comparison is
+    /// in constant time; the previous hash is only computed when the current one does not match.
+    public func acceptsSecret(_ secret: String, at now: Date) -> Bool {
+        if secretHash.verifies(secret) { return true }
+        guard let previousSecret, now < previousSecret.expiresAt else { return false }
+        return previousSecret.hash.verifies(secret)
     }
 }

@@ -1,12 +1,16 @@
+import Foundation
 import Logging
 
 /// What the token, introspection and revocation endpoints do first: find the tenant and authenticate the
 /// client (RFC 6749 §2.3.1), with the same answers everywhere.
 public struct ClientAuthenticator: Sendable {
     private let directory: any ClientDirectory
+    /// When a replaced secret's grace period is judged.
+    private let now: @Sendable () -> Date
 
-    public init(directory: any ClientDirectory) {
+    public init(directory: any ClientDirectory, now: @escaping @Sendable () -> Date = Date.init) {
         self.directory = directory
+        self.now = now
     }
 
     /// An unknown or disabled tenant is a 404, the same for both so that tenants cannot be probed.
@@ -28,7 +32,7 @@ public struct ClientAuthenticator: Sendable {
     }
 
     /// HTTP Basic or the client_id/client_secret pair in the body; the secret is checked in constant time
-    /// against its hash and then dropped. Nil when there are no credentials and they are `optional`.
+    /// against its hash (and the previous secret's during a rotation's grace period) and then dropped. Nil when there are no credentials and they are `optional`.
     public func authenticate(
         _ request: TokenRequest, tenant: Tenant, requirement: ClientAuthenticationRequirement = .required,
         logger: Logger
@@ -43,7 +47,7 @@ public struct ClientAuthenticator: Sendable {
             logger.notice("client authentication failed: unknown consumer key")
             throw OAuthError.invalidClient(detail: "unknown consumer key")
         }
-        guard application.secretHash.verifies(credentials.secret) else {
+        guard application.acceptsSecret(credentials.secret, at: now()) else {
             logger.notice(
                 "client authentication failed: wrong secret", metadata: ["client_id": "\(application.consumerKey)"])
             throw OAuthError.invalidClient(detail: "wrong secret")

@@ -23,7 +23,7 @@ public struct IntrospectionEndpoint: Sendable {
         directory: any ClientDirectory, ledger: any TokenLedger, issuer: IssuerURL,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
-        self.authenticator = ClientAuthenticator(directory: directory)
+        self.authenticator = ClientAuthenticator(directory: directory, now: now)
         self.ledger = ledger
         self.issuer = issuer
         self.now = now

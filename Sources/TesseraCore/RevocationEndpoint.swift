@@ -13,7 +13,7 @@ public struct RevocationEndpoint: Sendable {
     public init(
         directory: any ClientDirectory, ledger: any TokenLedger, now: @escaping @Sendable () -> Date = Date.init
     ) {
-        self.authenticator = ClientAuthenticator(directory: directory)
+        self.authenticator = ClientAuthenticator(directory: directory, now: now)
         self.ledger = ledger
         self.now = now
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// The token endpoint (RFC 6749 §3.2) as a list of steps: find the tenant, refuse credentials in the URL,
@@ -11,8 +12,11 @@ public struct TokenEndpoint: Sendable {
     private let authenticator: ClientAuthenticator
     private let grants: GrantRegistry
 
-    public init(directory: any ClientDirectory, grants: GrantRegistry) {
-        self.authenticator = ClientAuthenticator(directory: directory)
+    /// - Parameter now: the clock a rotated secret's grace period is judged by.
+    public init(
+        directory: any ClientDirectory, grants: GrantRegistry, now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.authenticator = ClientAuthenticator(directory: directory, now: now)
         self.grants = grants
     }
 

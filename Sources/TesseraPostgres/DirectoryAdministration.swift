@@ -104,20 +104,43 @@ public struct DirectoryAdministration: Sendable {
         throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
     }
 
-    /// Replaces the secret; the old one stops working at once on every server (the change feed drops it).
-    /// With `revokeTokens`, every token issued so far is revoked in the same statement.
-    public func rotateSecret(tenant rawDomain: String, consumerKey: String, revokeTokens: Bool = false) async throws
-        -> String
-    {
+    /// Replaces the secret. Without `grace` the old one, and any earlier one still in its grace period, stop working
+    /// at once on every server (the change feed drops them). With `grace` seconds, the old one stays valid beside
+    /// the new one until then, so that every replica of the client can move to the new one; at most these two are
+    /// valid (migration 0009). With `revokeTokens`, every token issued so far is revoked in the same statement.
+    public func rotateSecret(
+        tenant rawDomain: String, consumerKey: String, revokeTokens: Bool = false, grace: Int = 0
+    ) async throws -> SecretRotation {
         let tenantID = try await tenantID(rawDomain)
         let secret = CredentialGenerator.consumerSecret()
         let rows = try await client.committed(
             """
-            UPDATE applications SET secret_hash = \(SecretHash.make(for: secret).encoded),
+            UPDATE applications SET
+                previous_secret_hash = CASE WHEN \(grace) > 0 THEN secret_hash END,
+                previous_secret_expires_at = CASE WHEN \(grace) > 0 THEN now() + make_interval(secs => \(Double(grace))) END,
+                secret_hash = \(SecretHash.make(for: secret).encoded), secret_created_at = now(),
                 tokens_revoked_before = CASE WHEN \(revokeTokens) THEN now() ELSE tokens_revoked_before END
-            WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING application_id
+            WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING previous_secret_expires_at
             """, logger: logger)
-        if !rows.isEmpty { return secret }
+        guard let row = rows.first else { throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain) }
+        return SecretRotation(secret: secret, previousExpiresAt: try row.decode(Date?.self))
+    }
+
+    /// The application's secrets valid at `now`, newest first: never the secrets themselves, only their dates.
+    public func secrets(tenant rawDomain: String, consumerKey: String, at now: Date = Date()) async throws
+        -> [SecretRecord]
+    {
+        let tenantID = try await tenantID(rawDomain)
+        let rows = try await client.current.query(
+            """
+            SELECT secret_created_at, previous_secret_expires_at
+            FROM applications WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey)
+            """, logger: logger)
+        for try await (createdAt, previousExpiresAt) in rows.decode((Date, Date?).self) {
+            let previous = previousExpiresAt.flatMap { $0 > now ? $0 : nil }
+            return [SecretRecord(secret: .current, createdAt: createdAt, expiresAt: nil)]
+                + (previous.map { [SecretRecord(secret: .previous, createdAt: nil, expiresAt: $0)] } ?? [])
+        }
         throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
     }
 

@@ -61,3 +61,29 @@ public struct ApplicationRecord: Sendable, Encodable {
         case createdAt = "created_at"
     }
 }
+
+/// A new secret, shown once, and until when the one it replaced stays valid (nil: it stopped at once).
+public struct SecretRotation: Sendable {
+    public let secret: String
+    public let previousExpiresAt: Date?
+}
+
+/// One valid secret of an application, as `app secrets` lists it: which one and its dates, never the secret.
+public struct SecretRecord: Sendable, Encodable, Equatable {
+    public enum Secret: String, Sendable, Encodable {
+        case current
+        case previous
+    }
+
+    public let secret: Secret
+    /// When the current secret was made (by `app create` or the last rotation).
+    public let createdAt: Date?
+    /// When the previous secret stops being accepted.
+    public let expiresAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case secret
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import PostgresNIO
 import TesseraCore
 
@@ -48,7 +49,7 @@ struct ApplicationByKey: PostgresPreparedStatement {
     static let sql = """
         SELECT tenant_id, application_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
                default_scopes, default_token_validity, max_token_validity, enabled, refresh_token_validity,
-               introspect_any, token_reuse, reuse_min_remaining
+               introspect_any, token_reuse, reuse_min_remaining, previous_secret_hash, previous_secret_expires_at
         FROM applications WHERE tenant_id = $1 AND consumer_key = $2
         """
     typealias Row = ClientApplication
@@ -77,18 +78,29 @@ extension ClientApplication {
     init(row: PostgresRow) throws {
         let (
             tenantID, id, key, secretHash, name, grantTypes, allowed, defaults, validity, maxValidity, enabled,
-            refreshValidity, introspectAny, reuse, reuseMinRemaining
+            refreshValidity, introspectAny, reuse, reuseMinRemaining, previousHash, previousExpiry
         ) = try row.decode(
-            (Int64, Int64, String, String, String, [String], [String], [String], Int, Int, Bool, Int, Bool, String, Int)
-                .self)
+            (
+                Int64, Int64, String, String, String, [String], [String], [String], Int, Int, Bool, Int, Bool, String,
+                Int, String?, Date?
+            ).self)
         guard let hash = SecretHash(encoded: secretHash) else {
             throw CorruptRowError(description: "application \(id) of tenant \(tenantID) has an unreadable secret hash")
+        }
+        var previous: PreviousSecret?
+        if let previousHash, let previousExpiry {
+            guard let hash = SecretHash(encoded: previousHash) else {
+                throw CorruptRowError(
+                    description: "application \(id) of tenant \(tenantID) has an unreadable previous secret hash")
+            }
+            previous = PreviousSecret(hash: hash, expiresAt: previousExpiry)
         }
         self.init(
             tenantID: tenantID, id: id, consumerKey: key, secretHash: hash, name: name,
             grantTypes: Set(grantTypes.map(GrantType.init(rawValue:))), allowedScopes: ScopeSet(allowed),
             defaultScopes: ScopeSet(defaults), defaultTokenValidity: validity, maxTokenValidity: maxValidity,
             enabled: enabled, refreshTokenValidity: refreshValidity, introspectAny: introspectAny,
-            tokenReuse: TokenReuse(rawValue: reuse) ?? .never, reuseMinRemaining: reuseMinRemaining)
+            tokenReuse: TokenReuse(rawValue: reuse) ?? .never, reuseMinRemaining: reuseMinRemaining,
+            previousSecret: previous)
     }
 }

@@ -19,12 +19,12 @@ public struct PurgeSchedule: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let report = try await partitions.purge()
-                if !report.droppedPartitions.isEmpty || report.deletedFamilies > 0 {
+                if !report.droppedPartitions.isEmpty || report.deletedFamilies > 0 || report.expiredSecrets > 0 {
                     logger.info(
                         "purged expired tokens",
                         metadata: [
                             "partitions": "\(report.droppedPartitions.joined(separator: ","))",
-                            "families": "\(report.deletedFamilies)",
+                            "families": "\(report.deletedFamilies)", "secrets": "\(report.expiredSecrets)",
                         ])
                 }
             } catch {

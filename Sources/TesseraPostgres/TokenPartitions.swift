@@ -22,6 +22,8 @@ public struct TokenPartitions: Sendable {
         public let droppedPartitions: [String]
         /// Refresh families deleted whose every token had expired.
         public let deletedFamilies: Int
+        /// Previous secrets removed whose grace period had ended (servers already refused them).
+        public let expiredSecrets: Int
         /// Partitions made ahead for the coming days.
         public let createdPartitions: Int
         /// How long detaching and dropping the expired partitions took, in seconds.
@@ -30,6 +32,7 @@ public struct TokenPartitions: Sendable {
         enum CodingKeys: String, CodingKey {
             case droppedPartitions = "dropped_partitions"
             case deletedFamilies = "deleted_families"
+            case expiredSecrets = "expired_secrets"
             case createdPartitions = "created_partitions"
             case droppingSeconds = "dropping_seconds"
         }
@@ -89,10 +92,21 @@ public struct TokenPartitions: Sendable {
             logger: logger)
         var deleted = 0
         for try await count in families.decode(Int64.self) { deleted = Int(count) }
+        // A rotated secret past its grace period is refused by every server already (they compare its expiry);
+        // this only removes its hash (migration 0009).
+        let secrets = try await client.current.query(
+            """
+            WITH gone AS (
+                UPDATE applications SET previous_secret_hash = NULL, previous_secret_expires_at = NULL
+                WHERE previous_secret_expires_at <= \(now) RETURNING 1
+            ) SELECT count(*) FROM gone
+            """, logger: logger)
+        var expiredSecrets = 0
+        for try await count in secrets.decode(Int64.self) { expiredSecrets = Int(count) }
         let created = try await prepare()
         return PurgeReport(
-            droppedPartitions: dropped, deletedFamilies: deleted, createdPartitions: created,
-            droppingSeconds: dropSeconds)
+            droppedPartitions: dropped, deletedFamilies: deleted, expiredSecrets: expiredSecrets,
+            createdPartitions: created, droppingSeconds: dropSeconds)
     }
 
     /// The parent table of a partition name from `token_partitions`, checked before it goes into DDL text.

@@ -9,7 +9,7 @@ struct AppCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "app",
         abstract: "Create and manage a tenant's applications (OAuth clients).",
-        subcommands: [Create.self, List.self, Show.self, RotateSecret.self, Disable.self, Enable.self]
+        subcommands: [Create.self, List.self, Show.self, RotateSecret.self, Secrets.self, Disable.self, Enable.self]
     )
 
     /// `--tenant` and `--consumer-key`, shared by the commands that act on one application.
@@ -177,31 +177,105 @@ struct AppCommand: AsyncParsableCommand {
     struct RotateSecret: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-secret",
-            abstract: "Replace an application's secret; the old one stops working at once. Prints the new one.")
+            abstract: "Replace an application's secret and print the new one.",
+            discussion: """
+                Without --grace the old secret stops working at once, on every server within a second. With \
+                --grace the old one keeps working beside the new one until the grace period ends, so that every \
+                replica of the client can move to the new secret without downtime; then it stops on every server \
+                at the same moment. At most two secrets are valid: rotating again replaces the previous one.
+                """)
 
         @OptionGroup var application: ApplicationOptions
+
+        @Option(
+            help: ArgumentHelp(
+                "Keep the old secret valid this long beside the new one: 90s, 30m, 24h or 7d, at most 30d.",
+                valueName: "duration"))
+        var grace: GracePeriod?
 
         @Flag(help: "Also revoke every token the application holds (after a leaked secret).")
         var revokeTokens = false
 
-        @Flag(help: "Print consumer_key and consumer_secret as one JSON object.")
+        @Flag(help: "Print consumer_key and consumer_secret (and previous_secret_expires_at) as one JSON object.")
+        var json = false
+
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if revokeTokens, (grace?.seconds ?? 0) > 0 {
+                throw ValidationError(
+                    "--revoke-tokens is for a leaked secret, which must stop at once: leave out --grace")
+            }
+        }
+
+        func run() async throws {
+            let logger = CommandLogging.logger(level: .warning)
+            let (tenant, key, revoke, grace) = (
+                application.tenant, application.consumerKey, revokeTokens, grace?.seconds ?? 0
+            )
+            let rotation = try await database.withClient(logger: logger) { client in
+                try await DirectoryAdministration(client: client, logger: logger).rotateSecret(
+                    tenant: tenant, consumerKey: key, revokeTokens: revoke, grace: grace)
+            }
+            if json {
+                try Output.json(
+                    RotatedSecret(
+                        consumerKey: key, consumerSecret: rotation.secret,
+                        previousSecretExpiresAt: rotation.previousExpiresAt))
+            } else {
+                print("consumer key:    \(key)")
+                print("consumer secret: \(rotation.secret)")
+                print("(the secret is shown only once; store it now)")
+                if let expiry = rotation.previousExpiresAt {
+                    print("the previous secret stays valid until \(Output.date(expiry))")
+                } else {
+                    print("the previous secret no longer works")
+                }
+            }
+        }
+
+        struct RotatedSecret: Encodable {
+            let consumerKey: String
+            let consumerSecret: String
+            let previousSecretExpiresAt: Date?
+
+            enum CodingKeys: String, CodingKey {
+                case consumerKey = "consumer_key"
+                case consumerSecret = "consumer_secret"
+                case previousSecretExpiresAt = "previous_secret_expires_at"
+            }
+        }
+    }
+
+    struct Secrets: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List an application's valid secrets with their dates (never the secrets themselves).")
+
+        @OptionGroup var application: ApplicationOptions
+
+        @Flag(help: "Print a JSON array.")
         var json = false
 
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             let logger = CommandLogging.logger(level: .warning)
-            let (tenant, key, revoke) = (application.tenant, application.consumerKey, revokeTokens)
-            let secret = try await database.withClient(logger: logger) { client in
-                try await DirectoryAdministration(client: client, logger: logger).rotateSecret(
-                    tenant: tenant, consumerKey: key, revokeTokens: revoke)
+            let (tenant, key) = (application.tenant, application.consumerKey)
+            let secrets = try await database.withClient(logger: logger) { client in
+                try await DirectoryAdministration(client: client, logger: logger).secrets(
+                    tenant: tenant, consumerKey: key)
             }
             if json {
-                try Output.json(["consumer_key": key, "consumer_secret": secret])
+                try Output.json(secrets)
             } else {
-                print("consumer key:    \(key)")
-                print("consumer secret: \(secret)")
-                print("(the secret is shown only once; store it now)")
+                Output.table(
+                    ["SECRET", "CREATED", "EXPIRES"],
+                    secrets.map {
+                        [
+                            $0.secret.rawValue, $0.createdAt.map(Output.date) ?? "-",
+                            $0.expiresAt.map(Output.date) ?? "-",
+                        ]
+                    })
             }
         }
     }

@@ -34,7 +34,8 @@ struct PurgeCommand: AsyncParsableCommand {
                 "dropped \(report.droppedPartitions.count) partitions"
                     + (report.droppedPartitions.isEmpty ? "" : " (\(report.droppedPartitions.joined(separator: ", ")))")
                     + " in \(Int(report.droppingSeconds * 1000)) ms"
-                    + ", deleted \(report.deletedFamilies) refresh families, prepared \(report.createdPartitions) partitions"
+                    + ", deleted \(report.deletedFamilies) refresh families and \(report.expiredSecrets) expired previous secrets"
+                    + ", prepared \(report.createdPartitions) partitions"
                     + "; \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))) in all")
         }
     }

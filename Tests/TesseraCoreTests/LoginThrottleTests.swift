@@ -1,18 +1,13 @@
 import Foundation
-import Synchronization
+import TesseraTesting
 import Testing
 
 @testable import TesseraCore
 
 @Suite("Login throttle")
 struct LoginThrottleTests {
-    final class Clock: Sendable {
-        let time = Mutex(Date(timeIntervalSince1970: 1_000_000))
-        var now: Date { time.withLock { $0 } }
-        func advance(_ seconds: TimeInterval) { time.withLock { $0 += seconds } }
-    }
 
-    let clock = Clock()
+    let clock = TestClock(Date(timeIntervalSince1970: 1_000_000))
     let key = LoginThrottle.Key(tenantID: 1, username: "Alice")
 
     func throttle(window: TimeInterval = 60) -> LoginThrottle {
@@ -54,7 +49,7 @@ struct LoginThrottleTests {
         let throttle = throttle(window: 60)
         for _ in 0..<100 { throttle.recordFailure(key) }
         #expect(throttle.retryAfter(key) == 60)
-        clock.advance(60)
+        clock.advance(by: 60)
         #expect(throttle.retryAfter(key) == nil)
         throttle.recordFailure(key)
         #expect(throttle.retryAfter(key) == nil)  // forgotten after the window: counting starts again

@@ -14,6 +14,20 @@ struct SecretTests {
         #expect(!hash.encoded.contains("correct"))
     }
 
+    @Test("the previous secret is accepted until the instant its grace period ends, the current one always")
+    func previousSecretGrace() {
+        let expiry = Date(timeIntervalSince1970: 1_800_000_000)
+        let application = ClientApplication(
+            tenantID: 1, id: 1, consumerKey: "key", secretHash: SecretHash.make(for: "new"), name: "rotated",
+            grantTypes: ["client_credentials"], allowedScopes: ScopeSet(["default"]),
+            defaultScopes: ScopeSet(["default"]), defaultTokenValidity: 3600, maxTokenValidity: 3600, enabled: true,
+            previousSecret: .init(hash: SecretHash.make(for: "old"), expiresAt: expiry))
+        #expect(application.acceptsSecret("old", at: expiry.addingTimeInterval(-0.001)))
+        #expect(!application.acceptsSecret("old", at: expiry))
+        #expect(application.acceptsSecret("new", at: expiry.addingTimeInterval(86_400)))
+        #expect(!application.acceptsSecret("other", at: expiry.addingTimeInterval(-60)))
+    }
+
     @Test("a hash stored by another implementation verifies (HMAC-SHA256 keyed with the salt, bench/seed.py's form)")
     func interoperates() throws {
         // Python: hmac.new(bytes(range(16)), "s3cret-é".encode(), hashlib.sha256), salt and MAC in base64.

@@ -7,11 +7,6 @@ import Testing
 
 @Suite("Token reuse rules (issue 18)")
 struct TokenReuseRuleTests {
-    final class Clock: Sendable {
-        private let current = Mutex(Date(timeIntervalSince1970: 1_750_000_000))
-        var now: Date { current.withLock { $0 } }
-        func advance(_ seconds: TimeInterval) { current.withLock { $0 += seconds } }
-    }
 
     /// One reusable row per key, as PostgresTokenReuseStore keeps them; every token it holds is active.
     final class ReuseStore: TokenReuseStore {
@@ -36,7 +31,7 @@ struct TokenReuseRuleTests {
         }
     }
 
-    let clock = Clock()
+    let clock = TestClock(Date(timeIntervalSince1970: 1_750_000_000))
     let store = ReuseStore()
     let issuer: TokenIssuer
     let client = ClientApplication(
@@ -75,7 +70,7 @@ struct TokenReuseRuleTests {
         let issuedToA = Mutex<String?>(nil)
         store.meanwhile.withLock {
             $0 = { [self] in
-                clock.advance(0.5)
+                clock.advance(by: 0.5)
                 let response = try await token(lifetime: 3600)
                 issuedToA.withLock { $0 = response.accessToken }
             }
@@ -88,7 +83,7 @@ struct TokenReuseRuleTests {
     @Test("a live token is reused while its remaining lifetime is at most the lifetime asked for")
     func reusedWithinTheAskedLifetime() async throws {
         let first = try await token(lifetime: 3600)
-        clock.advance(1000)
+        clock.advance(by: 1000)
         let same = try await token(lifetime: 2600)
         #expect(same.accessToken == first.accessToken)
         #expect(same.expiresIn == 2600)
@@ -100,7 +95,7 @@ struct TokenReuseRuleTests {
     @Test("a token with fewer than --reuse-min-remaining seconds left is replaced, whatever the lifetime asked for")
     func minimumRemaining() async throws {
         let first = try await token(lifetime: 3600)
-        clock.advance(3541)
+        clock.advance(by: 3541)
         let next = try await token(lifetime: 3600)
         #expect(next.accessToken != first.accessToken)
         #expect(next.expiresIn == 3600)

@@ -5,7 +5,7 @@ import TesseraPostgres
 import Testing
 
 /// Introspection lookups batched into one query must still answer each request about its own token.
-@Suite("Batched token lookups", .timeLimit(.minutes(1)))
+@Suite("Batched token lookups", .timeLimit(.minutes(3)))
 struct BatchedTokenLedgerTests {
     @Test("concurrent lookups of known, unknown, revoked and other tenants' tokens each get their own answer")
     func eachLookupItsOwnAnswer() async throws {

@@ -7,7 +7,7 @@ import Testing
 
 /// SIGTERM during a database outage: the services behind the listeners stop within seconds, instead of waiting on
 /// a connection the pool keeps retrying.
-@Suite("Graceful shutdown during a database outage", .timeLimit(.minutes(1)))
+@Suite("Graceful shutdown during a database outage", .timeLimit(.minutes(3)))
 struct ChangeFeedShutdownTests {
     @Test("the directory change feed and the pool stop on graceful shutdown while the database refuses connections")
     func feedStopsDuringOutage() async throws {

@@ -7,7 +7,7 @@ import Testing
 
 /// The directory cache over PostgreSQL, kept honest by `DirectoryChangeFeed`: a change made by the operator
 /// through another client reaches the cache within a second.
-@Suite("Directory cache and change feed", .timeLimit(.minutes(1)))
+@Suite("Directory cache and change feed", .timeLimit(.minutes(3)))
 struct DirectoryCacheTests {
     @Test("a cached application that is disabled elsewhere is seen disabled within a second")
     func disabledApplication() async throws {
@@ -73,7 +73,7 @@ struct DirectoryCacheTests {
                 _ = try await cache.application(tenantID: tenant.id, consumerKey: key)
                 #expect(source.lookups == reads, "the second lookup comes from memory")
 
-                let rotated = try await administration.rotateSecret(tenant: "acme.example", consumerKey: key)
+                let rotated = try await administration.rotateSecret(tenant: "acme.example", consumerKey: key).secret
                 #expect(
                     try await eventually {
                         let application = try await cache.application(tenantID: tenant.id, consumerKey: key)

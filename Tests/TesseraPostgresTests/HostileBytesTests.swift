@@ -11,7 +11,7 @@ import Testing
 /// query makes it fail, and before this was checked the token endpoint answered such a request 500 server_error.
 /// Each field that a request can carry to a query is tried with a NUL, and the body and the path with bytes that
 /// are not UTF-8, against the real router and PostgreSQL.
-@Suite("Hostile bytes", .timeLimit(.minutes(1)))
+@Suite("Hostile bytes", .timeLimit(.minutes(3)))
 struct HostileBytesTests {
     struct Probe: Sendable, CustomTestStringConvertible {
         let name: String

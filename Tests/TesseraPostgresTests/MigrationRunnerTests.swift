@@ -4,7 +4,7 @@ import PostgresNIO
 import TesseraPostgres
 import Testing
 
-@Suite("Migration runner", .timeLimit(.minutes(1)))
+@Suite("Migration runner", .timeLimit(.minutes(3)))
 struct MigrationRunnerTests {
     let embedded: [Migration]
 

@@ -4,7 +4,6 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PostgresNIO
-import Synchronization
 import TesseraCore
 import TesseraPostgres
 import TesseraTesting
@@ -12,19 +11,10 @@ import Testing
 
 /// Issue 3's failure rules on PostgreSQL through the real router: one answer for unknown, wrong and disabled,
 /// and the throttle's 429 with Retry-After, reset by a success.
-@Suite("Password grant failures on PostgreSQL", .timeLimit(.minutes(1)))
+@Suite("Password grant failures on PostgreSQL", .timeLimit(.minutes(3)))
 struct PasswordGrantDatabaseTests {
-    /// The throttle's clock, moved by the test: a sleeping test would depend on how fast a loaded machine answers.
-    final class Clock: Sendable {
-        private let base = Date()
-        private let offset = Mutex<TimeInterval>(0)
-        /// Moves only when the test says so.
-        var now: Date { base.addingTimeInterval(offset.withLock { $0 }) }
-        func advance(_ seconds: TimeInterval) { offset.withLock { $0 += seconds } }
-    }
-
     struct Fixture {
-        let clock: Clock
+        let clock: TestClock
         let service: TokenService
         let users: UserAdministration
         let key: String
@@ -41,7 +31,7 @@ struct PasswordGrantDatabaseTests {
                 _ = try await users.createUser(
                     tenant: "acme.example", username: name, passwordHash: TestPasswordHasher.hash("right", cost: 12))
             }
-            let clock = Clock()
+            let clock = TestClock()
             return Fixture(
                 clock: clock,
                 service: TokenService(client: database.client, loginThrottle: LoginThrottle(now: { clock.now })),
@@ -90,7 +80,7 @@ struct PasswordGrantDatabaseTests {
             #expect(throttled.body.contains("slow_down"))
             #expect(throttled.retryAfter == "1")
             #expect(try await fixture.signIn("dave", "right").status == 200, "another user is not throttled")
-            fixture.clock.advance(1.1)
+            fixture.clock.advance(by: 1.1)
             #expect(try await fixture.signIn("alice", "right").status == 200)
             #expect(try await fixture.signIn("alice", "wrong").status == 400, "the success reset the count")
         }

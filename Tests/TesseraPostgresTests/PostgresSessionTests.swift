@@ -6,7 +6,7 @@ import Testing
 @testable import TesseraPostgres
 
 /// A batch worker's session: one leased connection for batch after batch, with the usual deadline on the lease.
-@Suite("Database sessions of the batch workers", .timeLimit(.minutes(1)))
+@Suite("Database sessions of the batch workers", .timeLimit(.minutes(3)))
 struct PostgresSessionTests {
     @Test("a session runs on a leased connection of the pool")
     func sessionRunsOnAConnection() async throws {

@@ -9,7 +9,7 @@ import Testing
 
 /// Issue 3's scripted history: three users, two applications, repeated logins, client-credentials tokens,
 /// failed logins, a disabled user, and the same username in two tenants; then the exact counts.
-@Suite("Registered users", .timeLimit(.minutes(1)))
+@Suite("Registered users", .timeLimit(.minutes(3)))
 struct RegisteredUsersTests {
     static let passwords = ["alice": "correct horse", "bob": "battery", "carol": "staple", "dave": "disabled"]
 

@@ -3,7 +3,7 @@ import Testing
 
 /// DESIGN.md: every primary key starts with `tenant_id`, every foreign key includes it, so that tables can be
 /// distributed by tenant and no query can join across tenants.
-@Suite("Schema rules", .timeLimit(.minutes(1)))
+@Suite("Schema rules", .timeLimit(.minutes(3)))
 struct SchemaTests {
     @Test("the primary key starts with tenant_id", arguments: ["tenants", "applications", "access_tokens"])
     func primaryKeyStartsWithTenant(_ table: String) async throws {

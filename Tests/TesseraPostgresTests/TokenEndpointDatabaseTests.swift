@@ -8,7 +8,7 @@ import TesseraCore
 import TesseraPostgres
 import Testing
 
-@Suite("Token endpoint over PostgreSQL", .timeLimit(.minutes(1)))
+@Suite("Token endpoint over PostgreSQL", .timeLimit(.minutes(3)))
 struct TokenEndpointDatabaseTests {
     @Test("a client credentials request is answered 200 and its token's hash is stored with the request's facts")
     func issuesAndStores() async throws {

@@ -11,7 +11,7 @@ import Testing
 
 /// Issue 4 through the real router on PostgreSQL: refresh tokens with rotation and replay detection,
 /// introspection (RFC 7662), revocation (RFC 7009), administrators' revocation, and discovery (RFC 8414).
-@Suite("Token lifecycle", .timeLimit(.minutes(1)))
+@Suite("Token lifecycle", .timeLimit(.minutes(3)))
 struct TokenLifecycleTests {
     /// A tenant with a password+refresh application "mobile", a client-credentials application "backend", a
     /// resource server "api" that may introspect any token, and user alice.

@@ -5,7 +5,7 @@ import TesseraPostgres
 import Testing
 
 /// Migration 0004's partitions: made on demand (a day near, a month far), made ahead, and dropped whole by purge.
-@Suite("Token partitions and purge", .timeLimit(.minutes(1)))
+@Suite("Token partitions and purge", .timeLimit(.minutes(3)))
 struct TokenPartitionsTests {
     static func token(expiresIn seconds: TimeInterval, tenantID: Tenant.ID = 1) -> (String, IssuedToken) {
         let now = Date()

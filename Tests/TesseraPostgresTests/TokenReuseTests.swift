@@ -10,7 +10,7 @@ import TesseraTesting
 import Testing
 
 /// Issue 4, Deliver 6: `--token-reuse active` on PostgreSQL, through the router.
-@Suite("Token reuse", .timeLimit(.minutes(1)))
+@Suite("Token reuse", .timeLimit(.minutes(3)))
 struct TokenReuseTests {
     static let key = TokenSealer(base64: TokenSealer.generateKey())!
 

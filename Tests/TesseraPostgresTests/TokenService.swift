@@ -40,7 +40,7 @@ struct TokenService {
             preconditionFailure("\(error)")
         }
         let routes = TokenRoutes(
-            endpoint: TokenEndpoint(directory: cache, grants: grants),
+            endpoint: TokenEndpoint(directory: cache, grants: grants, now: now),
             introspection: IntrospectionEndpoint(directory: cache, ledger: ledger, issuer: Self.issuer, now: now),
             revocation: RevocationEndpoint(directory: cache, ledger: ledger, now: now),
             defaultTenant: nil)

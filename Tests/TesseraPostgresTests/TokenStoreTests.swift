@@ -5,7 +5,7 @@ import TesseraCore
 import TesseraPostgres
 import Testing
 
-@Suite("PostgreSQL directory and token store", .timeLimit(.minutes(1)))
+@Suite("PostgreSQL directory and token store", .timeLimit(.minutes(3)))
 struct TokenStoreTests {
     @Test("the directory returns the tenant and application that administration created")
     func directoryLookups() async throws {
@@ -84,7 +84,8 @@ struct TokenStoreTests {
         try await TestDatabase.with { database in
             let registered = try await database.register()
             let rotated = try await database.administration.rotateSecret(
-                tenant: "acme.example", consumerKey: registered.application.consumerKey)
+                tenant: "acme.example", consumerKey: registered.application.consumerKey
+            ).secret
             let application = try #require(
                 try await PostgresClientDirectory(client: database.client).application(
                     tenantID: DirectoryAdministrationTests.tenantID(database),
