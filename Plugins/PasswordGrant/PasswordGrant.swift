@@ -57,7 +57,7 @@ public struct PasswordGrant: GrantHandler {
         let scopes = try client.grantedScopes(requested: request.scope)
         let lifetime = try client.tokenLifetime(validityPeriod: request.validityPeriod)
 
-        let key = LoginThrottle.Key(tenantID: context.tenant.id, username: request.username)
+        let key = LoginThrottleKey(tenantID: context.tenant.id, username: request.username)
         if let wait = throttle.retryAfter(key) {
             throw OAuthError(.slowDown, "too many failed sign-ins; try again later", retryAfter: wait)
         }

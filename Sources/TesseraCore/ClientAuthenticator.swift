@@ -5,11 +5,17 @@ import Logging
 /// client (RFC 6749 §2.3.1), with the same answers everywhere.
 public struct ClientAuthenticator: Sendable {
     private let directory: any ClientDirectory
+    /// Failed authentications per client and per source address; nil when they are not throttled.
+    private let throttle: ClientThrottle?
     /// When a replaced secret's grace period is judged.
     private let now: @Sendable () -> Date
 
-    public init(directory: any ClientDirectory, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        directory: any ClientDirectory, throttle: ClientThrottle? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.directory = directory
+        self.throttle = throttle
         self.now = now
     }
 
@@ -42,6 +48,25 @@ public struct ClientAuthenticator: Sendable {
             if requirement == .optional { return nil }
             throw OAuthError.invalidClient(detail: "no client credentials")
         }
+        let (key, address) = (credentials.consumerKey, request.sourceAddress)
+        if let wait = throttle?.retryAfter(tenantID: tenant.id, consumerKey: key, address: address) {
+            logger.debug("client authentication throttled", metadata: ["retry_after": "\(wait)"])
+            throw OAuthError(.slowDown, "too many failed client authentications; try again later", retryAfter: wait)
+        }
+        do {
+            let application = try await verify(credentials, tenant: tenant, logger: logger)
+            throttle?.succeeded(tenantID: tenant.id, consumerKey: key, address: address)
+            return application
+        } catch let error as OAuthError where error.code == .invalidClient {
+            throttle?.failed(tenantID: tenant.id, consumerKey: key, address: address)
+            throw error
+        }
+    }
+
+    /// The application whose key and secret these are, enabled; `invalid_client` for any other.
+    private func verify(_ credentials: ClientCredentials, tenant: Tenant, logger: Logger) async throws
+        -> ClientApplication
+    {
         let application = try await directory.application(tenantID: tenant.id, consumerKey: credentials.consumerKey)
         guard let application else {
             logger.notice("client authentication failed: unknown consumer key")

@@ -20,10 +20,10 @@ public struct IntrospectionEndpoint: Sendable {
     private let now: @Sendable () -> Date
 
     public init(
-        directory: any ClientDirectory, ledger: any TokenLedger, issuer: IssuerURL,
+        directory: any ClientDirectory, ledger: any TokenLedger, issuer: IssuerURL, throttle: ClientThrottle? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
-        self.authenticator = ClientAuthenticator(directory: directory, now: now)
+        self.authenticator = ClientAuthenticator(directory: directory, throttle: throttle, now: now)
         self.ledger = ledger
         self.issuer = issuer
         self.now = now

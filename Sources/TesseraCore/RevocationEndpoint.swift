@@ -11,9 +11,10 @@ public struct RevocationEndpoint: Sendable {
     private let now: @Sendable () -> Date
 
     public init(
-        directory: any ClientDirectory, ledger: any TokenLedger, now: @escaping @Sendable () -> Date = Date.init
+        directory: any ClientDirectory, ledger: any TokenLedger, throttle: ClientThrottle? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
-        self.authenticator = ClientAuthenticator(directory: directory, now: now)
+        self.authenticator = ClientAuthenticator(directory: directory, throttle: throttle, now: now)
         self.ledger = ledger
         self.now = now
     }

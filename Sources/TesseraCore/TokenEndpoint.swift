@@ -12,11 +12,14 @@ public struct TokenEndpoint: Sendable {
     private let authenticator: ClientAuthenticator
     private let grants: GrantRegistry
 
-    /// - Parameter now: the clock a rotated secret's grace period is judged by.
+    /// - Parameters:
+    ///   - throttle: failed client authentications, shared with the other endpoints; nil for none.
+    ///   - now: the clock a rotated secret's grace period is judged by.
     public init(
-        directory: any ClientDirectory, grants: GrantRegistry, now: @escaping @Sendable () -> Date = Date.init
+        directory: any ClientDirectory, grants: GrantRegistry, throttle: ClientThrottle? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
-        self.authenticator = ClientAuthenticator(directory: directory, now: now)
+        self.authenticator = ClientAuthenticator(directory: directory, throttle: throttle, now: now)
         self.grants = grants
     }
 

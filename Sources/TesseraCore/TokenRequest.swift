@@ -8,13 +8,17 @@ public struct TokenRequest: Sendable {
     public let form: TokenRequestParameters
     /// Names of the parameters in the URL's query string.
     public let queryParameterNames: [String]
+    /// The client's IP address: the peer's, or behind a trusted proxy the one it forwarded; nil when unknown.
+    public let sourceAddress: String?
 
     public init(
-        tenantDomain: String, authorization: String?, form: TokenRequestParameters, queryParameterNames: [String]
+        tenantDomain: String, authorization: String?, form: TokenRequestParameters, queryParameterNames: [String],
+        sourceAddress: String? = nil
     ) {
         self.tenantDomain = tenantDomain
         self.authorization = authorization
         self.form = form
         self.queryParameterNames = queryParameterNames
+        self.sourceAddress = sourceAddress
     }
 }

@@ -18,18 +18,21 @@ public struct TokenRoutes: Sendable {
     private let introspection: IntrospectionEndpoint?
     private let revocation: RevocationEndpoint?
     private let defaultTenant: String?
+    /// Whose `X-Forwarded-For` names the client's address.
+    private let trustedProxies: TrustedProxies
     /// Grant types the log and the metrics name; any other value is reported as "other", so that a client
     /// cannot add a label value of its choosing.
     private let reportedGrantTypes: Set<String>
 
     public init(
         endpoint: TokenEndpoint, introspection: IntrospectionEndpoint? = nil, revocation: RevocationEndpoint? = nil,
-        defaultTenant: String?
+        defaultTenant: String?, trustedProxies: TrustedProxies = .none
     ) {
         self.endpoint = endpoint
         self.introspection = introspection
         self.revocation = revocation
         self.defaultTenant = defaultTenant
+        self.trustedProxies = trustedProxies
         self.reportedGrantTypes = Set(endpoint.grantTypes.map(\.rawValue))
     }
 
@@ -101,7 +104,9 @@ public struct TokenRoutes: Sendable {
                 // Hummingbird decodes query values, not names: `client%5Fsecret` is `client_secret`.
                 queryParameterNames: request.uri.queryParameters.map {
                     ClientCredentials.formURLDecode($0.key) ?? String($0.key)
-                }
+                },
+                sourceAddress: trustedProxies.clientAddress(
+                    peer: context.peerAddress, forwardedFor: request.headers[values: Self.forwardedFor])
             )
             return try await handle(tokenRequest, context.logger)
         } catch {
@@ -112,6 +117,8 @@ public struct TokenRoutes: Sendable {
             return error.response(realm: tenant)
         }
     }
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
     /// RFC 6749 §3.2: `application/x-www-form-urlencoded`, UTF-8, each parameter at most once.
     static func readForm(_ request: Request) async throws(OAuthError) -> TokenRequestParameters {

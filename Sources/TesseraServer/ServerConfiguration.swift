@@ -21,6 +21,10 @@ public struct ServerConfiguration: Sendable {
     public var passwordCPUGroup = PasswordCPUGroup.auto
     /// Longest a run of failed sign-ins can lock one username out, in seconds.
     public var loginThrottleWindow: Double = 900
+    /// Longest wait failed client authentications impose on a client or a source address, in seconds; 0 for none.
+    public var clientThrottleWindow: Double = 60
+    /// Proxies whose `X-Forwarded-For` names the client's address.
+    public var trustedProxies = TrustedProxies.none
     /// The public base URL of the server: issuers are `<publicURL>/t/<tenant>` (RFC 8414). By default the plain
     /// HTTP port on localhost, or the HTTPS port when plain HTTP is off.
     public var publicURL: String {

@@ -62,12 +62,16 @@ public enum TesseraServer {
                 ("token writes are not completing", { tokenStore.isStalled(longerThan: stalled) }),
                 ("token lookups are not completing", { ledger.isStalled(longerThan: stalled) }),
             ])
+        // One count of failed client authentications for the three endpoints that authenticate clients.
+        let throttle =
+            configuration.clientThrottleWindow > 0 ? ClientThrottle(window: configuration.clientThrottleWindow) : nil
         let router = buildRouter(
             tokenRoutes: TokenRoutes(
-                endpoint: TokenEndpoint(directory: directory, grants: grants),
-                introspection: IntrospectionEndpoint(directory: directory, ledger: ledger, issuer: issuerURL),
-                revocation: RevocationEndpoint(directory: directory, ledger: ledger),
-                defaultTenant: configuration.defaultTenant),
+                endpoint: TokenEndpoint(directory: directory, grants: grants, throttle: throttle),
+                introspection: IntrospectionEndpoint(
+                    directory: directory, ledger: ledger, issuer: issuerURL, throttle: throttle),
+                revocation: RevocationEndpoint(directory: directory, ledger: ledger, throttle: throttle),
+                defaultTenant: configuration.defaultTenant, trustedProxies: configuration.trustedProxies),
             discovery: DiscoveryRoutes(directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes),
             health: HealthRoutes(readiness: readiness.check),
             metrics: metrics.map { RequestMetrics(factory: $0.factory) })

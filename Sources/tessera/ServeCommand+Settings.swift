@@ -65,6 +65,18 @@ extension ServeCommand {
             throw CommandFailure("password threads must be 1 to 256, queue 0 to 100000, throttle window 1 to 86400 s")
         }
         configuration.loginThrottleWindow = Double(window)
+        let clientWindow = try source.integer(
+            clientThrottleWindow, "TESSERA_CLIENT_THROTTLE_WINDOW", default: Int(configuration.clientThrottleWindow))
+        guard (0...86_400).contains(clientWindow) else {
+            throw CommandFailure("the client throttle window must be 0 (off) to 86400 s")
+        }
+        configuration.clientThrottleWindow = Double(clientWindow)
+        do {
+            configuration.trustedProxies = try TrustedProxies(
+                parsing: trustedProxies ?? environment["TESSERA_TRUSTED_PROXIES"] ?? "")
+        } catch {
+            throw CommandFailure("--trusted-proxies: \(error)")
+        }
         configuration.passwordCPUGroup = try source.value(passwordCgroup, "TESSERA_PASSWORD_CGROUP", default: .auto)
 
         if let url = publicURL ?? environment["TESSERA_PUBLIC_URL"] {

@@ -72,6 +72,18 @@ struct ServeCommand: AsyncParsableCommand {
     var loginThrottleWindow: Int?
 
     @Option(
+        help:
+            "Longest wait failed client authentications impose on a client or an address, seconds; 0 turns it off (env: TESSERA_CLIENT_THROTTLE_WINDOW; default 60)."
+    )
+    var clientThrottleWindow: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated proxy addresses or networks (10.0.0.0/8) whose X-Forwarded-For names the client (env: TESSERA_TRUSTED_PROXIES; default none).",
+            valueName: "addresses"))
+    var trustedProxies: String?
+
+    @Option(
         help: ArgumentHelp(
             "Public base URL; each tenant's issuer is <url>/t/<tenant> (env: TESSERA_PUBLIC_URL; default http://localhost:<port>, or https://localhost:<https-port> without plain HTTP).",
             valueName: "url"))

@@ -8,7 +8,7 @@ import Testing
 struct LoginThrottleTests {
 
     let clock = TestClock(Date(timeIntervalSince1970: 1_000_000))
-    let key = LoginThrottle.Key(tenantID: 1, username: "Alice")
+    let key = LoginThrottleKey(tenantID: 1, username: "Alice")
 
     func throttle(window: TimeInterval = 60) -> LoginThrottle {
         let clock = clock
@@ -32,8 +32,8 @@ struct LoginThrottleTests {
     func keys() {
         let throttle = throttle()
         for _ in 0..<3 { throttle.recordFailure(key) }
-        #expect(throttle.retryAfter(LoginThrottle.Key(tenantID: 1, username: "ALICE")) != nil)
-        #expect(throttle.retryAfter(LoginThrottle.Key(tenantID: 2, username: "alice")) == nil)
+        #expect(throttle.retryAfter(LoginThrottleKey(tenantID: 1, username: "ALICE")) != nil)
+        #expect(throttle.retryAfter(LoginThrottleKey(tenantID: 2, username: "alice")) == nil)
     }
 
     @Test("a success resets the count")

@@ -4,11 +4,6 @@ import Testing
 /// `app rotate-secret --grace` and `app secrets` through the binary, against a running server (issue 14).
 @Suite("Secret rotation, end to end")
 struct SecretRotationEndToEndTests {
-    struct Created: Decodable {
-        let consumer_key: String
-        let consumer_secret: String
-    }
-
     struct Rotated: Decodable {
         let consumer_key: String
         let consumer_secret: String
@@ -18,13 +13,7 @@ struct SecretRotationEndToEndTests {
     @Test("--grace keeps the old secret working beside the new one; a rotation without it stops both old ones")
     func rotateWithGrace() async throws {
         let database = try TesseraBinary.databaseURL()
-        let domain = "rotate-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
-        #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
-        let created = try await TesseraBinary.run(
-            ["app", "create", "--tenant", domain, "--name", "worker", "--json"], databaseURL: database)
-        try #require(created.status == 0, "app create: \(created.error)")
-        let app = try JSONDecoder().decode(Created.self, from: Data(created.output.utf8))
+        let (domain, app) = try await TesseraBinary.tenantWithApplication("rotate", databaseURL: database)
         let key = app.consumer_key
         let target = ["--tenant", domain, "--consumer-key", key]
 

@@ -27,6 +27,25 @@ enum TesseraBinary {
             "TESSERA_TEST_DATABASE_URL is not set: run the suite with deploy/test.sh, which starts PostgreSQL")
     }
 
+    /// An application's credentials as `app create --json` prints them.
+    struct CreatedApplication: Decodable {
+        let consumer_key: String
+        let consumer_secret: String
+    }
+
+    /// Migrates, then creates a tenant named `<prefix>-<random>.test` and one application in it through the CLI.
+    static func tenantWithApplication(_ prefix: String, databaseURL: String, appOptions: [String] = []) async throws
+        -> (domain: String, app: CreatedApplication)
+    {
+        let domain = "\(prefix)-\(UInt32.random(in: 0...UInt32.max)).test"
+        #expect(try await run(["migrate"], databaseURL: databaseURL).status == 0)
+        #expect(try await run(["tenant", "create", domain], databaseURL: databaseURL).status == 0)
+        let created = try await run(
+            ["app", "create", "--tenant", domain, "--name", prefix, "--json"] + appOptions, databaseURL: databaseURL)
+        try #require(created.status == 0, "app create: \(created.error)")
+        return (domain, try JSONDecoder().decode(CreatedApplication.self, from: Data(created.output.utf8)))
+    }
+
     /// Runs a command and waits for it on a thread of its own (`offThePool`): a test waiting here must not hold
     /// one of the concurrency pool's two threads, which every other test's deadlines need.
     static func run(

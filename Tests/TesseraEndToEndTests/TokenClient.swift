@@ -19,16 +19,20 @@ struct TokenClient {
         let text: String
     }
 
-    func post(_ path: String, form: String, key: String, secret: String) async throws -> Answer {
-        let request = postRequest(path, form: form, key: key, secret: secret)
+    /// A form POST with HTTP Basic credentials; `headers` are more header lines, such as `X-Forwarded-For: ...`.
+    func post(_ path: String, form: String, key: String, secret: String, headers: [String] = []) async throws
+        -> Answer
+    {
+        let request = postRequest(path, form: form, key: key, secret: secret, headers: headers)
         return try parse(await offThePool { try exchange(request) })
     }
 
     /// The bytes of a form POST with HTTP Basic credentials and `Connection: close`.
-    func postRequest(_ path: String, form: String, key: String, secret: String) -> [UInt8] {
+    func postRequest(_ path: String, form: String, key: String, secret: String, headers: [String] = []) -> [UInt8] {
         let authorization = "Basic " + Data("\(key):\(secret)".utf8).base64EncodedString()
         let request =
             "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+            + headers.map { $0 + "\r\n" }.joined()
             + "Content-Type: application/x-www-form-urlencoded\r\nAuthorization: \(authorization)\r\n"
             + "Content-Length: \(form.utf8.count)\r\n\r\n\(form)"
         return Array(request.utf8)

@@ -1,23 +1,14 @@
 import Foundation
 import Synchronization
 
-/// Slows down password guessing for one (tenant, username): after `freeFailures` failures in a row, each
-/// further attempt must wait a delay that doubles per failure, up to `window`. A success resets it.
+/// Slows down guessing for one key (a tenant's username, a client, a source address): after `freeFailures`
+/// failures in a row, each further attempt must wait a delay that doubles per failure, up to `window`. A success
+/// resets it.
 ///
 /// Refused attempts are not counted, and every entry is forgotten `window` after its last failure, so neither an
-/// attacker nor a flood of bad guesses can lock a user out for longer than `window`. Memory is bounded by
-/// `maximumEntries`; past it, new names are not throttled rather than the table growing.
-public final class LoginThrottle: Sendable {
-    public struct Key: Hashable, Sendable {
-        let tenantID: Tenant.ID
-        let username: String
-
-        public init(tenantID: Tenant.ID, username: String) {
-            self.tenantID = tenantID
-            self.username = username.lowercased()
-        }
-    }
-
+/// attacker nor a flood of bad guesses can lock anyone out for longer than `window`. Memory is bounded by
+/// `maximumEntries`; past it, new keys are not throttled rather than the table growing.
+public final class FailureThrottle<Key: Hashable & Sendable>: Sendable {
     private struct Entry {
         var failures: Int
         var lastFailure: Date
@@ -29,6 +20,8 @@ public final class LoginThrottle: Sendable {
     public let maximumEntries: Int
     private let now: @Sendable () -> Date
     private let entries = Mutex([Key: Entry]())
+    /// Whether the table has any entry: every request asks, almost always of an empty table, without the lock.
+    private let occupied = Atomic<Bool>(false)
 
     public init(
         freeFailures: Int = 5, baseDelay: TimeInterval = 1, window: TimeInterval = 900, maximumEntries: Int = 100_000,
@@ -43,6 +36,7 @@ public final class LoginThrottle: Sendable {
 
     /// Seconds the caller must still wait before this attempt may be checked; nil when it may go ahead.
     public func retryAfter(_ key: Key) -> Int? {
+        guard occupied.load(ordering: .relaxed) else { return nil }
         let now = now()
         return entries.withLock { entries in
             guard let entry = entries[key] else { return nil }
@@ -66,11 +60,16 @@ public final class LoginThrottle: Sendable {
                 guard entries.count < maximumEntries else { return }
             }
             entries[key] = Entry(failures: 1, lastFailure: now)
+            occupied.store(true, ordering: .relaxed)
         }
     }
 
     public func recordSuccess(_ key: Key) {
-        _ = entries.withLock { $0.removeValue(forKey: key) }
+        guard occupied.load(ordering: .relaxed) else { return }
+        entries.withLock { entries in
+            entries.removeValue(forKey: key)
+            if entries.isEmpty { occupied.store(false, ordering: .relaxed) }
+        }
     }
 
     /// No wait for the first `freeFailures`, then `baseDelay` doubling per failure, never more than `window`.
@@ -78,5 +77,18 @@ public final class LoginThrottle: Sendable {
         guard failures >= freeFailures else { return 0 }
         let doublings = min(failures - freeFailures, 30)
         return min(baseDelay * pow(2, Double(doublings)), window)
+    }
+}
+
+/// Password guessing for one (tenant, username), case-insensitively: the password grant's throttle.
+public typealias LoginThrottle = FailureThrottle<LoginThrottleKey>
+
+public struct LoginThrottleKey: Hashable, Sendable {
+    let tenantID: Tenant.ID
+    let username: String
+
+    public init(tenantID: Tenant.ID, username: String) {
+        self.tenantID = tenantID
+        self.username = username.lowercased()
     }
 }
