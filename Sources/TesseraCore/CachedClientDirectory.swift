@@ -6,6 +6,12 @@ import Synchronization
 /// for every change, and on losing its connection calls `suspend()`, after which every lookup goes to the
 /// source until the feed is back. A fill that raced with an invalidation is dropped (generation check), so a
 /// stale row is never cached after the notification that should have removed it.
+///
+/// Names that do not exist cost a query each only until the first one: then the cache lists every tenant domain
+/// (or every consumer key of the tenant) once and answers "none" from memory, so a flood of random keys or tenant
+/// names does not reach the database at the attacker's rate. A change to a tenant drops its list (and the list of
+/// domains), which the next unknown name loads again. Lists are bounded in size; a directory larger than that is
+/// asked one name at a time, with the bounded memory of absences as before.
 public final class CachedClientDirectory: ClientDirectory {
     private struct ApplicationKey: Hashable {
         let tenantID: Tenant.ID
@@ -18,12 +24,20 @@ public final class CachedClientDirectory: ClientDirectory {
         var tenants: [String: Tenant?] = [:]
         var applications: [ApplicationKey: ClientApplication?] = [:]
         var absentEntries = 0
+        /// Every tenant domain, once one unknown domain was asked for.
+        var domains: Set<String>?
+        /// Per tenant, every consumer key, once one unknown key of that tenant was asked for.
+        var consumerKeys: [Tenant.ID: Set<String>] = [:]
+        var listedKeys = 0
 
         mutating func clear() {
             generation &+= 1
             tenants.removeAll(keepingCapacity: true)
             applications.removeAll(keepingCapacity: true)
             absentEntries = 0
+            domains = nil
+            consumerKeys.removeAll()
+            listedKeys = 0
         }
 
         mutating func admitsEntry(absent: Bool) -> Bool {
@@ -36,6 +50,8 @@ public final class CachedClientDirectory: ClientDirectory {
 
     /// Cap on remembered "no such tenant/application" answers, so that random keys cannot grow memory.
     public static let maximumAbsentEntries = 10_000
+    /// Cap on the names listed (domains, and consumer keys of all tenants together): about 20 MB of memory.
+    public static let maximumListedNames = 250_000
 
     private let source: any ClientDirectory
     private let state = Mutex(State())
@@ -45,20 +61,35 @@ public final class CachedClientDirectory: ClientDirectory {
     }
 
     public func tenant(domain: String) async throws -> Tenant? {
-        let (cached, generation) = state.withLock { ($0.live ? $0.tenants[domain] : nil, $0.generation) }
+        let (live, cached, listed, generation) = state.withLock {
+            ($0.live, $0.live ? $0.tenants[domain] : nil, $0.live ? $0.domains : nil, $0.generation)
+        }
         if let cached { return cached }
+        if let listed, !listed.contains(domain) { return nil }
         let tenant = try await source.tenant(domain: domain)
         state.withLock { state in
             guard state.live, state.generation == generation, state.admitsEntry(absent: tenant == nil) else { return }
             state.tenants[domain] = .some(tenant)
+        }
+        if live, tenant == nil, listed == nil {
+            let limit = Self.maximumListedNames
+            if let domains = try await source.tenantDomains(limit: limit) {
+                state.withLock { state in
+                    guard state.live, state.generation == generation else { return }
+                    state.domains = domains
+                }
+            }
         }
         return tenant
     }
 
     public func application(tenantID: Tenant.ID, consumerKey: String) async throws -> ClientApplication? {
         let key = ApplicationKey(tenantID: tenantID, consumerKey: consumerKey)
-        let (cached, generation) = state.withLock { ($0.live ? $0.applications[key] : nil, $0.generation) }
+        let (live, cached, listed, generation) = state.withLock {
+            ($0.live, $0.live ? $0.applications[key] : nil, $0.live ? $0.consumerKeys[tenantID] : nil, $0.generation)
+        }
         if let cached { return cached }
+        if let listed, !listed.contains(consumerKey) { return nil }
         let application = try await source.application(tenantID: tenantID, consumerKey: consumerKey)
         state.withLock { state in
             guard state.live, state.generation == generation, state.admitsEntry(absent: application == nil) else {
@@ -66,7 +97,23 @@ public final class CachedClientDirectory: ClientDirectory {
             }
             state.applications[key] = .some(application)
         }
+        if live, application == nil, listed == nil {
+            try await listConsumerKeys(tenantID: tenantID, generation: generation)
+        }
         return application
+    }
+
+    /// After a first unknown key of the tenant: its keys, so that the next unknown ones need no query.
+    private func listConsumerKeys(tenantID: Tenant.ID, generation: UInt64) async throws {
+        let room = state.withLock { Self.maximumListedNames - $0.listedKeys }
+        guard room > 0, let keys = try await source.consumerKeys(tenantID: tenantID, limit: room) else { return }
+        state.withLock { state in
+            guard state.live, state.generation == generation, state.consumerKeys[tenantID] == nil,
+                state.listedKeys + keys.count <= Self.maximumListedNames
+            else { return }
+            state.consumerKeys[tenantID] = keys
+            state.listedKeys += keys.count
+        }
     }
 
     /// Forgets everything about one tenant, and every remembered absence (a new tenant or key may now exist).
@@ -76,6 +123,9 @@ public final class CachedClientDirectory: ClientDirectory {
             state.tenants = state.tenants.filter { $0.value != nil && $0.value?.id != tenantID }
             state.applications = state.applications.filter { $0.value != nil && $0.key.tenantID != tenantID }
             state.absentEntries = 0
+            // The change may be a new tenant (its id is the notification's) or a new key of this one.
+            state.domains = nil
+            state.listedKeys -= state.consumerKeys.removeValue(forKey: tenantID)?.count ?? 0
         }
     }
 

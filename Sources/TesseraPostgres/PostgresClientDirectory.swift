@@ -26,6 +26,27 @@ public struct PostgresClientDirectory: ClientDirectory {
             return nil
         }
     }
+
+    public func tenantDomains(limit: Int) async throws -> Set<String>? {
+        try await list("SELECT domain FROM tenants LIMIT \(limit + 1)", limit: limit)
+    }
+
+    public func consumerKeys(tenantID: Tenant.ID, limit: Int) async throws -> Set<String>? {
+        try await list(
+            "SELECT consumer_key FROM applications WHERE tenant_id = \(tenantID) LIMIT \(limit + 1)", limit: limit)
+    }
+
+    /// The one text column of `query`'s rows, or nil when there are more than `limit`.
+    private func list(_ query: PostgresQuery, limit: Int) async throws -> Set<String>? {
+        try await PostgresAvailability.run { [client] in
+            var values = Set<String>()
+            for try await value in try await client.current.query(query).decode(String.self) {
+                values.insert(value)
+                if values.count > limit { return nil }
+            }
+            return values
+        }
+    }
 }
 
 struct TenantByDomain: PostgresPreparedStatement {

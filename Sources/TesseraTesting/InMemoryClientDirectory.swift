@@ -27,6 +27,21 @@ public final class InMemoryClientDirectory: ClientDirectory {
         }
     }
 
+    public func tenantDomains(limit: Int) async throws -> Set<String>? {
+        contents.withLock {
+            $0.lookups += 1
+            return $0.tenants.count > limit ? nil : Set($0.tenants.keys)
+        }
+    }
+
+    public func consumerKeys(tenantID: Tenant.ID, limit: Int) async throws -> Set<String>? {
+        contents.withLock {
+            $0.lookups += 1
+            let keys = $0.applications.values.filter { $0.tenantID == tenantID }.map(\.consumerKey)
+            return keys.count > limit ? nil : Set(keys)
+        }
+    }
+
     /// Adds or replaces a tenant.
     public func put(_ tenant: Tenant) {
         contents.withLock { $0.tenants[tenant.domain] = tenant }

@@ -30,7 +30,32 @@ struct CachedClientDirectoryTests {
             #expect(try await cache.application(tenantID: 1, consumerKey: Fixtures.application().consumerKey) != nil)
             #expect(try await cache.tenant(domain: "nobody.com") == nil)
         }
-        #expect(source.lookups == 3)
+        // The tenant, the application, the unknown domain and the list of domains it made the cache load.
+        #expect(source.lookups == 4)
+    }
+
+    @Test("after one unknown consumer key the tenant's keys are listed, and random keys cost no lookup")
+    func unknownKeysAnsweredFromTheList() async throws {
+        let cache = CachedClientDirectory(source: source)
+        cache.resume()
+        #expect(try await cache.application(tenantID: 1, consumerKey: "random-0") == nil)
+        #expect(source.lookups == 2)
+        for index in 1..<1000 {
+            #expect(try await cache.application(tenantID: 1, consumerKey: "random-\(index)") == nil)
+            #expect(try await cache.tenant(domain: "random-\(index).com") == nil)
+        }
+        // The first unknown domain and its list; then nothing.
+        #expect(source.lookups == 4)
+        #expect(try await cache.application(tenantID: 1, consumerKey: Fixtures.application().consumerKey) != nil)
+        // A key made later is found once its change reaches the cache, which drops the list.
+        source.put(Fixtures.application(id: 2, consumerKey: "made-later"))
+        #expect(try await cache.application(tenantID: 1, consumerKey: "made-later") == nil)
+        cache.invalidate(tenantID: 1)
+        #expect(try await cache.application(tenantID: 1, consumerKey: "made-later") != nil)
+        // Other tenants' lists are kept.
+        source.put(Fixtures.tenant(id: 9, domain: "other.com"))
+        cache.invalidate(tenantID: 9)
+        #expect(try await cache.tenant(domain: "other.com")?.id == 9)
     }
 
     @Test("an invalidated tenant is read again, with its change")

@@ -85,6 +85,35 @@ struct DirectoryCacheTests {
         }
     }
 
+    @Test("a flood of random consumer keys and tenant names costs a lookup and a listing; new names are found")
+    func floodOfUnknownNames() async throws {
+        try await TestDatabase.with { database in
+            let registered = try await database.register()
+            try await withLiveCache(database) { cache, source, administration in
+                let tenant = try #require(try await cache.tenant(domain: "acme.example"))
+                let reads = source.lookups
+                for index in 0..<500 {
+                    #expect(try await cache.application(tenantID: tenant.id, consumerKey: "random-\(index)") == nil)
+                    #expect(try await cache.tenant(domain: "random-\(index).example") == nil)
+                }
+                // One lookup of the first unknown key and one listing of the tenant's keys. The domains were listed
+                // when waitUntilLive asked for an unknown one.
+                #expect(source.lookups - reads == 2)
+                let key = registered.application.consumerKey
+                #expect(try await cache.application(tenantID: tenant.id, consumerKey: key) != nil)
+
+                let (created, _) = try await administration.createApplication(
+                    tenant: "acme.example", settings: TestDatabase.settings(name: "created-later"))
+                #expect(
+                    try await eventually {
+                        try await cache.application(tenantID: tenant.id, consumerKey: created.consumerKey) != nil
+                    })
+                _ = try await administration.createTenant(domain: "later.example")
+                #expect(try await eventually { try await cache.tenant(domain: "later.example") != nil })
+            }
+        }
+    }
+
     @Test("without a running change feed the cache reads every lookup from the database")
     func noFeedNoCache() async throws {
         try await TestDatabase.with { database in
@@ -204,5 +233,15 @@ final class CountingDirectory: ClientDirectory {
     func application(tenantID: Tenant.ID, consumerKey: String) async throws -> ClientApplication? {
         count.withLock { $0 += 1 }
         return try await source.application(tenantID: tenantID, consumerKey: consumerKey)
+    }
+
+    func tenantDomains(limit: Int) async throws -> Set<String>? {
+        count.withLock { $0 += 1 }
+        return try await source.tenantDomains(limit: limit)
+    }
+
+    func consumerKeys(tenantID: Tenant.ID, limit: Int) async throws -> Set<String>? {
+        count.withLock { $0 += 1 }
+        return try await source.consumerKeys(tenantID: tenantID, limit: limit)
     }
 }
