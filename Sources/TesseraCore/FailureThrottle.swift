@@ -14,12 +14,19 @@ public final class FailureThrottle<Key: Hashable & Sendable>: Sendable {
         var lastFailure: Date
     }
 
+    private struct Entries {
+        var table: [Key: Entry] = [:]
+        /// When a full table was last swept for expired entries: at most once a second, so that a flood of new keys
+        /// into a full table costs a lookup each, not a sweep each.
+        var lastSweep = Date.distantPast
+    }
+
     public let freeFailures: Int
     public let baseDelay: TimeInterval
     public let window: TimeInterval
     public let maximumEntries: Int
     private let now: @Sendable () -> Date
-    private let entries = Mutex([Key: Entry]())
+    private let entries = Mutex(Entries())
     /// Whether the table has any entry: every request asks, almost always of an empty table, without the lock.
     private let occupied = Atomic<Bool>(false)
 
@@ -39,7 +46,7 @@ public final class FailureThrottle<Key: Hashable & Sendable>: Sendable {
         guard occupied.load(ordering: .relaxed) else { return nil }
         let now = now()
         return entries.withLock { entries in
-            guard let entry = entries[key] else { return nil }
+            guard let entry = entries.table[key] else { return nil }
             let until = entry.lastFailure.addingTimeInterval(delay(afterFailures: entry.failures))
             guard until > now else { return nil }
             return max(1, Int((until.timeIntervalSince(now)).rounded(.up)))
@@ -49,17 +56,19 @@ public final class FailureThrottle<Key: Hashable & Sendable>: Sendable {
     public func recordFailure(_ key: Key) {
         let now = now()
         entries.withLock { entries in
-            if var entry = entries[key], now.timeIntervalSince(entry.lastFailure) < window {
+            if var entry = entries.table[key], now.timeIntervalSince(entry.lastFailure) < window {
                 entry.failures += 1
                 entry.lastFailure = now
-                entries[key] = entry
+                entries.table[key] = entry
                 return
             }
-            if entries.count >= maximumEntries {
-                entries = entries.filter { now.timeIntervalSince($0.value.lastFailure) < window }
-                guard entries.count < maximumEntries else { return }
+            if entries.table.count >= maximumEntries {
+                guard now.timeIntervalSince(entries.lastSweep) >= 1 else { return }
+                entries.lastSweep = now
+                entries.table = entries.table.filter { now.timeIntervalSince($0.value.lastFailure) < window }
+                guard entries.table.count < maximumEntries else { return }
             }
-            entries[key] = Entry(failures: 1, lastFailure: now)
+            entries.table[key] = Entry(failures: 1, lastFailure: now)
             occupied.store(true, ordering: .relaxed)
         }
     }
@@ -67,8 +76,8 @@ public final class FailureThrottle<Key: Hashable & Sendable>: Sendable {
     public func recordSuccess(_ key: Key) {
         guard occupied.load(ordering: .relaxed) else { return }
         entries.withLock { entries in
-            entries.removeValue(forKey: key)
-            if entries.isEmpty { occupied.store(false, ordering: .relaxed) }
+            entries.table.removeValue(forKey: key)
+            if entries.table.isEmpty { occupied.store(false, ordering: .relaxed) }
         }
     }
 

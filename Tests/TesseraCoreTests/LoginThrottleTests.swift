@@ -62,5 +62,9 @@ struct LoginThrottleTests {
         for name in ["a", "b", "c"] { throttle.recordFailure(.init(tenantID: 1, username: name)) }
         #expect(throttle.retryAfter(.init(tenantID: 1, username: "a")) != nil)
         #expect(throttle.retryAfter(.init(tenantID: 1, username: "c")) == nil)
+        // Once the old entries have expired, the full table is swept and a new name is tracked again.
+        clock.advance(by: 901)
+        throttle.recordFailure(.init(tenantID: 1, username: "d"))
+        #expect(throttle.retryAfter(.init(tenantID: 1, username: "d")) != nil)
     }
 }
