@@ -38,7 +38,9 @@ public struct ClientAuthenticator: Sendable {
     }
 
     /// HTTP Basic or the client_id/client_secret pair in the body; the secret is checked in constant time
-    /// against its hash (and the previous secret's during a rotation's grace period) and then dropped. Nil when there are no credentials and they are `optional`.
+    /// against its hash (and the previous secret's during a rotation's grace period) and then dropped. Nil when
+    /// there are no credentials and they are `optional`. A client or address throttled after failures is refused
+    /// (429) before any lookup; the failures it counts are `invalid_client` answers.
     public func authenticate(
         _ request: TokenRequest, tenant: Tenant, requirement: ClientAuthenticationRequirement = .required,
         logger: Logger
