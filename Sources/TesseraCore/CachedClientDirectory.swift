@@ -50,7 +50,7 @@ public final class CachedClientDirectory: ClientDirectory {
 
     /// Cap on remembered "no such tenant/application" answers, so that random keys cannot grow memory.
     public static let maximumAbsentEntries = 10_000
-    /// Cap on the names listed (domains, and consumer keys of all tenants together): about 20 MB of memory.
+    /// Cap on the domains listed, and on the consumer keys listed for all tenants together: about 20 MB each.
     public static let maximumListedNames = 250_000
 
     private let source: any ClientDirectory
@@ -71,15 +71,7 @@ public final class CachedClientDirectory: ClientDirectory {
             guard state.live, state.generation == generation, state.admitsEntry(absent: tenant == nil) else { return }
             state.tenants[domain] = .some(tenant)
         }
-        if live, tenant == nil, listed == nil {
-            let limit = Self.maximumListedNames
-            if let domains = try await source.tenantDomains(limit: limit) {
-                state.withLock { state in
-                    guard state.live, state.generation == generation else { return }
-                    state.domains = domains
-                }
-            }
-        }
+        if live, tenant == nil, listed == nil { try await listDomains(generation: generation) }
         return tenant
     }
 
@@ -101,6 +93,15 @@ public final class CachedClientDirectory: ClientDirectory {
             try await listConsumerKeys(tenantID: tenantID, generation: generation)
         }
         return application
+    }
+
+    /// After a first unknown domain: every domain, so that the next unknown ones need no query.
+    private func listDomains(generation: UInt64) async throws {
+        guard let domains = try await source.tenantDomains(limit: Self.maximumListedNames) else { return }
+        state.withLock { state in
+            guard state.live, state.generation == generation else { return }
+            state.domains = domains
+        }
     }
 
     /// After a first unknown key of the tenant: its keys, so that the next unknown ones need no query.

@@ -32,7 +32,8 @@ public struct ClientThrottle: Sendable {
     func retryAfter(tenantID: Tenant.ID, consumerKey: String, address: String?) -> Int? {
         let client = byClient.retryAfter(ClientKey(tenantID: tenantID, consumerKey: consumerKey))
         let source = address.flatMap { byAddress.retryAfter($0) }
-        return [client, source].compactMap { $0 }.max()
+        guard let client, let source else { return client ?? source }
+        return max(client, source)
     }
 
     func failed(tenantID: Tenant.ID, consumerKey: String, address: String?) {

@@ -1,16 +1,17 @@
 import Hummingbird
 import Logging
+import NIOCore
 
 /// The request context of Tessera's router: Hummingbird's, plus the notes routes leave for the access log and
 /// the metrics.
 public struct TesseraRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     let notes = RequestNotes()
-    /// The peer's IP address (a proxy's, behind one), for the client throttle.
-    let peerAddress: String?
+    /// The peer (a proxy, behind one), for the client throttle; text only where the token routes need it.
+    let peer: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.peerAddress = source.channel.remoteAddress?.ipAddress
+        self.peer = source.channel.remoteAddress
     }
 }

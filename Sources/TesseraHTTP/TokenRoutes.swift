@@ -106,7 +106,7 @@ public struct TokenRoutes: Sendable {
                     ClientCredentials.formURLDecode($0.key) ?? String($0.key)
                 },
                 sourceAddress: trustedProxies.clientAddress(
-                    peer: context.peerAddress, forwardedFor: request.headers[values: Self.forwardedFor])
+                    peer: context.peer?.ipAddress, forwardedFor: request.headers[values: Self.forwardedFor])
             )
             return try await handle(tokenRequest, context.logger)
         } catch {

@@ -128,7 +128,8 @@ struct TokenClient {
             } catch is ConnectionRefused {
                 // not listening yet
             } catch {
-                // A server still starting may take a connection and not answer it; said, not counted as a failure.
+                // Any other failure of a probe (a first answer slower than the receive timeout on a loaded
+                // machine) is said and tried again; the test's own requests are what count.
                 print("waiting for port \(port) to serve: \(error)")
             }
             try await Task.sleep(for: .milliseconds(100))

@@ -64,11 +64,8 @@ struct ThrowawayCluster: Sendable {
 
     /// Waits (up to a minute) until no process holds the postmaster.pid of this cluster.
     private func waitForPostmasterExit() async throws {
-        let pidFile = directory.appendingPathComponent("data/postmaster.pid")
         let deadline = ContinuousClock.now + .seconds(60)
-        while let text = try? String(contentsOf: pidFile, encoding: .utf8),
-            let pid = text.split(separator: "\n").first.flatMap({ pid_t($0) }), kill(pid, 0) == 0
-        {
+        while let pid = postmasterPID(), kill(pid, 0) == 0 {
             try #require(ContinuousClock.now < deadline, "the postmaster \(pid) did not exit within a minute")
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -89,10 +86,14 @@ struct ThrowawayCluster: Sendable {
     /// Asks the postmaster for a fast shutdown (SIGINT, what `pg_ctl -m fast stop` sends) and returns at once,
     /// without the script's start-up time: for a test that must stop the server within a statement's deadline.
     func beginFastShutdown() throws {
-        let pidFile = directory.appendingPathComponent("data/postmaster.pid")
-        let text = try String(contentsOf: pidFile, encoding: .utf8)
-        let pid = try #require(text.split(separator: "\n").first.flatMap { pid_t($0) }, "no pid in \(pidFile.path)")
+        let pid = try #require(postmasterPID(), "no postmaster.pid in \(directory.path)/data")
         try #require(kill(pid, SIGINT) == 0, "cannot signal the postmaster \(pid): errno \(errno)")
+    }
+
+    /// The pid on the first line of the cluster's postmaster.pid; nil when there is none (the server is stopped).
+    private func postmasterPID() -> pid_t? {
+        let pidFile = directory.appendingPathComponent("data/postmaster.pid")
+        return (try? String(contentsOf: pidFile, encoding: .utf8))?.split(separator: "\n").first.flatMap { pid_t($0) }
     }
 
     /// Stops the cluster and deletes its files.
