@@ -1,5 +1,3 @@
-import Foundation
-
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -41,7 +39,7 @@ public struct TrustedProxies: Sendable {
     public init(parsing list: String) throws(TrustedProxiesError) {
         var networks: [Network] = []
         for item in list.split(separator: ",") {
-            let text = item.trimmingCharacters(in: .whitespaces)
+            let text = item.trimmingWhitespace()
             guard !text.isEmpty else { continue }
             let parts = text.split(separator: "/", maxSplits: 1)
             guard let bytes = Self.bytes(String(parts[0])) else {
@@ -61,21 +59,18 @@ public struct TrustedProxies: Sendable {
         guard let peer, !networks.isEmpty, isTrusted(peer), !forwardedFor.isEmpty else { return peer }
         var client = peer
         for hop in forwardedFor.joined(separator: ",").split(separator: ",").reversed() {
-            let address = hop.trimmingCharacters(in: .whitespaces)
+            let address = hop.trimmingWhitespace()
             // A hop that is not an address cannot be counted on; the last believed one stands.
-            guard let bytes = Self.bytes(address) else { return client }
+            guard Self.bytes(address) != nil else { return client }
             client = address
-            if !isTrusted(bytes) { return address }
+            if !isTrusted(address) { return address }
         }
         return client
     }
 
     func isTrusted(_ address: String) -> Bool {
-        Self.bytes(address).map(isTrusted) ?? false
-    }
-
-    private func isTrusted(_ bytes: [UInt8]) -> Bool {
-        networks.contains { $0.contains(bytes) }
+        guard let bytes = Self.bytes(address) else { return false }
+        return networks.contains { $0.contains(bytes) }
     }
 
     /// The 4 or 16 bytes of an IPv4 or IPv6 address in text; nil for anything else.
@@ -97,4 +92,10 @@ public struct TrustedProxies: Sendable {
 public struct TrustedProxiesError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension Substring {
+    fileprivate func trimmingWhitespace() -> String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
 }
