@@ -76,14 +76,10 @@ public struct TrustedProxies: Sendable {
     /// The 4 or 16 bytes of an IPv4 or IPv6 address in text; nil for anything else.
     static func bytes(_ text: String) -> [UInt8]? {
         guard text.utf8.count <= 64 else { return nil }
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            return withUnsafeBytes(of: &v4) { Array($0) }
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 {
-            return withUnsafeBytes(of: &v6) { Array($0) }
-        }
+        // A plain buffer rather than in_addr/in6_addr: which C module owns those structs varies between builds.
+        var bytes = [UInt8](repeating: 0, count: 16)
+        if inet_pton(AF_INET, text, &bytes) == 1 { return Array(bytes.prefix(4)) }
+        if inet_pton(AF_INET6, text, &bytes) == 1 { return bytes }
         return nil
     }
 }
