@@ -18,12 +18,11 @@ public struct RefreshTokenGrant: GrantHandler {
 
     private let issuer: TokenIssuer
     private let ledger: any TokenLedger
-    private let now: @Sendable () -> Date
 
-    public init(issuer: TokenIssuer, ledger: any TokenLedger, now: @escaping @Sendable () -> Date = Date.init) {
+    /// Refresh tokens are judged by `issuer`'s clock, the one they were issued by.
+    public init(issuer: TokenIssuer, ledger: any TokenLedger) {
         self.issuer = issuer
         self.ledger = ledger
-        self.now = now
     }
 
     /// §6: `refresh_token` is required. A value that is not one of our tokens is an unknown grant, not a
@@ -40,13 +39,13 @@ public struct RefreshTokenGrant: GrantHandler {
         let client = try context.requireClient()
         // Another application's refresh token is unknown to this one, and is left unused.
         guard let reference = request.reference,
-            let state = try await ledger.refreshToken(reference, tenantID: context.tenant.id, at: now()),
+            let state = try await ledger.refreshToken(reference, tenantID: context.tenant.id, at: issuer.now()),
             state.applicationID == client.id
         else { throw Self.refused }
         if state.used {
             context.logger.warning(
                 "refresh token replayed: family revoked", metadata: ["client_id": "\(client.consumerKey)"])
-            try await ledger.revokeFamily(state.family, tenantID: context.tenant.id, at: now())
+            try await ledger.revokeFamily(state.family, tenantID: context.tenant.id, at: issuer.now())
             throw Self.refused
         }
         guard state.active else { throw Self.refused }

@@ -4,7 +4,9 @@ import Foundation
 public struct TokenIssuer: Sendable {
     private let store: any TokenStore
     private let reusable: ReusableTokens?
-    private let now: @Sendable () -> Date
+    /// The clock tokens are issued and judged by: the server's `DatabaseClock`, so that `issued_at` and the
+    /// revocation watermarks operators set come from one clock. Grants that judge tokens read it here.
+    public let now: @Sendable () -> Date
 
     /// - Parameter reusable: token reuse for applications that ask for it; without it they get new tokens.
     public init(

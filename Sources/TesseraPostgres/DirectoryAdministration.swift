@@ -8,11 +8,18 @@ import TesseraCore
 public struct DirectoryAdministration: Sendable {
     private let client: any DatabaseClient
     private let logger: Logger
+    private let clock: (@Sendable () -> Date)?
 
-    public init(client: any DatabaseClient, logger: Logger) {
+    /// - Parameter now: the clock revocations, rotations and their grace periods are dated by; the database's
+    ///   own (`now()`) by default, the clock servers issue tokens by (`DatabaseClock`). Tests give theirs.
+    public init(client: any DatabaseClient, logger: Logger, now: (@Sendable () -> Date)? = nil) {
         self.client = client
         self.logger = logger
+        self.clock = now
     }
+
+    /// The injected time, if any; statements read it as `COALESCE(time, now())`.
+    private var time: Date? { clock?() }
 
     // MARK: Tenants
 
@@ -113,31 +120,33 @@ public struct DirectoryAdministration: Sendable {
     ) async throws -> SecretRotation {
         let tenantID = try await tenantID(rawDomain)
         let secret = CredentialGenerator.consumerSecret()
+        let now = time
         let rows = try await client.committed(
             """
             UPDATE applications SET
                 previous_secret_hash = CASE WHEN \(grace) > 0 THEN secret_hash END,
-                previous_secret_expires_at = CASE WHEN \(grace) > 0 THEN now() + make_interval(secs => \(Double(grace))) END,
-                secret_hash = \(SecretHash.make(for: secret).encoded), secret_created_at = now(),
-                tokens_revoked_before = CASE WHEN \(revokeTokens) THEN now() ELSE tokens_revoked_before END
+                previous_secret_expires_at = CASE WHEN \(grace) > 0
+                    THEN COALESCE(\(now)::timestamptz, now()) + make_interval(secs => \(Double(grace))) END,
+                secret_hash = \(SecretHash.make(for: secret).encoded),
+                secret_created_at = COALESCE(\(now)::timestamptz, now()),
+                tokens_revoked_before = CASE WHEN \(revokeTokens) THEN COALESCE(\(now)::timestamptz, now())
+                    ELSE tokens_revoked_before END
             WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING previous_secret_expires_at
             """, logger: logger)
         guard let row = rows.first else { throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain) }
         return SecretRotation(secret: secret, previousExpiresAt: try row.decode(Date?.self))
     }
 
-    /// The application's secrets valid at `now`, newest first: never the secrets themselves, only their dates.
-    public func secrets(tenant rawDomain: String, consumerKey: String, at now: Date = Date()) async throws
-        -> [SecretRecord]
-    {
+    /// The application's secrets valid now, newest first: never the secrets themselves, only their dates.
+    public func secrets(tenant rawDomain: String, consumerKey: String) async throws -> [SecretRecord] {
         let tenantID = try await tenantID(rawDomain)
         let rows = try await client.current.query(
             """
-            SELECT secret_created_at, previous_secret_expires_at
+            SELECT secret_created_at, CASE WHEN previous_secret_expires_at > COALESCE(\(time)::timestamptz, now())
+                THEN previous_secret_expires_at END
             FROM applications WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey)
             """, logger: logger)
-        for try await (createdAt, previousExpiresAt) in rows.decode((Date, Date?).self) {
-            let previous = previousExpiresAt.flatMap { $0 > now ? $0 : nil }
+        for try await (createdAt, previous) in rows.decode((Date, Date?).self) {
             return [SecretRecord(secret: .current, createdAt: createdAt, expiresAt: nil)]
                 + (previous.map { [SecretRecord(secret: .previous, createdAt: nil, expiresAt: $0)] } ?? [])
         }
@@ -150,7 +159,8 @@ public struct DirectoryAdministration: Sendable {
         let rows = try await client.committed(
             """
             UPDATE applications SET enabled = \(enabled),
-                tokens_revoked_before = CASE WHEN \(enabled) THEN tokens_revoked_before ELSE now() END
+                tokens_revoked_before = CASE WHEN \(enabled) THEN tokens_revoked_before
+                    ELSE COALESCE(\(time)::timestamptz, now()) END
             WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING application_id
             """, logger: logger)
         if !rows.isEmpty { return }
@@ -166,7 +176,7 @@ public struct DirectoryAdministration: Sendable {
         guard let username else {
             let rows = try await client.committed(
                 """
-                UPDATE applications SET tokens_revoked_before = now()
+                UPDATE applications SET tokens_revoked_before = COALESCE(\(time)::timestamptz, now())
                 WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING application_id
                 """, logger: logger)
             if !rows.isEmpty { return }
@@ -180,7 +190,7 @@ public struct DirectoryAdministration: Sendable {
                   AND u.tenant_id = \(tenantID) AND lower(u.username) = lower(\(username))
             )
             INSERT INTO user_token_revocations (tenant_id, application_id, user_id, revoked_before)
-            SELECT \(tenantID), application_id, user_id, now() FROM target
+            SELECT \(tenantID), application_id, user_id, COALESCE(\(time)::timestamptz, now()) FROM target
             ON CONFLICT (tenant_id, application_id, user_id) DO UPDATE SET revoked_before = excluded.revoked_before
             RETURNING user_id
             """, logger: logger)

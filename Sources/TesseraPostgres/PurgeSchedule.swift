@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -8,17 +9,22 @@ public struct PurgeSchedule: Service {
     private let partitions: TokenPartitions
     private let interval: Duration
     private let logger: Logger
+    private let now: @Sendable () -> Date
 
-    public init(partitions: TokenPartitions, interval: Duration, logger: Logger) {
+    /// - Parameter now: the clock tokens are issued by (`DatabaseClock`), which says what has expired.
+    public init(
+        partitions: TokenPartitions, interval: Duration, logger: Logger, now: @escaping @Sendable () -> Date
+    ) {
         self.partitions = partitions
         self.interval = interval
         self.logger = logger
+        self.now = now
     }
 
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let report = try await partitions.purge()
+                let report = try await partitions.purge(now: now())
                 if !report.droppedPartitions.isEmpty || report.deletedFamilies > 0 || report.expiredSecrets > 0 {
                     logger.info(
                         "purged expired tokens",

@@ -39,17 +39,16 @@ public struct TokenPartitions: Sendable {
     }
 
     /// Makes sure partitions exist for today and the next `days` days, so that the common lifetimes never wait
-    /// for one to be made; returns how many were new.
+    /// for one to be made; returns how many were new. Today is `now`'s, the database's own by default.
     @discardableResult
-    public func prepare(days: Int = 2) async throws -> Int {
+    public func prepare(days: Int = 2, now: Date? = nil) async throws -> Int {
         let before = try await partitionCount()
         try await client.current.query(
             """
             SELECT tessera_ensure_token_partition(t, d)
             FROM unnest(ARRAY['access_tokens', 'refresh_tokens']) t,
-                 generate_series(date_trunc('day', now(), 'UTC'),
-                                 date_trunc('day', now(), 'UTC') + \(Double(days * 86_400)) * interval '1 second',
-                                 interval '1 day') d
+                 date_trunc('day', COALESCE(\(now)::timestamptz, now()), 'UTC') today,
+                 generate_series(today, today + \(Double(days * 86_400)) * interval '1 second', interval '1 day') d
             """, logger: logger)
         return try await partitionCount() - before
     }
@@ -60,15 +59,15 @@ public struct TokenPartitions: Sendable {
         return 0
     }
 
-    /// Drops every partition whose whole range lies before `now`, deletes dead families, and prepares the
-    /// coming days. Each partition is detached concurrently first (PostgreSQL 14+), so token requests never
-    /// wait on a lock of the parent table for the length of a drop.
-    public func purge(now: Date = Date()) async throws -> PurgeReport {
+    /// Drops every partition whose whole range lies before `now` (the database's time by default), deletes dead
+    /// families, and prepares the coming days. Each partition is detached concurrently first (PostgreSQL 14+), so
+    /// token requests never wait on a lock of the parent table for the length of a drop.
+    public func purge(now: Date? = nil) async throws -> PurgeReport {
         var dropped: [String] = []
         let rows = try await client.current.query(
             """
             SELECT partition, detach_pending FROM token_partitions
-            WHERE upper_bound <= \(now) ORDER BY upper_bound, partition
+            WHERE upper_bound <= COALESCE(\(now)::timestamptz, now()) ORDER BY upper_bound, partition
             """, logger: logger)
         var expired: [(String, Bool)] = []
         for try await row in rows.decode((String, Bool).self) { expired.append(row) }
@@ -88,7 +87,7 @@ public struct TokenPartitions: Sendable {
         // A family's expires_at is the latest expiry of any of its tokens (InsertTokenFamily, RotateRefreshToken,
         // migration 0007): none outlives the row that says whether it was revoked.
         let families = try await client.current.query(
-            "WITH gone AS (DELETE FROM token_families WHERE expires_at <= \(now) RETURNING 1) SELECT count(*) FROM gone",
+            "WITH gone AS (DELETE FROM token_families WHERE expires_at <= COALESCE(\(now)::timestamptz, now()) RETURNING 1) SELECT count(*) FROM gone",
             logger: logger)
         var deleted = 0
         for try await count in families.decode(Int64.self) { deleted = Int(count) }
@@ -98,12 +97,12 @@ public struct TokenPartitions: Sendable {
             """
             WITH gone AS (
                 UPDATE applications SET previous_secret_hash = NULL, previous_secret_expires_at = NULL
-                WHERE previous_secret_expires_at <= \(now) RETURNING 1
+                WHERE previous_secret_expires_at <= COALESCE(\(now)::timestamptz, now()) RETURNING 1
             ) SELECT count(*) FROM gone
             """, logger: logger)
         var expiredSecrets = 0
         for try await count in secrets.decode(Int64.self) { expiredSecrets = Int(count) }
-        let created = try await prepare()
+        let created = try await prepare(now: now)
         return PurgeReport(
             droppedPartitions: dropped, deletedFamilies: deleted, expiredSecrets: expiredSecrets,
             createdPartitions: created, droppingSeconds: dropSeconds)

@@ -31,6 +31,8 @@ public enum TesseraServer {
             return PostgresClient(configuration: clientConfiguration, backgroundLogger: poolLogger)
         }
 
+        // Tokens are issued, judged and purged by the database's clock, the one revocations are dated by.
+        let clock = DatabaseClock(client: client, logger: logger)
         let directory = CachedClientDirectory(source: PostgresClientDirectory(client: client))
         let tokenStore = GroupCommitTokenStore(
             client: client, logger: logger, metrics: metrics?.factory ?? NOOPMetricsHandler.instance)
@@ -40,7 +42,7 @@ public enum TesseraServer {
             store: tokenStore,
             reusable: configuration.tokenSealer.map {
                 ReusableTokens(store: PostgresTokenReuseStore(client: client), sealer: $0)
-            })
+            }, now: clock.now)
         if configuration.tokenSealer == nil {
             logger.notice("token reuse is off (no TESSERA_TOKEN_KEY): applications that ask for it get new tokens")
         }
@@ -67,10 +69,11 @@ public enum TesseraServer {
             configuration.clientThrottleWindow > 0 ? ClientThrottle(window: configuration.clientThrottleWindow) : nil
         let router = buildRouter(
             tokenRoutes: TokenRoutes(
-                endpoint: TokenEndpoint(directory: directory, grants: grants, throttle: throttle),
+                endpoint: TokenEndpoint(directory: directory, grants: grants, throttle: throttle, now: clock.now),
                 introspection: IntrospectionEndpoint(
-                    directory: directory, ledger: ledger, issuer: issuerURL, throttle: throttle),
-                revocation: RevocationEndpoint(directory: directory, ledger: ledger, throttle: throttle),
+                    directory: directory, ledger: ledger, issuer: issuerURL, throttle: throttle, now: clock.now),
+                revocation: RevocationEndpoint(
+                    directory: directory, ledger: ledger, throttle: throttle, now: clock.now),
                 defaultTenant: configuration.defaultTenant, trustedProxies: configuration.trustedProxies),
             discovery: DiscoveryRoutes(directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes),
             health: HealthRoutes(readiness: readiness.check),
@@ -80,7 +83,7 @@ public enum TesseraServer {
             ? [
                 PurgeSchedule(
                     partitions: TokenPartitions(client: client, logger: logger),
-                    interval: .seconds(configuration.purgeInterval), logger: logger)
+                    interval: .seconds(configuration.purgeInterval), logger: logger, now: clock.now)
             ] : []
         let metricsServer = metrics.map {
             [$0.server(host: configuration.host, port: configuration.metricsPort, logger: logger)]
@@ -92,10 +95,16 @@ public enum TesseraServer {
         // Metrics before the public listeners, so that scrapes still work while those drain.
         let gated = GatedServices(services: purge + (metricsServer ?? []) + listeners, logger: logger) {
             try await Self.requireCurrentSchema(client: client, database: database, logger: logger)
+            do {
+                try await clock.synchronize()
+                logger.info("the database's clock is read", metadata: ["offset_seconds": "\(clock.measuredOffset)"])
+            } catch {
+                logger.notice("the database's clock was not read; this machine's is used until it is")
+            }
             // Today's and the next days' token partitions, whatever the purge interval: the first tokens then
             // never wait for one to be made.
             do {
-                try await TokenPartitions(client: client, logger: logger).prepare()
+                try await TokenPartitions(client: client, logger: logger).prepare(now: clock.now())
             } catch {
                 logger.notice("token partitions not prepared; they are made on demand", metadata: ["error": "\(error)"])
             }
@@ -104,7 +113,7 @@ public enum TesseraServer {
         // Stopped in reverse order: the gated services first, then pending token batches, then the pool. A failed
         // start stops the others gracefully too, so that the one line saying why is all the operator reads.
         let services: [any Service] = [
-            client, tokenStore, ledger, DirectoryChangeFeed(client: client, cache: directory, logger: logger),
+            client, clock, tokenStore, ledger, DirectoryChangeFeed(client: client, cache: directory, logger: logger),
         ]
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) }

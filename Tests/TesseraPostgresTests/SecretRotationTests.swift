@@ -79,8 +79,11 @@ struct SecretRotationTests {
         try await TestDatabase.with { database in
             let registered = try await database.register()
             let key = registered.application.consumerKey
-            let admin = database.administration
+            // Whole seconds, which the database stores exactly.
+            let clock = TestClock(Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
+            let admin = DirectoryAdministration(client: database.client, logger: database.logger, now: { clock.now })
             let rotation = try await admin.rotateSecret(tenant: "acme.example", consumerKey: key, grace: 600)
+            #expect(rotation.previousExpiresAt == clock.now.addingTimeInterval(600))
             let expiry = try #require(rotation.previousExpiresAt)
             let listed = try await admin.secrets(tenant: "acme.example", consumerKey: key)
             #expect(listed.map(\.secret) == [.current, .previous])
@@ -90,10 +93,8 @@ struct SecretRotationTests {
             let stored = try #require(try await database.storedSecretHash(consumerKey: key))
             #expect(!encoded.contains(rotation.secret) && !encoded.contains(stored) && !encoded.contains("hmac"))
             // Once expired, it is no longer listed, even before a purge removes it.
-            #expect(
-                try await admin.secrets(tenant: "acme.example", consumerKey: key, at: expiry).map(\.secret) == [
-                    .current
-                ])
+            clock.advance(by: 600)
+            #expect(try await admin.secrets(tenant: "acme.example", consumerKey: key).map(\.secret) == [.current])
 
             let partitions = TokenPartitions(client: database.client, logger: database.logger)
             #expect(try await partitions.purge(now: expiry.addingTimeInterval(-1)).expiredSecrets == 0)

@@ -72,14 +72,15 @@ struct TokenReuseTests {
     func reusesLiveToken() async throws {
         try await TestDatabase.with { database in
             let client = try await Self.application(database)
-            let service = TokenService(client: database.client, sealer: Self.key)
+            let clock = TestClock()
+            let service = TokenService(client: database.client, sealer: Self.key, now: { clock.now })
             let first = try await Self.token(service, client)
             #expect(first.expiresIn == 3600)
-            try await Task.sleep(for: .milliseconds(1100))
+            clock.advance(by: 60)
             let second = try await Self.token(service, client)
             #expect(second.token == first.token)
-            // Less than the full hour, and not by much (a loaded machine may add seconds).
-            #expect(second.expiresIn < 3600 && second.expiresIn >= 3540, "the remaining lifetime, \(second.expiresIn)")
+            // The hour less the minute, rounded down (the database keeps microseconds).
+            #expect((3539...3540).contains(second.expiresIn), "the remaining lifetime, \(second.expiresIn)")
             let read = try await Self.token(service, client, "grant_type=client_credentials&scope=read")
             #expect(read.token != first.token)
             #expect(try await database.count("access_tokens") == 2)
@@ -101,12 +102,13 @@ struct TokenReuseTests {
     @Test("a token with fewer than --reuse-min-remaining seconds left is replaced by a new one")
     func minimumRemaining() async throws {
         try await TestDatabase.with { database in
-            // 3595 and 5 s, not 3599 and 1 s: the third request must come within 5 s of the second, which a machine
-            // running the whole suite at once can take more than a second to do.
             let client = try await Self.application(database, minRemaining: 3595)
-            let service = TokenService(client: database.client, sealer: Self.key)
+            let clock = TestClock()
+            let service = TokenService(client: database.client, sealer: Self.key, now: { clock.now })
             let first = try await Self.token(service, client)
-            try await Task.sleep(for: .milliseconds(5100))
+            clock.advance(by: 4.9)
+            #expect(try await Self.token(service, client).token == first.token, "5 s less 0.1 are left: reused")
+            clock.advance(by: 0.2)
             let second = try await Self.token(service, client)
             #expect(second.token != first.token)
             #expect(second.expiresIn == 3600)

@@ -54,9 +54,12 @@ struct TokenService {
         self.init(directoryClient: directoryClient, store: PostgresTokenStore(client: storeClient))
     }
 
-    init(client: PostgresClient, sealer: TokenSealer? = nil, loginThrottle: LoginThrottle = LoginThrottle()) {
+    init(
+        client: PostgresClient, sealer: TokenSealer? = nil, loginThrottle: LoginThrottle = LoginThrottle(),
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.init(
-            directoryClient: client, store: PostgresTokenStore(client: client), sealer: sealer,
+            directoryClient: client, store: PostgresTokenStore(client: client), sealer: sealer, now: now,
             loginThrottle: loginThrottle)
     }
 

@@ -1,0 +1,84 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PostgresNIO
+import Synchronization
+import TesseraCore
+import TesseraPostgres
+import Testing
+
+/// Issue 18, "one clock": operators date revocations with the database's clock, so tokens must be issued by it too.
+/// Were a token's `issued_at` the server's own time, a server clock running ahead would let a token issued just
+/// before a revocation survive it, and one running behind would kill tokens issued just after it.
+@Suite("One clock", .timeLimit(.minutes(3)))
+struct OneClockTests {
+    @Test(
+        "a server whose clock is off by five minutes still issues tokens that a revocation ends, and only those",
+        arguments: [300.0, -300.0])
+    func revocationWithSkewedServerClock(skew: TimeInterval) async throws {
+        try await TestDatabase.with { database in
+            // The database runs on this machine, so `Date()` is its clock; the server's machine is `skew` off it.
+            let clock = DatabaseClock(
+                client: database.client, logger: database.logger, local: { Date().addingTimeInterval(skew) })
+            try await clock.synchronize()
+            #expect(abs(clock.measuredOffset + skew) < 1, "offset \(clock.measuredOffset) for a skew of \(skew)")
+            #expect(abs(clock.now().timeIntervalSinceNow) < 1)
+
+            let registered = try await database.register()
+            let key = registered.application.consumerKey
+            let service = TokenService(client: database.client, now: clock.now)
+            let basic = Data("\(key):\(registered.secret)".utf8).base64EncodedString()
+            func post(_ endpoint: String, _ form: String) async throws -> [String: Any] {
+                try await service.application.test(.router) { http in
+                    try await http.execute(
+                        uri: "/t/acme.example/\(endpoint)", method: .post,
+                        headers: [.contentType: "application/x-www-form-urlencoded", .authorization: "Basic \(basic)"],
+                        body: ByteBuffer(string: form)
+                    ) { response in
+                        #expect(response.status == .ok, "\(endpoint): \(String(buffer: response.body))")
+                        return (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)))
+                            as? [String: Any] ?? [:]
+                    }
+                }
+            }
+            func token() async throws -> String {
+                try #require(try await post("token", "grant_type=client_credentials")["access_token"] as? String)
+            }
+            func isActive(_ token: String) async throws -> Bool {
+                try #require(try await post("introspect", "token=\(token)")["active"] as? Bool)
+            }
+
+            let before = try await token()
+            try await database.administration.revokeTokens(tenant: "acme.example", consumerKey: key)
+            let after = try await token()
+            #expect(try await !isActive(before), "a token issued before the revocation survived it")
+            #expect(try await isActive(after), "a token issued after the revocation died of it")
+        }
+    }
+
+    @Test("the clock follows the database's when this machine's clock is stepped")
+    func followsAStep() async throws {
+        try await TestDatabase.with { database in
+            let step = LockedOffset()
+            let clock = DatabaseClock(
+                client: database.client, logger: database.logger,
+                local: { Date().addingTimeInterval(step.value) })
+            try await clock.synchronize()
+            step.value = -3600
+            #expect(abs(clock.now().timeIntervalSinceNow + 3600) < 1, "until it reads the database's clock again")
+            try await clock.synchronize()
+            #expect(abs(clock.now().timeIntervalSinceNow) < 1)
+        }
+    }
+}
+
+/// A machine clock's error that a test changes, as NTP steps one.
+private final class LockedOffset: Sendable {
+    private let stored = Mutex<TimeInterval>(0)
+    var value: TimeInterval {
+        get { stored.withLock { $0 } }
+        set { stored.withLock { $0 = newValue } }
+    }
+}
