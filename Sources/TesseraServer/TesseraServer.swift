@@ -31,53 +31,18 @@ public enum TesseraServer {
             return PostgresClient(configuration: clientConfiguration, backgroundLogger: poolLogger)
         }
 
-        // Tokens are issued, judged and purged by the database's clock, the one revocations are dated by.
-        let clock = DatabaseClock(client: client, logger: logger)
-        let directory = CachedClientDirectory(source: PostgresClientDirectory(client: client))
-        let tokenStore = GroupCommitTokenStore(
-            client: client, logger: logger, metrics: metrics?.factory ?? NOOPMetricsHandler.instance)
-        let ledger = BatchedTokenLedger(
-            client: client, logger: logger, metrics: metrics?.factory ?? NOOPMetricsHandler.instance)
-        let issuer = TokenIssuer(
-            store: tokenStore,
-            reusable: configuration.tokenSealer.map {
-                ReusableTokens(store: PostgresTokenReuseStore(client: client), sealer: $0)
-            }, now: clock.now)
-        if configuration.tokenSealer == nil {
-            logger.notice("token reuse is off (no TESSERA_TOKEN_KEY): applications that ask for it get new tokens")
-        }
-        let issuerURL = IssuerURL(base: configuration.publicURL)
         let passwords = BcryptPasswordHasher(
             cost: configuration.passwordCost, threads: configuration.passwordThreads,
             queueLimit: configuration.passwordQueue, cpuGroup: passwordCPUGroup(configuration, logger: logger),
             logger: logger)
-        let grants = try InstalledGrants.registry(
-            parts: Self.grantParts(
-                issuer: issuer, users: PostgresUserDirectory(client: client), ledger: ledger, passwords: passwords,
-                loginThrottle: LoginThrottle(window: configuration.loginThrottleWindow)))
-        // A batch has 3 s for its connection and 3 s for its statement (5 more to make a missing partition): one
-        // held for 15 s is stuck whatever the database says.
-        let stalled: Duration = .seconds(15)
-        let readiness = DatabaseReadiness(
-            client: client, migrations: try Migration.embedded(), logger: logger,
-            stalls: [
-                ("token writes are not completing", { tokenStore.isStalled(longerThan: stalled) }),
-                ("token lookups are not completing", { ledger.isStalled(longerThan: stalled) }),
-            ])
-        // One count of failed client authentications for the three endpoints that authenticate clients.
-        let throttle =
-            configuration.clientThrottleWindow > 0 ? ClientThrottle(window: configuration.clientThrottleWindow) : nil
-        let router = buildRouter(
-            tokenRoutes: TokenRoutes(
-                endpoint: TokenEndpoint(directory: directory, grants: grants, throttle: throttle, now: clock.now),
-                introspection: IntrospectionEndpoint(
-                    directory: directory, ledger: ledger, issuer: issuerURL, throttle: throttle, now: clock.now),
-                revocation: RevocationEndpoint(
-                    directory: directory, ledger: ledger, throttle: throttle, now: clock.now),
-                defaultTenant: configuration.defaultTenant, trustedProxies: configuration.trustedProxies),
-            discovery: DiscoveryRoutes(directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes),
-            health: HealthRoutes(readiness: readiness.check),
-            metrics: metrics.map { RequestMetrics(factory: $0.factory) })
+        if configuration.tokenSealer == nil {
+            logger.notice("token reuse is off (no TESSERA_TOKEN_KEY): applications that ask for it get new tokens")
+        }
+        let server = try TokenServer(
+            client: client, configuration: configuration, passwords: passwords, metrics: metrics?.factory,
+            logger: logger)
+        // Tokens are issued, judged and purged by the database's clock, the one revocations are dated by.
+        let clock = server.clock
         let purge =
             configuration.purgeInterval > 0
             ? [
@@ -89,7 +54,7 @@ public enum TesseraServer {
             [$0.server(host: configuration.host, port: configuration.metricsPort, logger: logger)]
         }
         let (listeners, addresses) = try Self.listeners(
-            configuration, responder: router.buildResponder(), logger: logger)
+            configuration, responder: server.router.buildResponder(), logger: logger)
         let serving: Logger.Metadata = ["address": .array(addresses.map { .string($0) })]
         let database = configuration.database
         // Metrics before the public listeners, so that scrapes still work while those drain.
@@ -112,9 +77,7 @@ public enum TesseraServer {
         }
         // Stopped in reverse order: the gated services first, then pending token batches, then the pool. A failed
         // start stops the others gracefully too, so that the one line saying why is all the operator reads.
-        let services: [any Service] = [
-            client, clock, tokenStore, ledger, DirectoryChangeFeed(client: client, cache: directory, logger: logger),
-        ]
+        let services: [any Service] = [client] + server.services
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) }
                 + [

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import PostgresNIO
 import Synchronization
+import TesseraCore
 import TesseraPostgres
 import Testing
 
@@ -28,12 +29,14 @@ struct HealthTests {
     @Test("a migrated, reachable database: live 200 and ready 200")
     func ready() async throws {
         try await TestDatabase.with { database in
-            try await TokenService(checkingHealthOf: database.client).application.test(.router) { http in
-                let (live, liveBody) = try await Self.get("/health/live", http)
-                #expect(live.status == .ok && liveBody.status == "live")
-                let (ready, readyBody) = try await Self.readiness(http) { $0.status == "ready" }
-                #expect(ready.status == .ok && readyBody.status == "ready" && readyBody.reason == nil)
-                #expect(ready.headers[.retryAfter] == nil)
+            try await TokenService.with(client: database.client) { service in
+                try await service.application.test(.router) { http in
+                    let (live, liveBody) = try await Self.get("/health/live", http)
+                    #expect(live.status == .ok && liveBody.status == "live")
+                    let (ready, readyBody) = try await Self.readiness(http) { $0.status == "ready" }
+                    #expect(ready.status == .ok && readyBody.status == "ready" && readyBody.reason == nil)
+                    #expect(ready.headers[.retryAfter] == nil)
+                }
             }
         }
     }
@@ -41,11 +44,15 @@ struct HealthTests {
     @Test("an unmigrated database: ready 503 naming tessera migrate, live still 200")
     func unmigrated() async throws {
         try await TestDatabase.with(migrated: false) { database in
-            try await TokenService(checkingHealthOf: database.client).application.test(.router) { http in
-                let (ready, body) = try await Self.readiness(http) { $0.reason?.contains("tessera migrate") == true }
-                Self.expectUnavailable(ready, body)
-                #expect(body.reason?.contains("tessera migrate") == true)
-                #expect(try await Self.get("/health/live", http).0.status == .ok)
+            try await TokenService.with(client: database.client) { service in
+                try await service.application.test(.router) { http in
+                    let (ready, body) = try await Self.readiness(http) {
+                        $0.reason?.contains("tessera migrate") == true
+                    }
+                    Self.expectUnavailable(ready, body)
+                    #expect(body.reason?.contains("tessera migrate") == true)
+                    #expect(try await Self.get("/health/live", http).0.status == .ok)
+                }
             }
         }
     }
@@ -55,9 +62,11 @@ struct HealthTests {
         try await TestDatabase.with { database in
             try await database.client.query(
                 "UPDATE tessera_schema_migrations SET checksum = 'edited' WHERE version = 1", logger: database.logger)
-            try await TokenService(checkingHealthOf: database.client).application.test(.router) { http in
-                let (ready, body) = try await Self.get("/health/ready", http)
-                Self.expectUnavailable(ready, body)
+            try await TokenService.with(client: database.client) { service in
+                try await service.application.test(.router) { http in
+                    let (ready, body) = try await Self.get("/health/ready", http)
+                    Self.expectUnavailable(ready, body)
+                }
             }
         }
     }
@@ -66,15 +75,17 @@ struct HealthTests {
     func unreachable() async throws {
         let client = try DatabaseOutageTests.unreachableClient()
         try await client.running {
-            try await TokenService(checkingHealthOf: client).application.test(.router) { http in
-                let started = ContinuousClock.now
-                let (ready, body) = try await Self.get("/health/ready", http)
-                // The check gives up after 1 s; the rest is slack for a loaded two-core machine running tests in
-                // parallel (3.3 s was seen with a benchmark running beside the suite).
-                #expect(ContinuousClock.now - started < .seconds(6))
-                Self.expectUnavailable(ready, body)
-                #expect(body.reason?.contains("127.0.0.1") == false)
-                #expect(try await Self.get("/health/live", http).0.status == .ok)
+            try await TokenService.with(client: client) { service in
+                try await service.application.test(.router) { http in
+                    let started = ContinuousClock.now
+                    let (ready, body) = try await Self.get("/health/ready", http)
+                    // The check gives up after 1 s; the rest is slack for a loaded two-core machine running tests in
+                    // parallel (3.3 s was seen with a benchmark running beside the suite).
+                    #expect(ContinuousClock.now - started < .seconds(6))
+                    Self.expectUnavailable(ready, body)
+                    #expect(body.reason?.contains("127.0.0.1") == false)
+                    #expect(try await Self.get("/health/live", http).0.status == .ok)
+                }
             }
         }
     }
@@ -86,11 +97,13 @@ struct HealthTests {
             configuration.options.additionalStartupParameters = [("default_transaction_read_only", "on")]
             let readOnly = PostgresClient(configuration: configuration, backgroundLogger: database.logger)
             try await readOnly.running {
-                try await TokenService(checkingHealthOf: readOnly).application.test(.router) { http in
-                    let (ready, body) = try await Self.readiness(http) { $0.reason?.contains("read-only") == true }
-                    Self.expectUnavailable(ready, body)
-                    #expect(body.reason?.contains("read-only") == true)
-                    #expect(try await Self.get("/health/live", http).0.status == .ok)
+                try await TokenService.with(client: readOnly) { service in
+                    try await service.application.test(.router) { http in
+                        let (ready, body) = try await Self.readiness(http) { $0.reason?.contains("read-only") == true }
+                        Self.expectUnavailable(ready, body)
+                        #expect(body.reason?.contains("read-only") == true)
+                        #expect(try await Self.get("/health/live", http).0.status == .ok)
+                    }
                 }
             }
         }
@@ -99,21 +112,16 @@ struct HealthTests {
     @Test("token writes held past every deadline: ready 503 with their reason, though the database answers")
     func stalledWrites() async throws {
         try await TestDatabase.with { database in
+            // Readiness as serve builds it, with a stall check the test sets (a real stall takes 15 s to declare).
             let stalled = Atomic(true)
-            let service = try TokenService(
-                checkingHealthOf: database.client,
+            let readiness = DatabaseReadiness(
+                client: database.client, migrations: try Migration.embedded(), logger: database.logger,
                 stalls: [("token writes are not completing", { stalled.load(ordering: .relaxed) })])
-            try await service.application.test(.router) { http in
-                let (ready, body) = try await Self.get("/health/ready", http)
-                Self.expectUnavailable(ready, body)
-                #expect(body.reason == "token writes are not completing")
-                stalled.store(false, ordering: .relaxed)
-                // The probe reuses an answer for a second; on a loaded machine a check may also pass its deadline.
-                let readyAgain = try await eventually(within: .seconds(15)) {
-                    try await Self.get("/health/ready", http).0.status == .ok
-                }
-                #expect(readyAgain, "not ready again once the writes completed")
-            }
+            #expect(await readiness.check() == .unavailable(reason: "token writes are not completing"))
+            stalled.store(false, ordering: .relaxed)
+            // On a loaded machine a check may pass its 1 s deadline.
+            let readyAgain = try await eventually(within: .seconds(15)) { await readiness.check() == .ready }
+            #expect(readyAgain, "not ready again once the writes completed")
         }
     }
 

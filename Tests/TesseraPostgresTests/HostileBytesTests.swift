@@ -86,18 +86,19 @@ struct HostileBytesTests {
                 settings: ApplicationSettings(
                     name: "hostile", grantTypes: grants, allowedScopes: "default read write",
                     supportedGrantTypes: grants))
-            let service = TokenService(client: database.client)
-            let basic = probe.basic ?? Array("\(application.consumerKey):\(secret)".utf8)
-            var fields: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
-            if !basic.isEmpty { fields[.authorization] = "Basic " + Data(basic).base64EncodedString() }
-            let headers = fields
-            try await service.application.test(.router) { http in
-                try await http.execute(
-                    uri: probe.path, method: .post, headers: headers, body: ByteBuffer(string: probe.form)
-                ) { response in
-                    let body = String(buffer: response.body)
-                    #expect(Int(response.status.code) == probe.expected, "\(probe.name): \(body)")
-                    #expect(!body.contains("server_error"), "\(probe.name): \(body)")
+            try await TokenService.with(client: database.client) { service in
+                let basic = probe.basic ?? Array("\(application.consumerKey):\(secret)".utf8)
+                var fields: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+                if !basic.isEmpty { fields[.authorization] = "Basic " + Data(basic).base64EncodedString() }
+                let headers = fields
+                try await service.application.test(.router) { http in
+                    try await http.execute(
+                        uri: probe.path, method: .post, headers: headers, body: ByteBuffer(string: probe.form)
+                    ) { response in
+                        let body = String(buffer: response.body)
+                        #expect(Int(response.status.code) == probe.expected, "\(probe.name): \(body)")
+                        #expect(!body.contains("server_error"), "\(probe.name): \(body)")
+                    }
                 }
             }
         }
@@ -108,12 +109,13 @@ struct HostileBytesTests {
     func hostileDiscovery(_ byte: String) async throws {
         try await TestDatabase.with { database in
             _ = try await database.register()
-            let service = TokenService(client: database.client)
-            try await service.application.test(.router) { http in
-                try await http.execute(
-                    uri: "/t/acme\(byte).example/.well-known/oauth-authorization-server", method: .get
-                ) { response in
-                    #expect(response.status == .notFound, "\(String(buffer: response.body))")
+            try await TokenService.with(client: database.client) { service in
+                try await service.application.test(.router) { http in
+                    try await http.execute(
+                        uri: "/t/acme\(byte).example/.well-known/oauth-authorization-server", method: .get
+                    ) { response in
+                        #expect(response.status == .notFound, "\(String(buffer: response.body))")
+                    }
                 }
             }
         }

@@ -28,33 +28,23 @@ struct OneClockTests {
 
             let registered = try await database.register()
             let key = registered.application.consumerKey
-            let service = TokenService(client: database.client, now: clock.now)
-            let basic = Data("\(key):\(registered.secret)".utf8).base64EncodedString()
-            func post(_ endpoint: String, _ form: String) async throws -> [String: Any] {
-                try await service.application.test(.router) { http in
-                    try await http.execute(
-                        uri: "/t/acme.example/\(endpoint)", method: .post,
-                        headers: [.contentType: "application/x-www-form-urlencoded", .authorization: "Basic \(basic)"],
-                        body: ByteBuffer(string: form)
-                    ) { response in
-                        #expect(response.status == .ok, "\(endpoint): \(String(buffer: response.body))")
-                        return (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)))
-                            as? [String: Any] ?? [:]
-                    }
+            try await TokenService.with(client: database.client, now: clock.now) { service in
+                func post(_ endpoint: String, _ form: String) async throws -> [String: Any] {
+                    try await service.post(endpoint, key: key, secret: registered.secret, form: form)
                 }
-            }
-            func token() async throws -> String {
-                try #require(try await post("token", "grant_type=client_credentials")["access_token"] as? String)
-            }
-            func isActive(_ token: String) async throws -> Bool {
-                try #require(try await post("introspect", "token=\(token)")["active"] as? Bool)
-            }
+                func token() async throws -> String {
+                    try #require(try await post("token", "grant_type=client_credentials")["access_token"] as? String)
+                }
+                func isActive(_ token: String) async throws -> Bool {
+                    try #require(try await post("introspect", "token=\(token)")["active"] as? Bool)
+                }
 
-            let before = try await token()
-            try await database.administration.revokeTokens(tenant: "acme.example", consumerKey: key)
-            let after = try await token()
-            #expect(try await !isActive(before), "a token issued before the revocation survived it")
-            #expect(try await isActive(after), "a token issued after the revocation died of it")
+                let before = try await token()
+                try await database.administration.revokeTokens(tenant: "acme.example", consumerKey: key)
+                let after = try await token()
+                #expect(try await !isActive(before), "a token issued before the revocation survived it")
+                #expect(try await isActive(after), "a token issued after the revocation died of it")
+            }
         }
     }
 

@@ -20,7 +20,8 @@ struct PasswordGrantDatabaseTests {
         let key: String
         let secret: String
 
-        static func make(_ database: TestDatabase) async throws -> Fixture {
+        /// Runs `body` with an application, two users and the service running, its clock the fixture's.
+        static func with(_ database: TestDatabase, _ body: (Fixture) async throws -> Void) async throws {
             _ = try await database.administration.createTenant(domain: "acme.example")
             let (app, secret) = try await database.administration.createApplication(
                 tenant: "acme.example",
@@ -32,10 +33,10 @@ struct PasswordGrantDatabaseTests {
                     tenant: "acme.example", username: name, passwordHash: TestPasswordHasher.hash("right", cost: 12))
             }
             let clock = TestClock()
-            return Fixture(
-                clock: clock,
-                service: TokenService(client: database.client, loginThrottle: LoginThrottle(now: { clock.now })),
-                users: users, key: app.consumerKey, secret: secret)
+            try await TokenService.with(client: database.client, now: { clock.now }) { service in
+                try await body(
+                    Fixture(clock: clock, service: service, users: users, key: app.consumerKey, secret: secret))
+            }
         }
 
         func signIn(_ username: String, _ password: String) async throws
@@ -55,34 +56,36 @@ struct PasswordGrantDatabaseTests {
     @Test("unknown user, wrong password and disabled user get the same 400 invalid_grant; enabled again, 200")
     func oneAnswer() async throws {
         try await TestDatabase.with { database in
-            let fixture = try await Fixture.make(database)
-            try await fixture.users.setUser(tenant: "acme.example", username: "dave", enabled: false)
-            let unknown = try await fixture.signIn("nobody", "right")
-            let wrong = try await fixture.signIn("alice", "wrong")
-            let disabled = try await fixture.signIn("dave", "right")
-            #expect(unknown.status == 400)
-            #expect(unknown.body.contains("invalid_grant"))
-            #expect(wrong.status == unknown.status && wrong.body == unknown.body)
-            #expect(disabled.status == unknown.status && disabled.body == unknown.body)
-            try await fixture.users.setUser(tenant: "acme.example", username: "dave", enabled: true)
-            #expect(try await fixture.signIn("dave", "right").status == 200)
-            #expect(try await database.count("access_tokens") == 1, "failures store nothing")
+            try await Fixture.with(database) { fixture in
+                try await fixture.users.setUser(tenant: "acme.example", username: "dave", enabled: false)
+                let unknown = try await fixture.signIn("nobody", "right")
+                let wrong = try await fixture.signIn("alice", "wrong")
+                let disabled = try await fixture.signIn("dave", "right")
+                #expect(unknown.status == 400)
+                #expect(unknown.body.contains("invalid_grant"))
+                #expect(wrong.status == unknown.status && wrong.body == unknown.body)
+                #expect(disabled.status == unknown.status && disabled.body == unknown.body)
+                try await fixture.users.setUser(tenant: "acme.example", username: "dave", enabled: true)
+                #expect(try await fixture.signIn("dave", "right").status == 200)
+                #expect(try await database.count("access_tokens") == 1, "failures store nothing")
+            }
         }
     }
 
     @Test("after five failures a user is throttled (429, Retry-After), the right password included; a success resets")
     func throttle() async throws {
         try await TestDatabase.with { database in
-            let fixture = try await Fixture.make(database)
-            for _ in 0..<5 { #expect(try await fixture.signIn("alice", "wrong").status == 400) }
-            let throttled = try await fixture.signIn("ALICE", "right")
-            #expect(throttled.status == 429, "usernames ignore case in the throttle too")
-            #expect(throttled.body.contains("slow_down"))
-            #expect(throttled.retryAfter == "1")
-            #expect(try await fixture.signIn("dave", "right").status == 200, "another user is not throttled")
-            fixture.clock.advance(by: 1.1)
-            #expect(try await fixture.signIn("alice", "right").status == 200)
-            #expect(try await fixture.signIn("alice", "wrong").status == 400, "the success reset the count")
+            try await Fixture.with(database) { fixture in
+                for _ in 0..<5 { #expect(try await fixture.signIn("alice", "wrong").status == 400) }
+                let throttled = try await fixture.signIn("ALICE", "right")
+                #expect(throttled.status == 429, "usernames ignore case in the throttle too")
+                #expect(throttled.body.contains("slow_down"))
+                #expect(throttled.retryAfter == "1")
+                #expect(try await fixture.signIn("dave", "right").status == 200, "another user is not throttled")
+                fixture.clock.advance(by: 1.1)
+                #expect(try await fixture.signIn("alice", "right").status == 200)
+                #expect(try await fixture.signIn("alice", "wrong").status == 400, "the success reset the count")
+            }
         }
     }
 }

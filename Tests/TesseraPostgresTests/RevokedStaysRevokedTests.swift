@@ -30,47 +30,36 @@ struct RevokedStaysRevokedTests {
             _ = try await UserAdministration(client: database.client, logger: database.logger).createUser(
                 tenant: "acme.example", username: "alice", passwordHash: TestPasswordHasher.hash("pw", cost: 12))
             let clock = TestClock()
-            let service = TokenService(
-                directoryClient: database.client, store: PostgresTokenStore(client: database.client),
-                now: { clock.now })
-            let basic = Data("\(application.consumerKey):\(secret)".utf8).base64EncodedString()
-            func post(_ endpoint: String, _ form: String) async throws -> [String: Any] {
-                try await service.application.test(.router) { http in
-                    try await http.execute(
-                        uri: "/t/acme.example/\(endpoint)", method: .post,
-                        headers: [.contentType: "application/x-www-form-urlencoded", .authorization: "Basic \(basic)"],
-                        body: ByteBuffer(string: form)
-                    ) { response in
-                        #expect(response.status == .ok, "\(endpoint): \(String(buffer: response.body))")
-                        return (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)))
-                            as? [String: Any] ?? [:]
-                    }
+            try await TokenService.with(client: database.client, now: { clock.now }) { service in
+                func post(_ endpoint: String, _ form: String) async throws -> [String: Any] {
+                    try await service.post(endpoint, key: application.consumerKey, secret: secret, form: form)
                 }
+                func isActive(_ token: String) async throws -> Bool {
+                    try #require(try await post("introspect", "token=\(token)")["active"] as? Bool)
+                }
+
+                // A sign-in asking for two hours (validity_period beyond the refresh validity), then one rotation,
+                // whose access token gets the application's hour.
+                let signIn = try await post(
+                    "token", "grant_type=password&username=alice&password=pw&validity_period=7200")
+                let signInAccess = try #require(signIn["access_token"] as? String)
+                let rotated = try await post(
+                    "token",
+                    "grant_type=refresh_token&refresh_token=\(try #require(signIn["refresh_token"] as? String))")
+                let rotatedAccess = try #require(rotated["access_token"] as? String)
+                let rotatedRefresh = try #require(rotated["refresh_token"] as? String)
+
+                _ = try await post("revoke", "token=\(rotatedRefresh)")
+                #expect(try await !isActive(signInAccess))
+                #expect(try await !isActive(rotatedAccess))
+
+                // Past every refresh token's expiry, well before either access token's.
+                clock.advance(by: 700)
+                let report = try await TokenPartitions(client: database.client, logger: database.logger).purge(
+                    now: clock.now)
+                #expect(try await !isActive(signInAccess), "the sign-in's access token after purge (\(report))")
+                #expect(try await !isActive(rotatedAccess), "the rotation's access token after purge (\(report))")
             }
-            func isActive(_ token: String) async throws -> Bool {
-                try #require(try await post("introspect", "token=\(token)")["active"] as? Bool)
-            }
-
-            // A sign-in asking for two hours (validity_period beyond the refresh validity), then one rotation,
-            // whose access token gets the application's hour.
-            let signIn = try await post(
-                "token", "grant_type=password&username=alice&password=pw&validity_period=7200")
-            let signInAccess = try #require(signIn["access_token"] as? String)
-            let rotated = try await post(
-                "token", "grant_type=refresh_token&refresh_token=\(try #require(signIn["refresh_token"] as? String))")
-            let rotatedAccess = try #require(rotated["access_token"] as? String)
-            let rotatedRefresh = try #require(rotated["refresh_token"] as? String)
-
-            _ = try await post("revoke", "token=\(rotatedRefresh)")
-            #expect(try await !isActive(signInAccess))
-            #expect(try await !isActive(rotatedAccess))
-
-            // Past every refresh token's expiry, well before either access token's.
-            clock.advance(by: 700)
-            let report = try await TokenPartitions(client: database.client, logger: database.logger).purge(
-                now: clock.now)
-            #expect(try await !isActive(signInAccess), "the sign-in's access token after purge (\(report))")
-            #expect(try await !isActive(rotatedAccess), "the rotation's access token after purge (\(report))")
         }
     }
 
@@ -84,55 +73,58 @@ struct RevokedStaysRevokedTests {
         arguments: accessLifetimes, refreshValidities)
     func atEveryPurgeTime(accessLifetime: Int, refreshValidity: Int) async throws {
         try await TestDatabase.with { database in
-            let registry = try await FamilyRegistry.make(database)
-            let start = Date()
-            let rotation = start.addingTimeInterval(Double(refreshValidity) / 2)
-            let family = {
-                try await registry.family(
-                    start: start, rotatedAt: rotation, accessLifetime: accessLifetime, refreshValidity: refreshValidity)
-            }
-            let revokedByClient = try await family()
-            let revokedAsReplay = try await family()
-            let live = try await family()
-            try await registry.ledger.revoke(
-                revokedByClient.refresh, tenantID: registry.tenantID, applicationID: registry.applicationID,
-                at: rotation)
-            try await registry.ledger.revokeFamily(revokedAsReplay.id, tenantID: registry.tenantID, at: rotation)
-            let revoked = revokedByClient.accessTokens + revokedAsReplay.accessTokens
-
-            // From the revocation on: a second either side of each moment something expires, and two days after
-            // the last. A purge deletes all that any earlier purge does, so one database purging at each time in
-            // turn ends each step as one database purged once at that time would.
-            let expiries = (live.accessTokens.map(\.expiresAt) + live.refreshExpiries).map {
-                $0.timeIntervalSince(start)
-            }
-            let revokedAt = rotation.timeIntervalSince(start)
-            let moments = expiries.flatMap { [$0 - 1, $0 + 1] } + [revokedAt, (expiries.max() ?? 0) + 2 * 86_400]
-            let batched = BatchedTokenLedger(client: database.client, readers: 1)
-            let runner = Task { try await batched.run() }
-            defer { runner.cancel() }
-            for offset in Set(moments).filter({ $0 >= revokedAt }).sorted() {
-                let now = start.addingTimeInterval(offset)
-                let report = try await TokenPartitions(client: database.client, logger: database.logger).purge(
-                    now: now)
-                let context = "purged at +\(Int(offset)) s (\(report.deletedFamilies) families deleted)"
-                for token in revoked {
-                    let found = try await registry.ledger.activeToken(
-                        token.reference, tenantID: registry.tenantID, at: now)
-                    #expect(found == nil, "revoked access token expiring at +\(token.expiresIn) s, \(context)")
-                    // The batched ledger (what `serve` runs) reads the same rule, but at the real time, before the
-                    // purge time: its answer is the one at the purge time only for a token unexpired at both.
-                    guard now < token.expiresAt else { continue }
-                    let batchedFound = try await batched.activeToken(
-                        token.reference, tenantID: registry.tenantID, at: now)
-                    #expect(batchedFound == nil, "batched: revoked access token, \(context)")
+            try await database.withTokenStore { store in
+                let registry = try await FamilyRegistry.make(database, store: store)
+                let start = Date()
+                let rotation = start.addingTimeInterval(Double(refreshValidity) / 2)
+                let family = {
+                    try await registry.family(
+                        start: start, rotatedAt: rotation, accessLifetime: accessLifetime,
+                        refreshValidity: refreshValidity)
                 }
-                for token in live.accessTokens {
-                    let found = try await registry.ledger.activeToken(
-                        token.reference, tenantID: registry.tenantID, at: now)
-                    #expect(
-                        (found != nil) == (now < token.expiresAt),
-                        "live access token expiring at +\(token.expiresIn) s, \(context)")
+                let revokedByClient = try await family()
+                let revokedAsReplay = try await family()
+                let live = try await family()
+                try await registry.ledger.revoke(
+                    revokedByClient.refresh, tenantID: registry.tenantID, applicationID: registry.applicationID,
+                    at: rotation)
+                try await registry.ledger.revokeFamily(revokedAsReplay.id, tenantID: registry.tenantID, at: rotation)
+                let revoked = revokedByClient.accessTokens + revokedAsReplay.accessTokens
+
+                // From the revocation on: a second either side of each moment something expires, and two days after
+                // the last. A purge deletes all that any earlier purge does, so one database purging at each time in
+                // turn ends each step as one database purged once at that time would.
+                let expiries = (live.accessTokens.map(\.expiresAt) + live.refreshExpiries).map {
+                    $0.timeIntervalSince(start)
+                }
+                let revokedAt = rotation.timeIntervalSince(start)
+                let moments = expiries.flatMap { [$0 - 1, $0 + 1] } + [revokedAt, (expiries.max() ?? 0) + 2 * 86_400]
+                let batched = BatchedTokenLedger(client: database.client, readers: 1)
+                let runner = Task { try await batched.run() }
+                defer { runner.cancel() }
+                for offset in Set(moments).filter({ $0 >= revokedAt }).sorted() {
+                    let now = start.addingTimeInterval(offset)
+                    let report = try await TokenPartitions(client: database.client, logger: database.logger).purge(
+                        now: now)
+                    let context = "purged at +\(Int(offset)) s (\(report.deletedFamilies) families deleted)"
+                    for token in revoked {
+                        let found = try await registry.ledger.activeToken(
+                            token.reference, tenantID: registry.tenantID, at: now)
+                        #expect(found == nil, "revoked access token expiring at +\(token.expiresIn) s, \(context)")
+                        // The batched ledger (what `serve` runs) reads the same rule, but at the real time, before the
+                        // purge time: its answer is the one at the purge time only for a token unexpired at both.
+                        guard now < token.expiresAt else { continue }
+                        let batchedFound = try await batched.activeToken(
+                            token.reference, tenantID: registry.tenantID, at: now)
+                        #expect(batchedFound == nil, "batched: revoked access token, \(context)")
+                    }
+                    for token in live.accessTokens {
+                        let found = try await registry.ledger.activeToken(
+                            token.reference, tenantID: registry.tenantID, at: now)
+                        #expect(
+                            (found != nil) == (now < token.expiresAt),
+                            "live access token expiring at +\(token.expiresIn) s, \(context)")
+                    }
                 }
             }
         }
@@ -177,23 +169,25 @@ struct RevokedStaysRevokedTests {
     @Test("an access token whose family row is gone is inactive: nothing says it was not revoked")
     func accessTokenWithoutItsFamily() async throws {
         try await TestDatabase.with { database in
-            let registry = try await FamilyRegistry.make(database)
-            let start = Date()
-            let family = try await registry.family(
-                start: start, rotatedAt: start, accessLifetime: 3600, refreshValidity: 3600)
-            // As a purge by an earlier version left it: the family deleted, its access tokens still stored.
-            try await database.client.query("DELETE FROM token_families")
-            for token in family.accessTokens {
-                let found = try await registry.ledger.activeToken(
-                    token.reference, tenantID: registry.tenantID, at: start)
-                #expect(found == nil)
+            try await database.withTokenStore { store in
+                let registry = try await FamilyRegistry.make(database, store: store)
+                let start = Date()
+                let family = try await registry.family(
+                    start: start, rotatedAt: start, accessLifetime: 3600, refreshValidity: 3600)
+                // As a purge by an earlier version left it: the family deleted, its access tokens still stored.
+                try await database.client.query("DELETE FROM token_families")
+                for token in family.accessTokens {
+                    let found = try await registry.ledger.activeToken(
+                        token.reference, tenantID: registry.tenantID, at: start)
+                    #expect(found == nil)
+                }
             }
         }
     }
 
     /// Families of one user's sign-ins, written through the store and the ledger as the grants write them.
     struct FamilyRegistry {
-        let store: PostgresTokenStore
+        let store: any TokenStore
         let ledger: PostgresTokenLedger
         let tenantID: Tenant.ID
         let applicationID: ClientApplication.ID
@@ -213,7 +207,7 @@ struct RevokedStaysRevokedTests {
             let refresh: TokenReference
         }
 
-        static func make(_ database: TestDatabase) async throws -> FamilyRegistry {
+        static func make(_ database: TestDatabase, store: any TokenStore) async throws -> FamilyRegistry {
             let registered = try await database.register()
             _ = try await UserAdministration(client: database.client, logger: database.logger).createUser(
                 tenant: "acme.example", username: "alice", passwordHash: TestPasswordHasher.hash("pw", cost: 12))
@@ -225,7 +219,7 @@ struct RevokedStaysRevokedTests {
                 """, as: (Int64, Int64, Int64).self)
             let (tenantID, applicationID, userID) = try #require(ids.first)
             return FamilyRegistry(
-                store: PostgresTokenStore(client: database.client),
+                store: store,
                 ledger: PostgresTokenLedger(client: database.client),
                 tenantID: tenantID, applicationID: applicationID, userID: userID)
         }

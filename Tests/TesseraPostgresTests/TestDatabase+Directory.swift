@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import ServiceLifecycle
 import TesseraCore
 import TesseraPostgres
 
@@ -44,5 +45,42 @@ extension TestDatabase {
     func count(_ table: String) async throws -> Int {
         let query = PostgresQuery(unsafeSQL: "SELECT count(*)::bigint FROM \(table)")
         return try await client.rows(query, as: Int.self).first ?? 0
+    }
+}
+
+extension TestDatabase {
+    /// Runs `body` with the token store `serve` uses (group commit), its writers running until `body` returns.
+    func withTokenStore<Result: Sendable>(_ body: (GroupCommitTokenStore) async throws -> Result) async throws
+        -> Result
+    {
+        let store = GroupCommitTokenStore(client: client, logger: logger)
+        return try await runningServices([store]) { try await body(store) }
+    }
+
+    /// Stores one access token as the server does.
+    func store(_ token: IssuedToken) async throws {
+        try await withTokenStore { try await $0.store(token) }
+    }
+}
+
+/// Runs `services` in a service group while `body` runs, then shuts them down gracefully (pending batches finish).
+func runningServices<Result: Sendable>(
+    _ services: [any Service], _ body: () async throws -> Result
+) async throws -> Result {
+    let group = ServiceGroup(
+        configuration: ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }, logger: TestDatabase.logger))
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        do {
+            let result = try await body()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            throw error
+        }
     }
 }

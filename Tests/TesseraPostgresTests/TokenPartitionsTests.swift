@@ -36,17 +36,18 @@ struct TokenPartitionsTests {
     @Test("a token makes the partition it needs: its own day when near, a month from day 32 on")
     func onDemand() async throws {
         try await TestDatabase.with { database in
-            let store = PostgresTokenStore(client: database.client)
-            #expect(try await Self.partitions(database).isEmpty)
-            try await store.store(Self.token(expiresIn: 3600 * 30).1)
-            let near = Date().addingTimeInterval(3600 * 30)
-            #expect(try await Self.partitions(database) == ["access_tokens_d" + Self.dayName(near)])
+            try await database.withTokenStore { store in
+                #expect(try await Self.partitions(database).isEmpty)
+                try await store.store(Self.token(expiresIn: 3600 * 30).1)
+                let near = Date().addingTimeInterval(3600 * 30)
+                #expect(try await Self.partitions(database) == ["access_tokens_d" + Self.dayName(near)])
 
-            try await store.store(Self.token(expiresIn: 86_400 * 90).1)
-            try await store.store(Self.token(expiresIn: 86_400 * 90 + 60).1)
-            let far = try await Self.partitions(database).filter { $0.hasPrefix("access_tokens_m") }
-            #expect(far.count == 1, "tokens a month or more away share a partition: \(far)")
-            #expect(try await database.count("access_tokens") == 3)
+                try await store.store(Self.token(expiresIn: 86_400 * 90).1)
+                try await store.store(Self.token(expiresIn: 86_400 * 90 + 60).1)
+                let far = try await Self.partitions(database).filter { $0.hasPrefix("access_tokens_m") }
+                #expect(far.count == 1, "tokens a month or more away share a partition: \(far)")
+                #expect(try await database.count("access_tokens") == 3)
+            }
         }
     }
 
@@ -68,7 +69,7 @@ struct TokenPartitionsTests {
         try await TestDatabase.with { database in
             try await TokenPartitions(client: database.client, logger: database.logger).prepare()
             let (_, far) = Self.token(expiresIn: 90 * 86_400)
-            try await PostgresTokenStore(client: database.client).store(far)
+            try await database.store(far)
             let options = try await database.client.rows(
                 """
                 SELECT p.partition || ' ' || coalesce(array_to_string(c.reloptions, ','), '')
@@ -82,31 +83,32 @@ struct TokenPartitionsTests {
     @Test("purge drops partitions whose range has passed, with their tokens, and keeps live ones")
     func purge() async throws {
         try await TestDatabase.with { database in
-            let store = PostgresTokenStore(client: database.client)
-            for _ in 0..<50 { try await store.store(Self.token(expiresIn: -86_400 * 2).1) }
-            let (live, liveToken) = Self.token(expiresIn: 3600)
-            try await store.store(liveToken)
-            #expect(try await database.count("access_tokens") == 51)
-            try await database.client.query(
-                """
-                INSERT INTO token_families (tenant_id, application_id, user_id, created_at, expires_at)
-                VALUES (1, 1, NULL, now() - interval '30 days', now() - interval '1 day'),
-                       (1, 1, NULL, now(), now() + interval '14 days')
-                """)
+            try await database.withTokenStore { store in
+                for _ in 0..<50 { try await store.store(Self.token(expiresIn: -86_400 * 2).1) }
+                let (live, liveToken) = Self.token(expiresIn: 3600)
+                try await store.store(liveToken)
+                #expect(try await database.count("access_tokens") == 51)
+                try await database.client.query(
+                    """
+                    INSERT INTO token_families (tenant_id, application_id, user_id, created_at, expires_at)
+                    VALUES (1, 1, NULL, now() - interval '30 days', now() - interval '1 day'),
+                           (1, 1, NULL, now(), now() + interval '14 days')
+                    """)
 
-            let report = try await TokenPartitions(client: database.client, logger: database.logger).purge()
-            let expiredDay = Self.dayName(Date().addingTimeInterval(-86_400 * 2))
-            #expect(report.droppedPartitions == ["access_tokens_d" + expiredDay])
-            #expect(report.deletedFamilies == 1)
-            #expect(try await database.count("access_tokens") == 1)
-            #expect(try await database.count("token_families") == 1)
-            let remaining = try await database.client.rows(
-                "SELECT count(*) FROM access_tokens WHERE token_hash = sha256(convert_to(\(live), 'UTF8'))",
-                as: Int64.self)
-            #expect(remaining == [1])
-            #expect(!(try await Self.partitions(database)).contains("access_tokens_d" + expiredDay))
-            let again = try await TokenPartitions(client: database.client, logger: database.logger).purge()
-            #expect(again.droppedPartitions.isEmpty)
+                let report = try await TokenPartitions(client: database.client, logger: database.logger).purge()
+                let expiredDay = Self.dayName(Date().addingTimeInterval(-86_400 * 2))
+                #expect(report.droppedPartitions == ["access_tokens_d" + expiredDay])
+                #expect(report.deletedFamilies == 1)
+                #expect(try await database.count("access_tokens") == 1)
+                #expect(try await database.count("token_families") == 1)
+                let remaining = try await database.client.rows(
+                    "SELECT count(*) FROM access_tokens WHERE token_hash = sha256(convert_to(\(live), 'UTF8'))",
+                    as: Int64.self)
+                #expect(remaining == [1])
+                #expect(!(try await Self.partitions(database)).contains("access_tokens_d" + expiredDay))
+                let again = try await TokenPartitions(client: database.client, logger: database.logger).purge()
+                #expect(again.droppedPartitions.isEmpty)
+            }
         }
     }
 }

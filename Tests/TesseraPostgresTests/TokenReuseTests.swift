@@ -73,17 +73,18 @@ struct TokenReuseTests {
         try await TestDatabase.with { database in
             let client = try await Self.application(database)
             let clock = TestClock()
-            let service = TokenService(client: database.client, sealer: Self.key, now: { clock.now })
-            let first = try await Self.token(service, client)
-            #expect(first.expiresIn == 3600)
-            clock.advance(by: 60)
-            let second = try await Self.token(service, client)
-            #expect(second.token == first.token)
-            // The hour less the minute, rounded down (the database keeps microseconds).
-            #expect((3539...3540).contains(second.expiresIn), "the remaining lifetime, \(second.expiresIn)")
-            let read = try await Self.token(service, client, "grant_type=client_credentials&scope=read")
-            #expect(read.token != first.token)
-            #expect(try await database.count("access_tokens") == 2)
+            try await TokenService.with(client: database.client, sealer: Self.key, now: { clock.now }) { service in
+                let first = try await Self.token(service, client)
+                #expect(first.expiresIn == 3600)
+                clock.advance(by: 60)
+                let second = try await Self.token(service, client)
+                #expect(second.token == first.token)
+                // The hour less the minute, rounded down (the database keeps microseconds).
+                #expect((3539...3540).contains(second.expiresIn), "the remaining lifetime, \(second.expiresIn)")
+                let read = try await Self.token(service, client, "grant_type=client_credentials&scope=read")
+                #expect(read.token != first.token)
+                #expect(try await database.count("access_tokens") == 2)
+            }
         }
     }
 
@@ -92,10 +93,14 @@ struct TokenReuseTests {
         try await TestDatabase.with { database in
             let never = try await Self.application(database, reuse: .never, name: "never")
             let active = try await Self.application(database, name: "active")
-            let keyed = TokenService(client: database.client, sealer: Self.key)
-            #expect(try await Self.token(keyed, never).token != (try await Self.token(keyed, never).token))
-            let keyless = TokenService(client: database.client)
-            #expect(try await Self.token(keyless, active).token != (try await Self.token(keyless, active).token))
+            try await TokenService.with(client: database.client, sealer: Self.key) { keyed in
+                let tokens = [try await Self.token(keyed, never).token, try await Self.token(keyed, never).token]
+                #expect(tokens[0] != tokens[1])
+            }
+            try await TokenService.with(client: database.client) { keyless in
+                let tokens = [try await Self.token(keyless, active).token, try await Self.token(keyless, active).token]
+                #expect(tokens[0] != tokens[1])
+            }
         }
     }
 
@@ -104,15 +109,16 @@ struct TokenReuseTests {
         try await TestDatabase.with { database in
             let client = try await Self.application(database, minRemaining: 3595)
             let clock = TestClock()
-            let service = TokenService(client: database.client, sealer: Self.key, now: { clock.now })
-            let first = try await Self.token(service, client)
-            clock.advance(by: 4.9)
-            #expect(try await Self.token(service, client).token == first.token, "5 s less 0.1 are left: reused")
-            clock.advance(by: 0.2)
-            let second = try await Self.token(service, client)
-            #expect(second.token != first.token)
-            #expect(second.expiresIn == 3600)
-            #expect(try await Self.token(service, client).token == second.token)
+            try await TokenService.with(client: database.client, sealer: Self.key, now: { clock.now }) { service in
+                let first = try await Self.token(service, client)
+                clock.advance(by: 4.9)
+                #expect(try await Self.token(service, client).token == first.token, "5 s less 0.1 are left: reused")
+                clock.advance(by: 0.2)
+                let second = try await Self.token(service, client)
+                #expect(second.token != first.token)
+                #expect(second.expiresIn == 3600)
+                #expect(try await Self.token(service, client).token == second.token)
+            }
         }
     }
 
@@ -120,13 +126,15 @@ struct TokenReuseTests {
     func revokedNotReused() async throws {
         try await TestDatabase.with { database in
             let client = try await Self.application(database)
-            let service = TokenService(client: database.client, sealer: Self.key)
-            let first = try await Self.token(service, client)
-            _ = try await Self.post(service, "revoke", client, "token=\(first.token)")
-            let second = try await Self.token(service, client)
-            #expect(second.token != first.token)
-            #expect(
-                try await Self.post(service, "introspect", client, "token=\(second.token)")["active"] as? Bool == true)
+            try await TokenService.with(client: database.client, sealer: Self.key) { service in
+                let first = try await Self.token(service, client)
+                _ = try await Self.post(service, "revoke", client, "token=\(first.token)")
+                let second = try await Self.token(service, client)
+                #expect(second.token != first.token)
+                #expect(
+                    try await Self.post(service, "introspect", client, "token=\(second.token)")["active"] as? Bool
+                        == true)
+            }
         }
     }
 
@@ -134,17 +142,18 @@ struct TokenReuseTests {
     func neverOutlivesTheAskedLifetime() async throws {
         try await TestDatabase.with { database in
             let client = try await Self.application(database)
-            let service = TokenService(client: database.client, sealer: Self.key)
-            let hour = try await Self.token(service, client)
-            let short = try await Self.token(service, client, "grant_type=client_credentials&validity_period=600")
-            #expect(short.token != hour.token)
-            #expect(short.expiresIn == 600)
-            // The short token is within what either lifetime asks for, so both get it back.
-            let again = try await Self.token(service, client, "grant_type=client_credentials&validity_period=600")
-            #expect(again.token == short.token)
-            #expect(again.expiresIn <= 600 && again.expiresIn >= 590, "the remaining lifetime, \(again.expiresIn)")
-            #expect(try await Self.token(service, client).token == short.token)
-            #expect(try await database.count("access_tokens") == 2)
+            try await TokenService.with(client: database.client, sealer: Self.key) { service in
+                let hour = try await Self.token(service, client)
+                let short = try await Self.token(service, client, "grant_type=client_credentials&validity_period=600")
+                #expect(short.token != hour.token)
+                #expect(short.expiresIn == 600)
+                // The short token is within what either lifetime asks for, so both get it back.
+                let again = try await Self.token(service, client, "grant_type=client_credentials&validity_period=600")
+                #expect(again.token == short.token)
+                #expect(again.expiresIn <= 600 && again.expiresIn >= 590, "the remaining lifetime, \(again.expiresIn)")
+                #expect(try await Self.token(service, client).token == short.token)
+                #expect(try await database.count("access_tokens") == 2)
+            }
         }
     }
 
@@ -154,14 +163,15 @@ struct TokenReuseTests {
             let client = try await Self.application(database)
             _ = try await UserAdministration(client: database.client, logger: database.logger).createUser(
                 tenant: "acme.example", username: client.key, passwordHash: TestPasswordHasher.hash("right", cost: 12))
-            let service = TokenService(client: database.client, sealer: Self.key)
-            let password = "grant_type=password&username=\(client.key)&password=right"
-            let asClient = try await Self.token(service, client)
-            let asUser = try await Self.token(service, client, password)
-            #expect(asUser.token != asClient.token)
-            #expect(try await Self.token(service, client, password).token == asUser.token)
-            #expect(try await Self.token(service, client).token == asClient.token)
-            #expect(try await database.count("reusable_tokens") == 2)
+            try await TokenService.with(client: database.client, sealer: Self.key) { service in
+                let password = "grant_type=password&username=\(client.key)&password=right"
+                let asClient = try await Self.token(service, client)
+                let asUser = try await Self.token(service, client, password)
+                #expect(asUser.token != asClient.token)
+                #expect(try await Self.token(service, client, password).token == asUser.token)
+                #expect(try await Self.token(service, client).token == asClient.token)
+                #expect(try await database.count("reusable_tokens") == 2)
+            }
         }
     }
 
@@ -171,21 +181,23 @@ struct TokenReuseTests {
             let client = try await Self.application(database)
             let other = database.makeClient()
             try await other.running {
-                let first = TokenService(client: database.client, sealer: Self.key)
-                let second = TokenService(client: other, sealer: Self.key)
-                let tokens = try await withThrowingTaskGroup(of: String.self) { group in
-                    for index in 0..<24 {
-                        group.addTask {
-                            try await Self.token(
-                                index.isMultiple(of: 2) ? first : second, client, retryingUnavailable: true
-                            ).token
+                try await TokenService.with(client: database.client, sealer: Self.key) { first in
+                    try await TokenService.with(client: other, sealer: Self.key) { second in
+                        let tokens = try await withThrowingTaskGroup(of: String.self) { group in
+                            for index in 0..<24 {
+                                group.addTask {
+                                    try await Self.token(
+                                        index.isMultiple(of: 2) ? first : second, client, retryingUnavailable: true
+                                    ).token
+                                }
+                            }
+                            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
                         }
+                        #expect(tokens.count == 1)
+                        #expect(try await database.count("access_tokens") == 1)
+                        #expect(try await database.count("reusable_tokens") == 1)
                     }
-                    return try await group.reduce(into: Set<String>()) { $0.insert($1) }
                 }
-                #expect(tokens.count == 1)
-                #expect(try await database.count("access_tokens") == 1)
-                #expect(try await database.count("reusable_tokens") == 1)
             }
         }
     }
@@ -194,26 +206,30 @@ struct TokenReuseTests {
     func sealedAtRest() async throws {
         try await TestDatabase.with { database in
             let client = try await Self.application(database)
-            let service = TokenService(client: database.client, sealer: Self.key)
-            let token = try await Self.token(service, client).token
-            let dump = try await database.client.rows(
-                "SELECT string_agg(k::text, '|') FROM reusable_tokens k", as: String.self)
-            let hex = token.utf8.map { String(format: "%02x", $0) }.joined()
-            #expect(!(dump.first ?? "").contains(token))
-            #expect(!(dump.first ?? "").contains(hex))
-            let sealed = try await database.client.rows("SELECT sealed_token FROM reusable_tokens", as: ByteBuffer.self)
-            let bytes = Array(try #require(sealed.first).readableBytesView)
-            let reuseKey = ReuseKey(
-                tenantID: 1, applicationID: 1, subject: .client(consumerKey: client.key), scopes: ScopeSet(["default"]))
-            #expect(Self.key.open(bytes, for: reuseKey) == token)
-            let otherKey = TokenSealer(base64: TokenSealer.generateKey())!
-            #expect(otherKey.open(bytes, for: reuseKey) == nil)
-            let otherApplication = ReuseKey(
-                tenantID: 1, applicationID: 2, subject: .client(consumerKey: client.key), scopes: ScopeSet(["default"]))
-            #expect(Self.key.open(bytes, for: otherApplication) == nil)
-            let sameNamedUser = ReuseKey(
-                tenantID: 1, applicationID: 1, subject: .user(username: client.key), scopes: ScopeSet(["default"]))
-            #expect(Self.key.open(bytes, for: sameNamedUser) == nil)
+            try await TokenService.with(client: database.client, sealer: Self.key) { service in
+                let token = try await Self.token(service, client).token
+                let dump = try await database.client.rows(
+                    "SELECT string_agg(k::text, '|') FROM reusable_tokens k", as: String.self)
+                let hex = token.utf8.map { String(format: "%02x", $0) }.joined()
+                #expect(!(dump.first ?? "").contains(token))
+                #expect(!(dump.first ?? "").contains(hex))
+                let sealed = try await database.client.rows(
+                    "SELECT sealed_token FROM reusable_tokens", as: ByteBuffer.self)
+                let bytes = Array(try #require(sealed.first).readableBytesView)
+                let reuseKey = ReuseKey(
+                    tenantID: 1, applicationID: 1, subject: .client(consumerKey: client.key),
+                    scopes: ScopeSet(["default"]))
+                #expect(Self.key.open(bytes, for: reuseKey) == token)
+                let otherKey = TokenSealer(base64: TokenSealer.generateKey())!
+                #expect(otherKey.open(bytes, for: reuseKey) == nil)
+                let otherApplication = ReuseKey(
+                    tenantID: 1, applicationID: 2, subject: .client(consumerKey: client.key),
+                    scopes: ScopeSet(["default"]))
+                #expect(Self.key.open(bytes, for: otherApplication) == nil)
+                let sameNamedUser = ReuseKey(
+                    tenantID: 1, applicationID: 1, subject: .user(username: client.key), scopes: ScopeSet(["default"]))
+                #expect(Self.key.open(bytes, for: sameNamedUser) == nil)
+            }
         }
     }
 }

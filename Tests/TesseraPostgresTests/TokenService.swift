@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PostgresNIO
+import ServiceLifecycle
 import TesseraCore
 import TesseraHTTP
 import TesseraPostgres
@@ -11,68 +12,53 @@ import TesseraServer
 import TesseraTesting
 import Testing
 
-/// The token service as `tessera serve` wires it: the real router, the cached PostgreSQL directory, the
-/// PostgreSQL token store and the installed grants. The two clients may differ, to fail one side only.
+/// The token service as `tessera serve` composes it (`TokenServer`: group commit, batched lookups, the change feed,
+/// the database's clock, the client throttle, readiness), with its services running for the length of a test.
 struct TokenService {
     static let issuer = IssuerURL(base: "https://auth.example")
     let cache: CachedClientDirectory
     let application: Application<RouterResponder<TesseraRequestContext>>
 
-    init(
-        directoryClient: PostgresClient, store: any TokenStore, sealer: TokenSealer? = nil,
-        now: @escaping @Sendable () -> Date = Date.init, health: HealthRoutes? = nil,
-        loginThrottle: LoginThrottle = LoginThrottle()
-    ) {
-        cache = CachedClientDirectory(source: PostgresClientDirectory(client: directoryClient))
-        let reusable = sealer.map {
-            ReusableTokens(store: PostgresTokenReuseStore(client: directoryClient), sealer: $0)
-        }
-        let issuer = TokenIssuer(store: store, reusable: reusable, now: now)
-        let ledger = PostgresTokenLedger(client: directoryClient)
-        let grants: GrantRegistry
-        do {
-            grants = try InstalledGrants.registry(
-                parts: TesseraServer.grantParts(
-                    issuer: issuer, users: PostgresUserDirectory(client: directoryClient), ledger: ledger,
-                    passwords: TestPasswordHasher(), loginThrottle: loginThrottle))
-        } catch {
-            // The server's parts hold what every installed grant needs (InstalledGrantsTests).
-            preconditionFailure("\(error)")
-        }
-        let routes = TokenRoutes(
-            endpoint: TokenEndpoint(directory: cache, grants: grants, now: now),
-            introspection: IntrospectionEndpoint(directory: cache, ledger: ledger, issuer: Self.issuer, now: now),
-            revocation: RevocationEndpoint(directory: cache, ledger: ledger, now: now),
-            defaultTenant: nil)
-        let discovery = DiscoveryRoutes(directory: cache, issuer: Self.issuer, grantTypes: grants.grantTypes)
+    /// Runs `body` with the service on `client`, its services started first and stopped gracefully after (pending
+    /// token batches are written). `now` replaces the database's clock with one the test moves; `adjust` changes
+    /// the settings `serve` would take from its options.
+    static func with<Result: Sendable>(
+        client: any DatabaseClient, sealer: TokenSealer? = nil, now: (@Sendable () -> Date)? = nil,
+        adjust: (inout ServerConfiguration) -> Void = { _ in },
+        _ body: (TokenService) async throws -> Result
+    ) async throws -> Result {
+        var configuration = ServerConfiguration(
+            host: "127.0.0.1", port: 0, defaultTenant: nil,
+            database: try DatabaseURL("postgres://tessera@127.0.0.1/tessera"), databaseConnections: 4)
+        configuration.publicURL = issuer.base
+        configuration.tokenSealer = sealer
+        adjust(&configuration)
+        let server = try TokenServer(
+            client: client, configuration: configuration, passwords: TestPasswordHasher(), logger: TestDatabase.logger,
+            now: now)
         // TestDatabase's logger: the access log would print a line for every request of every test.
-        application = Application(
-            router: buildRouter(tokenRoutes: routes, discovery: discovery, health: health), logger: TestDatabase.logger)
+        let service = TokenService(
+            cache: server.directory, application: Application(router: server.router, logger: TestDatabase.logger))
+        return try await runningServices(server.services) { try await body(service) }
     }
+}
 
-    init(directoryClient: PostgresClient, storeClient: PostgresClient) {
-        self.init(directoryClient: directoryClient, store: PostgresTokenStore(client: storeClient))
-    }
-
-    init(
-        client: PostgresClient, sealer: TokenSealer? = nil, loginThrottle: LoginThrottle = LoginThrottle(),
-        now: @escaping @Sendable () -> Date = Date.init
-    ) {
-        self.init(
-            directoryClient: client, store: PostgresTokenStore(client: client), sealer: sealer, now: now,
-            loginThrottle: loginThrottle)
-    }
-
-    /// The service with `/health/ready` checking `client`'s database, as `tessera serve` does.
-    init(
-        checkingHealthOf client: PostgresClient,
-        stalls: [(reason: String, isStalled: DatabaseReadiness.StallCheck)] = []
-    ) throws {
-        let readiness = DatabaseReadiness(
-            client: client, migrations: try Migration.embedded(), logger: TestDatabase.logger, stalls: stalls)
-        self.init(
-            directoryClient: client, store: PostgresTokenStore(client: client),
-            health: HealthRoutes(readiness: readiness.check))
+extension TokenService {
+    /// POSTs `form` to `/t/acme.example/<endpoint>` as `key`:`secret` (HTTP Basic), expects 200, and returns the
+    /// JSON object answered.
+    func post(_ endpoint: String, key: String, secret: String, form: String) async throws -> [String: Any] {
+        let basic = Data("\(key):\(secret)".utf8).base64EncodedString()
+        return try await application.test(.router) { http in
+            try await http.execute(
+                uri: "/t/acme.example/\(endpoint)", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .authorization: "Basic \(basic)"],
+                body: ByteBuffer(string: form)
+            ) { response in
+                #expect(response.status == .ok, "\(endpoint): \(String(buffer: response.body))")
+                return (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)))
+                    as? [String: Any] ?? [:]
+            }
+        }
     }
 }
 

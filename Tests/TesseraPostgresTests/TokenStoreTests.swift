@@ -56,7 +56,7 @@ struct TokenStoreTests {
                 subject: "pBzuIZhGphfQmdcUX0lneFiiuxwa",
                 scopes: ScopeSet(["read", "default"]), grantType: "client_credentials", issuedAt: issuedAt,
                 expiresAt: issuedAt.addingTimeInterval(3600))
-            try await PostgresTokenStore(client: database.client).store(issued)
+            try await database.store(issued)
 
             let rows = try await database.client.rows(
                 """
@@ -90,10 +90,11 @@ struct TokenStoreTests {
                 try await PostgresClientDirectory(client: database.client).application(
                     tenantID: DirectoryAdministrationTests.tenantID(database),
                     consumerKey: registered.application.consumerKey))
-            let response = try await TokenIssuer(store: PostgresTokenStore(client: database.client)).issue(
-                for: application, subject: .client(consumerKey: application.consumerKey),
-                scopes: application.defaultScopes, lifetime: 60,
-                grantType: "client_credentials")
+            let response = try await database.withTokenStore { store in
+                try await TokenIssuer(store: store).issue(
+                    for: application, subject: .client(consumerKey: application.consumerKey),
+                    scopes: application.defaultScopes, lifetime: 60, grantType: "client_credentials")
+            }
             let token = response.accessToken
             #expect(try await database.count("access_tokens") == 1)
 

@@ -1,0 +1,75 @@
+import CoreMetrics
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import TesseraCore
+import TesseraHTTP
+import TesseraPostgres
+
+/// What answers requests, wired in one place for `tessera serve` and for the integration tests, so that what ships
+/// is what is tested: the database's clock, the directory cache and its change feed, group commit for tokens,
+/// batched lookups, token reuse, the installed grants, the client throttle, readiness, and the router. `serve` adds
+/// the listeners, the metrics server and the purge schedule around it.
+public struct TokenServer {
+    public let router: Router<TesseraRequestContext>
+    public let clock: DatabaseClock
+    public let directory: CachedClientDirectory
+    /// What must run while requests are served, in start order: started before the listeners, stopped after them
+    /// (pending token batches are written before the pool stops).
+    public let services: [any Service]
+
+    /// - Parameters:
+    ///   - client: the database every part uses; `serve` gives a `FailoverClient`.
+    ///   - now: the clock tokens are issued, judged and throttled by; the database's (`clock`) unless a test gives
+    ///     one it moves.
+    public init(
+        client: any DatabaseClient, configuration: ServerConfiguration, passwords: any PasswordHasher,
+        metrics: (any MetricsFactory)? = nil, logger: Logger, now: (@Sendable () -> Date)? = nil
+    ) throws {
+        let counting = metrics ?? NOOPMetricsHandler.instance
+        let clock = DatabaseClock(client: client, logger: logger)
+        let now = now ?? clock.now
+        let directory = CachedClientDirectory(source: PostgresClientDirectory(client: client))
+        let tokenStore = GroupCommitTokenStore(client: client, logger: logger, metrics: counting)
+        let ledger = BatchedTokenLedger(client: client, logger: logger, metrics: counting)
+        let issuer = TokenIssuer(
+            store: tokenStore,
+            reusable: configuration.tokenSealer.map {
+                ReusableTokens(store: PostgresTokenReuseStore(client: client), sealer: $0)
+            }, now: now)
+        let grants = try InstalledGrants.registry(
+            parts: TesseraServer.grantParts(
+                issuer: issuer, users: PostgresUserDirectory(client: client), ledger: ledger, passwords: passwords,
+                loginThrottle: LoginThrottle(window: configuration.loginThrottleWindow, now: now)))
+        // A batch has 3 s for its connection and 3 s for its statement (5 more to make a missing partition): one
+        // held for 15 s is stuck whatever the database says.
+        let stalled: Duration = .seconds(15)
+        let readiness = DatabaseReadiness(
+            client: client, migrations: try Migration.embedded(), logger: logger,
+            stalls: [
+                ("token writes are not completing", { tokenStore.isStalled(longerThan: stalled) }),
+                ("token lookups are not completing", { ledger.isStalled(longerThan: stalled) }),
+            ])
+        // One count of failed client authentications for the three endpoints that authenticate clients.
+        let throttle =
+            configuration.clientThrottleWindow > 0
+            ? ClientThrottle(window: configuration.clientThrottleWindow, now: now) : nil
+        let issuerURL = IssuerURL(base: configuration.publicURL)
+        self.router = buildRouter(
+            tokenRoutes: TokenRoutes(
+                endpoint: TokenEndpoint(directory: directory, grants: grants, throttle: throttle, now: now),
+                introspection: IntrospectionEndpoint(
+                    directory: directory, ledger: ledger, issuer: issuerURL, throttle: throttle, now: now),
+                revocation: RevocationEndpoint(directory: directory, ledger: ledger, throttle: throttle, now: now),
+                defaultTenant: configuration.defaultTenant, trustedProxies: configuration.trustedProxies),
+            discovery: DiscoveryRoutes(directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes),
+            health: HealthRoutes(readiness: readiness.check),
+            metrics: metrics.map { RequestMetrics(factory: $0) })
+        self.clock = clock
+        self.directory = directory
+        self.services = [
+            clock, tokenStore, ledger, DirectoryChangeFeed(client: client, cache: directory, logger: logger),
+        ]
+    }
+}
