@@ -36,6 +36,8 @@ let package = Package(
             name: "TesseraCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+                // RSA public keys of clients' private_key_jwt assertions (RS256, PS256).
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -50,7 +52,10 @@ let package = Package(
         // In-memory stores and fixtures for tests of the core, the HTTP layer and grant plugins.
         .target(
             name: "TesseraTesting",
-            dependencies: ["TesseraCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "TesseraCore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -149,6 +154,7 @@ let package = Package(
             name: "TesseraCoreTests",
             dependencies: [
                 "TesseraCore", "TesseraTesting", "ClientCredentialsGrant", "PasswordGrant", "RefreshTokenGrant",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

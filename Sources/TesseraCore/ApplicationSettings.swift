@@ -12,6 +12,8 @@ public struct ApplicationSettings: Sendable, Equatable {
     public var introspectAny: Bool
     public var tokenReuse: ClientApplication.TokenReuse
     public var reuseMinRemaining: Int
+    /// How its client authenticates; the two secret methods unless set.
+    public var authentication = ClientAuthentication.secrets
 
     public static let defaultGrantTypes: Set<GrantType> = ["client_credentials"]
     public static let defaultScope = "default"

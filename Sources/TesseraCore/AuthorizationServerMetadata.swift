@@ -9,11 +9,16 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
     public let tokenEndpointAuthMethodsSupported: [String]
     public let introspectionEndpointAuthMethodsSupported: [String]
     public let revocationEndpointAuthMethodsSupported: [String]
+    /// The algorithms a `private_key_jwt` assertion may be signed with, at each endpoint.
+    public let tokenEndpointAuthSigningAlgValuesSupported: [String]
+    public let introspectionEndpointAuthSigningAlgValuesSupported: [String]
+    public let revocationEndpointAuthSigningAlgValuesSupported: [String]
     /// Required by RFC 8414 even without an authorization endpoint; no grant here uses one.
     public let responseTypesSupported: [String]
 
-    /// HTTP Basic and the pair in the form body (RFC 6749 §2.3.1), at every endpoint.
-    public static let clientAuthenticationMethods = ["client_secret_basic", "client_secret_post"]
+    /// HTTP Basic, the pair in the form body (RFC 6749 §2.3.1) and private_key_jwt (RFC 7523), at every endpoint;
+    /// each application allows some of them.
+    public static let clientAuthenticationMethods = ClientAuthenticationMethod.allCases.map(\.rawValue).sorted()
 
     public init(tenant: Tenant, issuer: IssuerURL, grantTypes: Set<GrantType>) {
         let base = issuer.url(for: tenant)
@@ -25,6 +30,9 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
         self.tokenEndpointAuthMethodsSupported = Self.clientAuthenticationMethods
         self.introspectionEndpointAuthMethodsSupported = Self.clientAuthenticationMethods
         self.revocationEndpointAuthMethodsSupported = Self.clientAuthenticationMethods
+        self.tokenEndpointAuthSigningAlgValuesSupported = ClientKeySet.algorithms
+        self.introspectionEndpointAuthSigningAlgValuesSupported = ClientKeySet.algorithms
+        self.revocationEndpointAuthSigningAlgValuesSupported = ClientKeySet.algorithms
         self.responseTypesSupported = []
     }
 
@@ -37,6 +45,10 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
         case tokenEndpointAuthMethodsSupported = "token_endpoint_auth_methods_supported"
         case introspectionEndpointAuthMethodsSupported = "introspection_endpoint_auth_methods_supported"
         case revocationEndpointAuthMethodsSupported = "revocation_endpoint_auth_methods_supported"
+        case tokenEndpointAuthSigningAlgValuesSupported = "token_endpoint_auth_signing_alg_values_supported"
+        case introspectionEndpointAuthSigningAlgValuesSupported =
+            "introspection_endpoint_auth_signing_alg_values_supported"
+        case revocationEndpointAuthSigningAlgValuesSupported = "revocation_endpoint_auth_signing_alg_values_supported"
         case responseTypesSupported = "response_types_supported"
     }
 }

@@ -30,6 +30,10 @@ public struct ClientApplication: Sendable, Hashable {
     }
 
     public let tokenReuse: TokenReuse
+    /// How the client may authenticate; a request using another method is `invalid_client`.
+    public let authenticationMethods: Set<ClientAuthenticationMethod>
+    /// The public keys its `private_key_jwt` assertions are signed with; nil when none are registered.
+    public let clientKeys: ClientKeySet?
     /// With reuse, a token with fewer seconds left is not handed out again: a new one is issued.
     public let reuseMinRemaining: Int
 
@@ -53,8 +57,12 @@ public struct ClientApplication: Sendable, Hashable {
         defaultTokenValidity: Int, maxTokenValidity: Int, enabled: Bool,
         refreshTokenValidity: Int = defaultRefreshTokenValidity, introspectAny: Bool = false,
         tokenReuse: TokenReuse = .never, reuseMinRemaining: Int = defaultReuseMinRemaining,
-        previousSecret: PreviousSecret? = nil
+        previousSecret: PreviousSecret? = nil,
+        authenticationMethods: Set<ClientAuthenticationMethod> = ClientAuthenticationMethod.defaults,
+        clientKeys: ClientKeySet? = nil
     ) {
+        self.authenticationMethods = authenticationMethods
+        self.clientKeys = clientKeys
         self.tenantID = tenantID
         self.id = id
         self.consumerKey = consumerKey

@@ -7,15 +7,18 @@ public struct ClientAuthenticator: Sendable {
     private let directory: any ClientDirectory
     /// Failed authentications per client and per source address; nil when they are not throttled.
     private let throttle: ClientThrottle?
-    /// When a replaced secret's grace period is judged.
+    /// When a replaced secret's grace period and an assertion's times are judged.
     private let now: @Sendable () -> Date
+    /// What `private_key_jwt` needs besides the client's keys; without it every assertion is refused.
+    private let assertions: ClientAssertionCheck?
 
     public init(
-        directory: any ClientDirectory, throttle: ClientThrottle? = nil,
+        directory: any ClientDirectory, throttle: ClientThrottle? = nil, assertions: ClientAssertionCheck? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.directory = directory
         self.throttle = throttle
+        self.assertions = assertions
         self.now = now
     }
 
@@ -74,10 +77,21 @@ public struct ClientAuthenticator: Sendable {
             logger.notice("client authentication failed: unknown consumer key")
             throw OAuthError.invalidClient(detail: "unknown consumer key")
         }
-        guard application.acceptsSecret(credentials.secret, at: now()) else {
+        guard application.authenticationMethods.contains(credentials.method) else {
             logger.notice(
-                "client authentication failed: wrong secret", metadata: ["client_id": "\(application.consumerKey)"])
-            throw OAuthError.invalidClient(detail: "wrong secret")
+                "client authentication failed: method not allowed",
+                metadata: ["client_id": "\(application.consumerKey)", "method": "\(credentials.method.rawValue)"])
+            throw OAuthError.invalidClient(detail: "authentication method not allowed for this client")
+        }
+        switch credentials.proof {
+        case .secret(let secret):
+            guard application.acceptsSecret(secret, at: now()) else {
+                logger.notice(
+                    "client authentication failed: wrong secret", metadata: ["client_id": "\(application.consumerKey)"])
+                throw OAuthError.invalidClient(detail: "wrong secret")
+            }
+        case .assertion(let assertion):
+            try await verify(assertion, of: application, tenant: tenant, logger: logger)
         }
         guard application.enabled else {
             logger.notice(
@@ -88,8 +102,40 @@ public struct ClientAuthenticator: Sendable {
         return application
     }
 
+    /// RFC 7523 §3 for `private_key_jwt`: every failure is the same `invalid_client`, the reason only in the debug log
+    /// (never the assertion). The `jti` is used up last, so that an assertion failing another check costs no write.
+    private func verify(
+        _ assertion: ClientAssertion, of application: ClientApplication, tenant: Tenant, logger: Logger
+    ) async throws {
+        let refused = OAuthError.invalidClient(detail: "client assertion refused")
+        guard let assertions, let keys = application.clientKeys else {
+            logger.debug(
+                "client assertion refused: no keys registered", metadata: ["client_id": "\(application.consumerKey)"])
+            throw refused
+        }
+        let now = now()
+        if let reason = assertion.failure(
+            keys: keys, consumerKey: application.consumerKey, audiences: assertions.audiences(for: tenant), at: now)
+        {
+            logger.debug(
+                "client assertion refused",
+                metadata: ["client_id": "\(application.consumerKey)", "reason": "\(reason)"])
+            throw refused
+        }
+        guard
+            try await assertions.ledger.use(
+                assertion.idHash, tenantID: tenant.id, applicationID: application.id,
+                until: assertion.expiresAt.addingTimeInterval(ClientAssertion.clockSkew))
+        else {
+            logger.notice(
+                "client assertion replayed: its jti was used before",
+                metadata: ["client_id": "\(application.consumerKey)"])
+            throw refused
+        }
+    }
+
     /// The parameters of the endpoints that take a token (RFC 7662 §2.1, RFC 7009 §2.1).
-    public static let tokenParameters: Set<String> = ["token", "token_type_hint", "client_id", "client_secret"]
+    public static let tokenParameters: Set<String> = ClientCredentials.parameters.union(["token", "token_type_hint"])
     /// A token of ours is 64 characters; anything much longer is not worth hashing.
     static let maximumTokenLength = 512
 

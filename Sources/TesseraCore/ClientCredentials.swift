@@ -1,28 +1,73 @@
 import Foundation
 
-/// The consumer key and secret a client authenticated with, and how it sent them (RFC 6749 §2.3.1).
+/// The consumer key a client authenticated with, its proof, and how it sent them (RFC 6749 §2.3.1, RFC 7523 §2.2).
 public struct ClientCredentials: Sendable {
-    public enum Method: String, Sendable {
-        case clientSecretBasic = "client_secret_basic"
-        case clientSecretPost = "client_secret_post"
+    public typealias Method = ClientAuthenticationMethod
+
+    /// What proves the client is who it says.
+    public enum Proof: Sendable {
+        /// Dropped as soon as it is verified; never logged.
+        case secret(String)
+        case assertion(ClientAssertion)
     }
 
     public let consumerKey: String
-    /// Dropped as soon as it is verified; never logged.
-    public let secret: String
+    public let proof: Proof
     public let method: Method
+
+    /// The secret, for the secret methods.
+    public var secret: String? {
+        if case .secret(let secret) = proof { return secret }
+        return nil
+    }
+
+    init(consumerKey: String, secret: String, method: Method) {
+        self.consumerKey = consumerKey
+        self.proof = .secret(secret)
+        self.method = method
+    }
+
+    init(assertion: ClientAssertion) {
+        self.consumerKey = assertion.subject
+        self.proof = .assertion(assertion)
+        self.method = .privateKeyJWT
+    }
 
     /// Longest key or secret accepted; ours are far shorter, and every input has a limit.
     public static let maximumLength = 512
 
-    /// Finds the client's credentials in the `Authorization` header or the form, never both.
+    /// The form parameters client authentication reads, which every endpoint that authenticates clients accepts.
+    public static let parameters: Set<String> = [
+        "client_id", "client_secret", "client_assertion_type", "client_assertion",
+    ]
+
+    /// Finds the client's credentials in the `Authorization` header or the form, one method only.
     /// - Returns: nil when the client sent none.
     public static func extract(
         authorization: String?, form: TokenRequestParameters
     ) throws(OAuthError) -> ClientCredentials? {
-        let basic = try authorization.map { header throws(OAuthError) in try parseBasic(header) }
         let postedKey = form["client_id"]
         let postedSecret = form["client_secret"]
+        let assertionType = form["client_assertion_type"]
+        if assertionType != nil || form["client_assertion"] != nil {
+            guard authorization == nil, postedSecret == nil else {
+                throw .invalidRequest("use one client authentication method, not several")
+            }
+            guard assertionType == ClientAssertion.type else {
+                throw .invalidClient(detail: "client_assertion_type is not \(ClientAssertion.type)")
+            }
+            guard let text = form["client_assertion"] else {
+                throw .invalidClient(detail: "client_assertion is missing")
+            }
+            let assertion = try ClientAssertion(text)
+            // The client is the assertion's subject; a client_id beside it must name the same one.
+            if let postedKey, postedKey != assertion.subject {
+                throw .invalidClient(detail: "client_id is not the client assertion's subject")
+            }
+            try checkPlausible(key: assertion.subject, secret: "")
+            return ClientCredentials(assertion: assertion)
+        }
+        let basic = try authorization.map { header throws(OAuthError) in try parseBasic(header) }
         if let basic {
             // RFC 6749 §2.3: a client MUST NOT use more than one authentication method per request.
             guard postedSecret == nil else {

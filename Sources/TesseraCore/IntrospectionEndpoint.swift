@@ -21,9 +21,10 @@ public struct IntrospectionEndpoint: Sendable {
 
     public init(
         directory: any ClientDirectory, ledger: any TokenLedger, issuer: IssuerURL, throttle: ClientThrottle? = nil,
-        now: @escaping @Sendable () -> Date = Date.init
+        assertions: ClientAssertionCheck? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
-        self.authenticator = ClientAuthenticator(directory: directory, throttle: throttle, now: now)
+        self.authenticator = ClientAuthenticator(
+            directory: directory, throttle: throttle, assertions: assertions, now: now)
         self.ledger = ledger
         self.issuer = issuer
         self.now = now

@@ -12,9 +12,10 @@ public struct RevocationEndpoint: Sendable {
 
     public init(
         directory: any ClientDirectory, ledger: any TokenLedger, throttle: ClientThrottle? = nil,
-        now: @escaping @Sendable () -> Date = Date.init
+        assertions: ClientAssertionCheck? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
-        self.authenticator = ClientAuthenticator(directory: directory, throttle: throttle, now: now)
+        self.authenticator = ClientAuthenticator(
+            directory: directory, throttle: throttle, assertions: assertions, now: now)
         self.ledger = ledger
         self.now = now
     }

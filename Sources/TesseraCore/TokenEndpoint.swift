@@ -7,7 +7,7 @@ import Logging
 /// It knows no grant type by name: grants come from the registry.
 public struct TokenEndpoint: Sendable {
     /// Parameters the endpoint itself reads; grants declare the rest.
-    public static let coreParameters: Set<String> = ["grant_type", "client_id", "client_secret"]
+    public static let coreParameters: Set<String> = ClientCredentials.parameters.union(["grant_type"])
 
     private let authenticator: ClientAuthenticator
     private let grants: GrantRegistry
@@ -17,9 +17,10 @@ public struct TokenEndpoint: Sendable {
     ///   - now: the clock a rotated secret's grace period is judged by.
     public init(
         directory: any ClientDirectory, grants: GrantRegistry, throttle: ClientThrottle? = nil,
-        now: @escaping @Sendable () -> Date = Date.init
+        assertions: ClientAssertionCheck? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
-        self.authenticator = ClientAuthenticator(directory: directory, throttle: throttle, now: now)
+        self.authenticator = ClientAuthenticator(
+            directory: directory, throttle: throttle, assertions: assertions, now: now)
         self.grants = grants
     }
 

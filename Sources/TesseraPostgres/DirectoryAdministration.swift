@@ -75,12 +75,13 @@ public struct DirectoryAdministration: Sendable {
                 """
                 INSERT INTO applications (tenant_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
                     default_scopes, default_token_validity, max_token_validity, refresh_token_validity, introspect_any,
-                    token_reuse, reuse_min_remaining)
+                    token_reuse, reuse_min_remaining, auth_methods, client_jwks)
                 VALUES (\(tenantID), \(key), \(SecretHash.make(for: secret).encoded), \(settings.name),
                     \(settings.grantTypes.map(\.rawValue).sorted()), \(settings.allowedScopes.tokens),
                     \(settings.defaultScopes.tokens), \(settings.defaultTokenValidity), \(settings.maxTokenValidity),
                     \(settings.refreshTokenValidity), \(settings.introspectAny), \(settings.tokenReuse.rawValue),
-                    \(settings.reuseMinRemaining))
+                    \(settings.reuseMinRemaining), \(settings.authentication.methods.map(\.rawValue).sorted()),
+                    \(settings.authentication.keys?.json))
                 RETURNING \(unescaped: ApplicationRecord.columns)
                 """, logger: logger)
             if let row = rows.first { return (try ApplicationRecord(row: row, tenant: Self.domain(rawDomain)), secret) }
@@ -151,6 +152,23 @@ public struct DirectoryAdministration: Sendable {
                 + (previous.map { [SecretRecord(secret: .previous, createdAt: nil, expiresAt: $0)] } ?? [])
         }
         throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
+    }
+
+    /// Replaces how the application's client authenticates, on every server at once (the change feed drops the
+    /// cached application). Secrets are kept: a client moving to private_key_jwt can be given both for a while.
+    public func setAuthentication(
+        tenant rawDomain: String, consumerKey: String, authentication: ClientAuthentication
+    ) async throws -> ApplicationRecord {
+        let tenantID = try await tenantID(rawDomain)
+        let rows = try await client.committed(
+            """
+            UPDATE applications SET auth_methods = \(authentication.methods.map(\.rawValue).sorted()),
+                client_jwks = \(authentication.keys?.json)
+            WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey)
+            RETURNING \(unescaped: ApplicationRecord.columns)
+            """, logger: logger)
+        guard let row = rows.first else { throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain) }
+        return try ApplicationRecord(row: row, tenant: Self.domain(rawDomain))
     }
 
     /// Disabling also revokes every token issued so far: enabling again does not bring them back.

@@ -70,7 +70,8 @@ struct ApplicationByKey: PostgresPreparedStatement {
     static let sql = """
         SELECT tenant_id, application_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
                default_scopes, default_token_validity, max_token_validity, enabled, refresh_token_validity,
-               introspect_any, token_reuse, reuse_min_remaining, previous_secret_hash, previous_secret_expires_at
+               introspect_any, token_reuse, reuse_min_remaining, previous_secret_hash, previous_secret_expires_at,
+               auth_methods, client_jwks
         FROM applications WHERE tenant_id = $1 AND consumer_key = $2
         """
     typealias Row = ClientApplication
@@ -99,11 +100,11 @@ extension ClientApplication {
     init(row: PostgresRow) throws {
         let (
             tenantID, id, key, secretHash, name, grantTypes, allowed, defaults, validity, maxValidity, enabled,
-            refreshValidity, introspectAny, reuse, reuseMinRemaining, previousHash, previousExpiry
+            refreshValidity, introspectAny, reuse, reuseMinRemaining, previousHash, previousExpiry, methods, jwks
         ) = try row.decode(
             (
                 Int64, Int64, String, String, String, [String], [String], [String], Int, Int, Bool, Int, Bool, String,
-                Int, String?, Date?
+                Int, String?, Date?, [String], String?
             ).self)
         guard let hash = SecretHash(encoded: secretHash) else {
             throw CorruptRowError(description: "application \(id) of tenant \(tenantID) has an unreadable secret hash")
@@ -116,12 +117,21 @@ extension ClientApplication {
             }
             previous = PreviousSecret(hash: hash, expiresAt: previousExpiry)
         }
+        let keys: ClientKeySet?
+        do {
+            keys = try jwks.map { json throws(ClientKeySetError) in try ClientKeySet(json: json) }
+        } catch {
+            throw CorruptRowError(
+                description: "application \(id) of tenant \(tenantID) has an unusable JWK set: \(error)")
+        }
         self.init(
             tenantID: tenantID, id: id, consumerKey: key, secretHash: hash, name: name,
             grantTypes: Set(grantTypes.map(GrantType.init(rawValue:))), allowedScopes: ScopeSet(allowed),
             defaultScopes: ScopeSet(defaults), defaultTokenValidity: validity, maxTokenValidity: maxValidity,
             enabled: enabled, refreshTokenValidity: refreshValidity, introspectAny: introspectAny,
             tokenReuse: TokenReuse(rawValue: reuse) ?? .never, reuseMinRemaining: reuseMinRemaining,
-            previousSecret: previous)
+            previousSecret: previous,
+            authenticationMethods: Set(methods.compactMap(ClientAuthenticationMethod.init(rawValue:))),
+            clientKeys: keys)
     }
 }

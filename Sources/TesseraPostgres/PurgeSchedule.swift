@@ -25,12 +25,15 @@ public struct PurgeSchedule: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let report = try await partitions.purge(now: now())
-                if !report.droppedPartitions.isEmpty || report.deletedFamilies > 0 || report.expiredSecrets > 0 {
+                if !report.droppedPartitions.isEmpty || report.deletedFamilies > 0 || report.expiredSecrets > 0
+                    || report.expiredAssertions > 0
+                {
                     logger.info(
                         "purged expired tokens",
                         metadata: [
                             "partitions": "\(report.droppedPartitions.joined(separator: ","))",
                             "families": "\(report.deletedFamilies)", "secrets": "\(report.expiredSecrets)",
+                            "assertions": "\(report.expiredAssertions)",
                         ])
                 }
             } catch {

@@ -24,6 +24,8 @@ public struct TokenPartitions: Sendable {
         public let deletedFamilies: Int
         /// Previous secrets removed whose grace period had ended (servers already refused them).
         public let expiredSecrets: Int
+        /// Used client assertion ids removed whose assertion had expired.
+        public let expiredAssertions: Int
         /// Partitions made ahead for the coming days.
         public let createdPartitions: Int
         /// How long detaching and dropping the expired partitions took, in seconds.
@@ -33,6 +35,7 @@ public struct TokenPartitions: Sendable {
             case droppedPartitions = "dropped_partitions"
             case deletedFamilies = "deleted_families"
             case expiredSecrets = "expired_secrets"
+            case expiredAssertions = "expired_assertions"
             case createdPartitions = "created_partitions"
             case droppingSeconds = "dropping_seconds"
         }
@@ -102,9 +105,19 @@ public struct TokenPartitions: Sendable {
             """, logger: logger)
         var expiredSecrets = 0
         for try await count in secrets.decode(Int64.self) { expiredSecrets = Int(count) }
+        // An assertion past its expiry is refused whatever the ledger says, so its id no longer needs keeping.
+        let assertions = try await client.current.query(
+            """
+            WITH gone AS (
+                DELETE FROM used_client_assertions WHERE expires_at <= COALESCE(\(now)::timestamptz, now()) RETURNING 1
+            ) SELECT count(*) FROM gone
+            """, logger: logger)
+        var expiredAssertions = 0
+        for try await count in assertions.decode(Int64.self) { expiredAssertions = Int(count) }
         let created = try await prepare(now: now)
         return PurgeReport(
             droppedPartitions: dropped, deletedFamilies: deleted, expiredSecrets: expiredSecrets,
+            expiredAssertions: expiredAssertions,
             createdPartitions: created, droppingSeconds: dropSeconds)
     }
 

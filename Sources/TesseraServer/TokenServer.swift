@@ -56,12 +56,16 @@ public struct TokenServer {
             configuration.clientThrottleWindow > 0
             ? ClientThrottle(window: configuration.clientThrottleWindow, now: now) : nil
         let issuerURL = IssuerURL(base: configuration.publicURL)
+        let assertions = ClientAssertionCheck(issuer: issuerURL, ledger: PostgresClientAssertionLedger(client: client))
         self.router = buildRouter(
             tokenRoutes: TokenRoutes(
-                endpoint: TokenEndpoint(directory: directory, grants: grants, throttle: throttle, now: now),
+                endpoint: TokenEndpoint(
+                    directory: directory, grants: grants, throttle: throttle, assertions: assertions, now: now),
                 introspection: IntrospectionEndpoint(
-                    directory: directory, ledger: ledger, issuer: issuerURL, throttle: throttle, now: now),
-                revocation: RevocationEndpoint(directory: directory, ledger: ledger, throttle: throttle, now: now),
+                    directory: directory, ledger: ledger, issuer: issuerURL, throttle: throttle,
+                    assertions: assertions, now: now),
+                revocation: RevocationEndpoint(
+                    directory: directory, ledger: ledger, throttle: throttle, assertions: assertions, now: now),
                 defaultTenant: configuration.defaultTenant, trustedProxies: configuration.trustedProxies),
             discovery: DiscoveryRoutes(directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes),
             health: HealthRoutes(readiness: readiness.check),

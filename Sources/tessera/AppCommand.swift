@@ -9,7 +9,10 @@ struct AppCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "app",
         abstract: "Create and manage a tenant's applications (OAuth clients).",
-        subcommands: [Create.self, List.self, Show.self, RotateSecret.self, Secrets.self, Disable.self, Enable.self]
+        subcommands: [
+            Create.self, List.self, Show.self, RotateSecret.self, Secrets.self, SetAuth.self, Disable.self,
+            Enable.self,
+        ]
     )
 
     /// `--tenant` and `--consumer-key`, shared by the commands that act on one application.
@@ -67,6 +70,8 @@ struct AppCommand: AsyncParsableCommand {
                 "With --token-reuse active, a token with fewer seconds left is not reused.", valueName: "seconds"))
         var reuseMinRemaining = ClientApplication.defaultReuseMinRemaining
 
+        @OptionGroup var authentication: AuthenticationOptions
+
         @Flag(help: "Print the application, key and secret as one JSON object.")
         var json = false
 
@@ -77,7 +82,7 @@ struct AppCommand: AsyncParsableCommand {
             let requested = Set(
                 grantTypes.split(separator: ",").map { GrantType(rawValue: $0.trimmingCharacters(in: .whitespaces)) })
             // Checked before the database is touched: bad input fails the same whether or not it can be reached.
-            let settings: ApplicationSettings
+            var settings: ApplicationSettings
             do {
                 settings = try ApplicationSettings(
                     name: name, grantTypes: requested, allowedScopes: scopes, defaultScopes: defaultScopes,
@@ -87,18 +92,27 @@ struct AppCommand: AsyncParsableCommand {
             } catch {
                 throw CommandFailure("\(error)")
             }
-            let tenant = tenant
-            let (application, secret) = try await database.withClient(logger: logger) { client in
+            if let chosen = try authentication.authentication() { settings.authentication = chosen }
+            // A client that may only use private_key_jwt has no use for a secret: none is shown.
+            let showsSecret = settings.authentication.usesSecret
+            let (tenant, settingsToWrite) = (tenant, settings)
+            let (application, madeSecret) = try await database.withClient(logger: logger) { client in
                 try await DirectoryAdministration(client: client, logger: logger)
-                    .createApplication(tenant: tenant, settings: settings)
+                    .createApplication(tenant: tenant, settings: settingsToWrite)
             }
+            let secret = showsSecret ? madeSecret : nil
             if json {
                 try Output.json(CreatedApplication(application: application, consumerSecret: secret))
             } else {
                 print("created application \(application.name) in \(application.tenant)")
                 print("consumer key:    \(application.consumerKey)")
-                print("consumer secret: \(secret)")
-                print("(the secret is shown only once; store it now)")
+                if let secret {
+                    print("consumer secret: \(secret)")
+                    print("(the secret is shown only once; store it now)")
+                } else {
+                    print(
+                        "authenticates with private_key_jwt only (keys: \(application.keyIDs.joined(separator: ", ")))")
+                }
             }
         }
     }
@@ -168,8 +182,48 @@ struct AppCommand: AsyncParsableCommand {
                         ["refresh token validity", "\(record.refreshTokenValidity) s"],
                         ["introspects any token", record.introspectAny ? "yes" : "no"],
                         ["token reuse", "\(record.tokenReuse) (min remaining \(record.reuseMinRemaining) s)"],
+                        ["authentication", record.authMethods.joined(separator: ",")],
+                        ["public keys (kid)", record.keyIDs.isEmpty ? "-" : record.keyIDs.joined(separator: ", ")],
                         ["enabled", record.enabled ? "yes" : "no"], ["created", Output.date(record.createdAt)],
                     ])
+            }
+        }
+    }
+
+    struct SetAuth: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-auth",
+            abstract: "Set how an application's client authenticates: its methods and its public keys.",
+            discussion: """
+                Every server follows within a second. The secret is kept, so a client moving to private_key_jwt \
+                can be allowed both methods while its replicas move, then private_key_jwt alone. Giving \
+                --jwks-file again replaces the keys: list the new key beside the old one until the client signs \
+                with the new one.
+                """)
+
+        @OptionGroup var application: ApplicationOptions
+
+        @OptionGroup var authentication: AuthenticationOptions
+
+        @Flag(help: "Print the application as one JSON object.")
+        var json = false
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            guard let chosen = try authentication.authentication() else {
+                throw CommandFailure("give --auth-method, --jwks-file or both")
+            }
+            let logger = CommandLogging.logger(level: .warning)
+            let (tenant, key) = (application.tenant, application.consumerKey)
+            let record = try await database.withClient(logger: logger) { client in
+                try await DirectoryAdministration(client: client, logger: logger).setAuthentication(
+                    tenant: tenant, consumerKey: key, authentication: chosen)
+            }
+            if json {
+                try Output.json(record)
+            } else {
+                print("\(record.consumerKey) authenticates with \(record.authMethods.joined(separator: ", "))")
             }
         }
     }
@@ -321,7 +375,8 @@ struct AppCommand: AsyncParsableCommand {
 /// `app create --json`: the application and, this once, its secret.
 struct CreatedApplication: Encodable {
     let application: ApplicationRecord
-    let consumerSecret: String
+    /// Nil for a client that may only use private_key_jwt.
+    let consumerSecret: String?
 
     enum CodingKeys: String, CodingKey {
         case consumerSecret = "consumer_secret"
@@ -330,7 +385,7 @@ struct CreatedApplication: Encodable {
     func encode(to encoder: any Encoder) throws {
         try application.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(consumerSecret, forKey: .consumerSecret)
+        try container.encodeIfPresent(consumerSecret, forKey: .consumerSecret)
     }
 }
 

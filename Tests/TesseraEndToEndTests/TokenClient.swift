@@ -27,13 +27,23 @@ struct TokenClient {
         return try parse(await offThePool { try exchange(request) })
     }
 
+    /// A form POST without an Authorization header: the client authenticates in the form, if at all.
+    func post(_ path: String, form: String) async throws -> Answer {
+        let request = postRequest(path, form: form, headers: [])
+        return try parse(await offThePool { try exchange(request) })
+    }
+
     /// The bytes of a form POST with HTTP Basic credentials and `Connection: close`.
     func postRequest(_ path: String, form: String, key: String, secret: String, headers: [String] = []) -> [UInt8] {
         let authorization = "Basic " + Data("\(key):\(secret)".utf8).base64EncodedString()
+        return postRequest(path, form: form, headers: headers + ["Authorization: \(authorization)"])
+    }
+
+    private func postRequest(_ path: String, form: String, headers: [String]) -> [UInt8] {
         let request =
             "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
             + headers.map { $0 + "\r\n" }.joined()
-            + "Content-Type: application/x-www-form-urlencoded\r\nAuthorization: \(authorization)\r\n"
+            + "Content-Type: application/x-www-form-urlencoded\r\n"
             + "Content-Length: \(form.utf8.count)\r\n\r\n\(form)"
         return Array(request.utf8)
     }

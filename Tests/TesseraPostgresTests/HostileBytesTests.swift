@@ -25,6 +25,8 @@ struct HostileBytesTests {
         var testDescription: String { name }
     }
 
+    static let assertionType = "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+
     static let probes: [Probe] = [
         Probe(
             name: "client_id and client_secret with a NUL", basic: [],
@@ -68,6 +70,18 @@ struct HostileBytesTests {
         Probe(
             name: "tenant with a NUL", path: "/t/acme%00.example/token",
             form: "grant_type=client_credentials", expected: 404),
+        Probe(
+            name: "client_assertion with a NUL", basic: [],
+            form: "grant_type=client_credentials&client_assertion_type=\(assertionType)&client_assertion=a%00b",
+            expected: 401),
+        Probe(
+            name: "client_assertion whose sub and jti hold a NUL", basic: [],
+            form:
+                "grant_type=client_credentials&client_assertion_type=\(assertionType)&client_assertion=eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiAiYVx1MDAwMCIsICJzdWIiOiAiYVx1MDAwMCIsICJhdWQiOiAieCIsICJleHAiOiAxLCAianRpIjogImpcdTAwMDAifQ.AAAA",
+            expected: 401),
+        Probe(
+            name: "client_assertion_type with a NUL", basic: [],
+            form: "grant_type=client_credentials&client_assertion_type=urn%00&client_assertion=a.b.c", expected: 401),
         Probe(
             name: "tenant that is not UTF-8", path: "/t/acme%FF.example/token",
             form: "grant_type=client_credentials", expected: 404),

@@ -374,7 +374,10 @@ struct TokenLifecycleTests {
                         ])
                     #expect(
                         body["token_endpoint_auth_methods_supported"] as? [String]
-                            == ["client_secret_basic", "client_secret_post"])
+                            == ["client_secret_basic", "client_secret_post", "private_key_jwt"])
+                    #expect(
+                        body["token_endpoint_auth_signing_alg_values_supported"] as? [String]
+                            == ["ES256", "EdDSA", "RS256", "PS256"])
                 }
                 let missing = try await world.service.application.test(.router) { http in
                     try await http.execute(uri: "/t/nope.example/.well-known/oauth-authorization-server", method: .get)

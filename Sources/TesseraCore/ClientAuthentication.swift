@@ -1,0 +1,27 @@
+/// How one application's client authenticates: the methods it may use and, for `private_key_jwt`, its public keys.
+/// Checked when the operator sets it, so that a stored application always has keys for the method that needs them.
+public struct ClientAuthentication: Sendable, Hashable {
+    public let methods: Set<ClientAuthenticationMethod>
+    public let keys: ClientKeySet?
+
+    /// The two secret methods, no keys: every application's authentication unless the operator chooses.
+    public static let secrets = ClientAuthentication(checkedMethods: ClientAuthenticationMethod.defaults, keys: nil)
+
+    public init(methods: Set<ClientAuthenticationMethod>, keys: ClientKeySet?) throws(ApplicationSettingsError) {
+        guard !methods.isEmpty else { throw .init("at least one authentication method is required") }
+        if methods.contains(.privateKeyJWT) {
+            guard keys != nil else { throw .init("private_key_jwt needs the client's public keys (--jwks-file)") }
+        } else if keys != nil {
+            throw .init("public keys are only used by private_key_jwt; add it to the authentication methods")
+        }
+        self.init(checkedMethods: methods, keys: keys)
+    }
+
+    private init(checkedMethods: Set<ClientAuthenticationMethod>, keys: ClientKeySet?) {
+        self.methods = checkedMethods
+        self.keys = keys
+    }
+
+    /// Whether the client holds a secret it can use: an application with only `private_key_jwt` is shown none.
+    public var usesSecret: Bool { !methods.isDisjoint(with: ClientAuthenticationMethod.defaults) }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import TesseraCore
+
+/// `--auth-method` and `--jwks-file`: how an application's client authenticates.
+struct AuthenticationOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated methods the client may authenticate with: client_secret_basic, client_secret_post, private_key_jwt (default: the two secret methods).",
+            valueName: "methods"))
+    var authMethod: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A JWK set file with the client's public keys (EC P-256, Ed25519 or RSA of 2048 bits or more), for private_key_jwt.",
+            valueName: "file"))
+    var jwksFile: String?
+
+    /// The authentication asked for, checked; nil when neither option was given.
+    func authentication() throws -> ClientAuthentication? {
+        guard authMethod != nil || jwksFile != nil else { return nil }
+        var methods = ClientAuthenticationMethod.defaults
+        if let authMethod {
+            methods = []
+            for name in authMethod.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                guard let method = ClientAuthenticationMethod(rawValue: name) else {
+                    let known = ClientAuthenticationMethod.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw CommandFailure("unknown authentication method \(name) (known: \(known))")
+                }
+                methods.insert(method)
+            }
+        }
+        let keys = try jwksFile.map { path -> ClientKeySet in
+            guard let data = FileManager.default.contents(atPath: path), data.count <= ClientKeySet.maximumSize else {
+                throw CommandFailure("cannot read \(path), or it is larger than \(ClientKeySet.maximumSize) bytes")
+            }
+            do {
+                return try ClientKeySet(json: String(decoding: data, as: UTF8.self))
+            } catch {
+                throw CommandFailure("\(path): \(error)")
+            }
+        }
+        do {
+            return try ClientAuthentication(methods: methods, keys: keys)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+/// private_key_jwt through the binary, with assertions signed by PyJWT (Tests/jose/client_assertion.py): a client
+/// holding only a private key gets tokens, and an assertion used on one instance is refused on another (issue 14).
+@Suite("private_key_jwt, end to end", .timeLimit(.minutes(3)))
+struct PrivateKeyJWTEndToEndTests {
+    static let publicURL = "https://auth.tessera.test"
+
+    /// Runs Tests/jose/client_assertion.py with `arguments`; its standard output, trimmed.
+    static func jose(_ arguments: [String]) async throws -> String {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("jose/client_assertion.py").path
+        return try await offThePool {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", script] + arguments
+            let output = Pipe()
+            let error = Pipe()
+            process.standardOutput = output
+            process.standardError = error
+            try process.run()
+            let printed = output.fileHandleForReading.readDataToEndOfFile()
+            let complaint = error.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw JoseFailure(description: String(decoding: complaint, as: UTF8.self))
+            }
+            return String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    struct JoseFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func form(_ assertion: String, _ rest: String = "grant_type=client_credentials") -> String {
+        rest + "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+            + "&client_assertion=\(assertion)"
+    }
+
+    @Test("ES256, EdDSA, RS256 and PS256 assertions from PyJWT get tokens; a replay on the second instance is refused")
+    func pyJWTOnTwoInstances() async throws {
+        let database = try TesseraBinary.databaseURL()
+        let domain = "pkjwt-\(UInt32.random(in: 0...UInt32.max)).test"
+        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
+        #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
+
+        let ports = [try TesseraBinary.freePort(), try TesseraBinary.freePort()]
+        let servers = try ports.map { port in
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-pkjwt-\(port).log")
+            return try TesseraBinary.serve(
+                ["--port", "\(port)", "--public-url", Self.publicURL], databaseURL: database, log: log)
+        }
+        defer { for server in servers where server.isRunning { server.terminate() } }
+        let clients = ports.map { TokenClient(port: $0) }
+        for client in clients { try await client.waitUntilServing() }
+        let token = "/t/\(domain)/token"
+        let audience = "\(Self.publicURL)/t/\(domain)"
+
+        let metadata = try await clients[0].get("/.well-known/oauth-authorization-server/t/\(domain)")
+        #expect(
+            (metadata.json["token_endpoint_auth_methods_supported"] as? [String])?.contains("private_key_jwt") == true)
+        #expect(
+            metadata.json["token_endpoint_auth_signing_alg_values_supported"] as? [String] == [
+                "ES256", "EdDSA", "RS256", "PS256",
+            ])
+
+        for algorithm in ["ES256", "EdDSA", "RS256", "PS256"] {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "tessera-pkjwt-\(algorithm)-\(UInt32.random(in: 0...UInt32.max))")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            _ = try await Self.jose(["keygen", algorithm, folder.path])
+            let created = try await TesseraBinary.run(
+                [
+                    "app", "create", "--tenant", domain, "--name", "worker-\(algorithm)", "--auth-method",
+                    "private_key_jwt", "--jwks-file", folder.appendingPathComponent("jwks.json").path, "--json",
+                ], databaseURL: database)
+            try #require(created.status == 0, "app create: \(created.error)")
+            let app = try #require(try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: Any])
+            #expect(app["consumer_secret"] == nil, "a client with only private_key_jwt is shown no secret")
+            let key = try #require(app["consumer_key"] as? String)
+            func assertion(_ extra: [String] = []) async throws -> String {
+                try await Self.jose(["sign", algorithm, folder.path, key, audience] + extra)
+            }
+
+            let first = try await assertion()
+            let issued = try await clients[0].post(token, form: Self.form(first))
+            #expect(issued.status == 200, "\(algorithm): \(issued.text)")
+            let replayed = try await clients[1].post(token, form: Self.form(first))
+            #expect(replayed.status == 401 && replayed.json["error"] as? String == "invalid_client", "\(algorithm)")
+            let again = try await clients[1].post(token, form: Self.form(try await assertion()))
+            #expect(again.status == 200, "\(algorithm): \(again.text)")
+
+            // Introspection authenticates the same way, with a new assertion (one per request).
+            let accessToken = try #require(issued.json["access_token"] as? String)
+            let introspected = try await clients[1].post(
+                "/t/\(domain)/introspect", form: Self.form(try await assertion(), "token=\(accessToken)"))
+            #expect(introspected.status == 200 && introspected.json["active"] as? Bool == true, "\(introspected.text)")
+
+            for (refused, why) in [
+                (try await assertion(["--lifetime", "3600"]), "exp an hour ahead"),
+                (try await assertion(["--kid", "unknown"]), "an unknown kid"),
+                (try await Self.jose(["sign", algorithm, folder.path, key, "https://elsewhere.test"]), "another aud"),
+            ] {
+                let answer = try await clients[0].post(token, form: Self.form(refused))
+                #expect(answer.status == 401, "\(algorithm), \(why): \(answer.text)")
+            }
+        }
+        for server in servers {
+            server.terminate()
+            server.waitUntilExit()
+        }
+    }
+}
