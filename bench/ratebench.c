@@ -7,7 +7,9 @@
 //   ratebench HOST PORT RATE SECONDS CONNECTIONS REQUEST_FILE
 //
 // REQUEST_FILE holds one complete HTTP/1.1 request (headers and body), sent as is, again and again on keep-alive
-// connections. Prints: scheduled, completed, errors (non-2xx, socket), achieved rate, and latency percentiles.
+// connections; or several, each followed by a line holding only the byte 0x1E (record separator), sent in turn
+// (bench/flood.sh's random consumer keys). Prints: scheduled, completed, errors (non-2xx, socket), achieved rate,
+// latency percentiles of the 2xx answers, and how many answers had each status.
 // With RATEBENCH_STALLS=MS in the environment it also lists each 100 ms of the schedule whose slowest request took
 // longer than MS, to line a tail up with what else happened then (a checkpoint, a new WAL segment, a vacuum).
 #define _GNU_SOURCE
@@ -82,9 +84,29 @@ int main(int argc, char **argv) {
     double rate = atof(argv[3]), seconds = atof(argv[4]);
     FILE *file = fopen(argv[6], "rb");
     if (!file || rate <= 0 || seconds <= 0 || connections <= 0) { fprintf(stderr, "bad arguments\n"); return 2; }
-    static char request[65536];
-    size_t request_length = fread(request, 1, sizeof request, file);
+    fseek(file, 0, SEEK_END);
+    long file_size = ftell(file);
+    fseek(file, 0, SEEK_SET);
+    char *contents = malloc((size_t)file_size + 1);
+    size_t contents_length = fread(contents, 1, (size_t)file_size, file);
     fclose(file);
+    // Split at each "\x1e\n"; a file without one is a single request.
+    size_t count = 0, capacity = 16;
+    const char **requests = malloc(capacity * sizeof *requests);
+    size_t *lengths = malloc(capacity * sizeof *lengths);
+    for (size_t offset = 0; offset < contents_length;) {
+        const char *separator = memmem(contents + offset, contents_length - offset, "\x1e\n", 2);
+        size_t length = separator ? (size_t)(separator - (contents + offset)) : contents_length - offset;
+        if (count == capacity) {
+            capacity *= 2;
+            requests = realloc(requests, capacity * sizeof *requests);
+            lengths = realloc(lengths, capacity * sizeof *lengths);
+        }
+        if (length > 0) { requests[count] = contents + offset; lengths[count] = length; count++; }
+        offset += length + (separator ? 2 : 0);
+    }
+    if (count == 0) { fprintf(stderr, "no request in %s\n", argv[6]); return 2; }
+    size_t statuses[600] = {0};
 
     int epoll = epoll_create1(0);
     connection *pool = calloc((size_t)connections, sizeof *pool);
@@ -117,6 +139,8 @@ int main(int argc, char **argv) {
             if (found < 0) break;
             cursor = (found + 1) % connections;
             connection *c = &pool[found];
+            const char *request = requests[next % count];
+            size_t request_length = lengths[next % count];
             if (write(c->fd, request, request_length) != (ssize_t)request_length) {
                 socket_errors++; next++;
                 continue;
@@ -148,6 +172,7 @@ int main(int argc, char **argv) {
             int status = 0;
             long length;
             while ((length = complete_response(c->buffer, c->filled, &status)) > 0) {
+                if (status > 0 && status < 600) statuses[status]++;
                 if (c->busy) {
                     uint64_t latency = now_ns() - c->scheduled;
                     size_t window = (size_t)((c->scheduled - start) / 100000000ull);
@@ -171,6 +196,9 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 5; i++) {
         size_t index = completed ? (size_t)((p[i] / 100.0) * (double)(completed - 1)) : 0;
         printf("p%-5g %.2f ms\n", p[i], completed ? (double)latencies[index] / 1e6 : 0.0);
+    }
+    for (int code = 0; code < 600; code++) {
+        if (statuses[code]) printf("status %d: %zu\n", code, statuses[code]);
     }
     for (size_t w = 0; stall_ms > 0 && w < windows; w++) {
         if ((double)window_max[w] / 1e6 > stall_ms) {

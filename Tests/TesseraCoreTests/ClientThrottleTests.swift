@@ -89,4 +89,14 @@ struct ClientThrottleTests {
         #expect(await attempt(secret: "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr", from: "198.51.100.7") == nil)
         #expect(await attempt(key: "random-x", secret: "x", from: nil)?.0 == .invalidClient)
     }
+
+    @Test("wrong secrets for a client from other addresses never slow the client down at its own address")
+    func floodOfWrongSecretsElsewhere() async {
+        for index in 0..<200 {
+            let address = "203.0.113.\(index % 8)"
+            #expect(await attempt(secret: "wrong", from: address)?.0 != nil)
+        }
+        #expect(await attempt(secret: "wrong", from: "203.0.113.1")?.0 == .slowDown, "the attacker's address waits")
+        #expect(await attempt(secret: "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr", from: "192.0.2.1") == nil)
+    }
 }
