@@ -72,8 +72,10 @@ public struct ClientAuthenticator: Sendable {
     private func verify(_ credentials: ClientCredentials, tenant: Tenant, logger: Logger) async throws
         -> ClientApplication
     {
-        let application = try await directory.application(tenantID: tenant.id, consumerKey: credentials.consumerKey)
-        guard let application else {
+        // A key Tessera never makes cannot be in the directory: refused without asking it (nor its cache).
+        guard CredentialGenerator.isConsumerKey(credentials.consumerKey),
+            let application = try await directory.application(tenantID: tenant.id, consumerKey: credentials.consumerKey)
+        else {
             logger.notice("client authentication failed: unknown consumer key")
             throw OAuthError.invalidClient(detail: "unknown consumer key")
         }

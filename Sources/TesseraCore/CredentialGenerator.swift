@@ -12,6 +12,12 @@ public enum CredentialGenerator {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Whether `key` has the form of the keys `consumerKey()` makes: 28 ASCII letters and digits. Every key in the
+    /// directory was made here, so a key of another form is refused before any lookup.
+    public static func isConsumerKey(_ key: String) -> Bool {
+        key.utf8.count == 28 && key.utf8.allSatisfy { alphanumerics.contains($0) }
+    }
+
     /// 24 random bytes (192 bits), base64url without padding: 32 URL-safe characters.
     public static func consumerSecret() -> String {
         randomBase64URL(byteCount: 24)

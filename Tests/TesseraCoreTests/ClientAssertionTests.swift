@@ -67,7 +67,7 @@ struct ClientAssertionTests {
         for kind in [TestClientKey.Kind.es256, .edDSA, .rs256, .ps256] {
             let signer = TestClientKey(kind)
             let application = Fixtures.application(
-                id: 7, consumerKey: "client-\(signer.algorithm)",
+                id: 7, consumerKey: "client\(signer.algorithm)".padding(toLength: 28, withPad: "0", startingAt: 0),
                 authentication: try ClientAuthentication(
                     methods: [.privateKeyJWT], keys: try ClientKeySet(json: TestClientKey.jwks([signer]))))
             directory.put(application)
@@ -172,9 +172,10 @@ struct ClientAssertionTests {
             await attempt(["client_id": client, "client_secret": "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr"])?.0
                 == .invalidClient)
         // And one allowing secrets only refuses assertions, even with keys known elsewhere.
-        let secretsOnly = Fixtures.application(id: 9, consumerKey: "secrets-only")
+        let secretsOnly = Fixtures.application(id: 9, consumerKey: "secretsOnlySecretsOnly000001")
         directory.put(secretsOnly)
-        let claimsOfOther = TestClientKey.claims(client: "secrets-only", audience: audience, now: clock.now)
+        let claimsOfOther = TestClientKey.claims(
+            client: "secretsOnlySecretsOnly000001", audience: audience, now: clock.now)
         #expect(await attempt(form(key.sign(claimsOfOther)))?.0 == .invalidClient)
     }
 

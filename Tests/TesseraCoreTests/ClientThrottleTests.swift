@@ -99,4 +99,17 @@ struct ClientThrottleTests {
         #expect(await attempt(secret: "wrong", from: "203.0.113.1")?.0 == .slowDown, "the attacker's address waits")
         #expect(await attempt(secret: "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr", from: "192.0.2.1") == nil)
     }
+
+    @Test("keys Tessera never makes are refused without a lookup, and still counted against their address")
+    func impossibleKeys() async {
+        let lookups = directory.lookups
+        for key in [
+            "short", "pBzuIZhGphfQmdcUX0lneFiiuxw-", "pBzuIZhGphfQmdcUX0lneFiiuxwaa", "ÄBzuIZhGphfQmdcUX0lneFiiuxwa",
+        ] {
+            #expect(await attempt(key: key, secret: "x", from: "198.51.100.9")?.0 == .invalidClient, "\(key)")
+        }
+        #expect(directory.lookups == lookups, "an impossible key reached the directory")
+        #expect(await attempt(secret: "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr") == nil)
+        #expect(directory.lookups == lookups + 1)
+    }
 }

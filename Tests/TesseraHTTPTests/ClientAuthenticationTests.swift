@@ -23,7 +23,7 @@ struct ClientAuthenticationTests {
         }
     }
 
-    @Test("Basic halves are form-urldecoded: a key and secret with ' ', '+', '%', ':', '&', '=' and non-ASCII")
+    @Test("Basic halves are form-urldecoded: a secret with ' ', '+', '%', ':', '&', '=' and non-ASCII")
     func basicIsFormDecoded() async throws {
         try await server.test { client in
             let response = try await client.requestToken(as: Applications.awkward)
@@ -32,7 +32,7 @@ struct ClientAuthenticationTests {
         }
     }
 
-    @Test("client_secret_post with an awkward key and secret, form-encoded in the body -> token")
+    @Test("client_secret_post with an awkward secret, form-encoded in the body -> token")
     func postWithAwkwardCredentials() async throws {
         try await server.test { client in
             let form = Form.clientCredentials + Form.credentials(Applications.awkward)
@@ -194,6 +194,16 @@ struct ClientAuthenticationTests {
         try await server.test { client in
             let header = "Basic " + Data([0xFF, 0xFE, 0x3A, 0x61]).base64EncodedString()
             expectInvalidClient(try await client.postToken(form: Form.clientCredentials, authorization: header))
+        }
+    }
+
+    @Test("a consumer key Tessera never makes (not 28 letters and digits) is invalid_client")
+    func impossibleKeyNotLookedUp() async throws {
+        try await server.test { client in
+            for key in ["short", "key with:+%&=", "pBzuIZhGphfQmdcUX0lneFiiuxwa1", "pBzuIZhGphfQmdcUX0lneFiiuxw-"] {
+                let header = Form.basic(key, Applications.acme.secret)
+                expectInvalidClient(try await client.postToken(form: Form.clientCredentials, authorization: header))
+            }
         }
     }
 }

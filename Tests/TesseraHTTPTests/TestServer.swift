@@ -76,7 +76,7 @@ enum Applications {
     static let acme = TestApplication(
         id: 1, key: "pBzuIZhGphfQmdcUX0lneFiiuxwa", secret: "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr")
     /// A key and secret with characters that RFC 6749 §2.3.1 makes the client form-encode.
-    static let awkward = TestApplication(id: 2, key: "key with:+%&=", secret: "p+ss%w:rd wörd/=?")
+    static let awkward = TestApplication(id: 2, key: "awkwardAwkwardAwkwardAwkward", secret: "p+ss%w:rd wörd/=?")
     static let disabled = TestApplication(
         id: 3, key: "disabledDisabledDisabled0001", secret: "disabled-secret", enabled: false)
     /// Allowed the test-only grants of GrantPluginTests as well as `client_credentials`.
