@@ -8,7 +8,7 @@
 # bench/ratebench.c (fixed rate, latency from each request's due time):
 #   solo   the legitimate client: client_credentials at --rate on 8 connections, from 10.0.0.1;
 #   flood  the same, while a second generator sends --factor times that rate on 32 connections from --addresses
-#          addresses (10.9.0.1 ...): half with random consumer keys that look like ours (28 alphanumerics, from a
+#          addresses (10.9.0.1, 10.9.0.2, ...): half with random consumer keys that look like ours (28 alphanumerics, from a
 #          list of --keys, each sent again only after the whole list), half with the real key and a wrong secret.
 # Prints per phase the legitimate client's rate, p50, p99 and errors, the flood's answers by status, and what the
 # database did: transactions/s (pg_stat_database) and application lookups/s (index scans of `applications`). The
@@ -59,7 +59,8 @@ open(sys.argv[2], "w").write(request(authorization, "10.0.0.1"))
 alphabet = string.ascii_letters + string.digits
 flood = []
 for i in range(int(sys.argv[4])):
-    address = f"10.9.0.{i % int(sys.argv[5]) + 1}"
+    number = i % int(sys.argv[5]) + 1
+    address = f"10.9.{number // 256}.{number % 256}"
     if i % 2 == 0:
         credentials = "".join(random.choices(alphabet, k=28)) + ":" + "".join(random.choices(alphabet, k=32))
     else:

@@ -30,8 +30,13 @@ public struct ClientApplication: Sendable, Hashable {
     }
 
     public let tokenReuse: TokenReuse
+    /// How the client may authenticate, one bit per method: a set would add a reference count to every copy of the
+    /// application on the token path, for a value read once per request.
+    private let methodBits: UInt8
     /// How the client may authenticate; a request using another method is `invalid_client`.
-    public let authenticationMethods: Set<ClientAuthenticationMethod>
+    public var authenticationMethods: Set<ClientAuthenticationMethod> {
+        Set(ClientAuthenticationMethod.allCases.filter(allows))
+    }
     /// The public keys its `private_key_jwt` assertions are signed with; nil when none are registered.
     public let clientKeys: ClientKeySet?
     /// With reuse, a token with fewer seconds left is not handed out again: a new one is issued.
@@ -61,7 +66,7 @@ public struct ClientApplication: Sendable, Hashable {
         authenticationMethods: Set<ClientAuthenticationMethod> = ClientAuthenticationMethod.defaults,
         clientKeys: ClientKeySet? = nil
     ) {
-        self.authenticationMethods = authenticationMethods
+        self.methodBits = authenticationMethods.reduce(0) { $0 | $1.bit }
         self.clientKeys = clientKeys
         self.tenantID = tenantID
         self.id = id
@@ -80,6 +85,9 @@ public struct ClientApplication: Sendable, Hashable {
         self.reuseMinRemaining = reuseMinRemaining
         self.previousSecret = previousSecret
     }
+
+    /// Whether the client may authenticate with `method`.
+    public func allows(_ method: ClientAuthenticationMethod) -> Bool { methodBits & method.bit != 0 }
 
     /// Whether `secret` is the current secret, or the previous one before it expires at `now`. Each comparison is
     /// in constant time; the previous hash is only computed when the current one does not match.

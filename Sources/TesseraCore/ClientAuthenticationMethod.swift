@@ -12,4 +12,13 @@ public enum ClientAuthenticationMethod: String, Sendable, Hashable, CaseIterable
     public static let defaults: Set<ClientAuthenticationMethod> = [.clientSecretBasic, .clientSecretPost]
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The method's bit in `ClientApplication`'s set of allowed methods.
+    var bit: UInt8 {
+        switch self {
+        case .clientSecretBasic: 1
+        case .clientSecretPost: 2
+        case .privateKeyJWT: 4
+        }
+    }
 }

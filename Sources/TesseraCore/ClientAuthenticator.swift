@@ -79,7 +79,7 @@ public struct ClientAuthenticator: Sendable {
             logger.notice("client authentication failed: unknown consumer key")
             throw OAuthError.invalidClient(detail: "unknown consumer key")
         }
-        guard application.authenticationMethods.contains(credentials.method) else {
+        guard application.allows(credentials.method) else {
             logger.notice(
                 "client authentication failed: method not allowed",
                 metadata: ["client_id": "\(application.consumerKey)", "method": "\(credentials.method.rawValue)"])

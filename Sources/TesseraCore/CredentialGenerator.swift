@@ -15,7 +15,8 @@ public enum CredentialGenerator {
     /// Whether `key` has the form of the keys `consumerKey()` makes: 28 ASCII letters and digits. Every key in the
     /// directory was made here, so a key of another form is refused before any lookup.
     public static func isConsumerKey(_ key: String) -> Bool {
-        key.utf8.count == 28 && key.utf8.allSatisfy { alphanumerics.contains($0) }
+        key.utf8.count == 28
+            && key.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0 & 0xDF) }
     }
 
     /// 24 random bytes (192 bits), base64url without padding: 32 URL-safe characters.
