@@ -66,6 +66,27 @@ tessera_binary() {
   fi
 }
 
+# cpu_seconds PID...: user + system CPU seconds the processes have used so far (a process gone counts 0).
+cpu_seconds() {
+  local ticks pid
+  ticks=$(getconf CLK_TCK)
+  for pid in "$@"; do cat "/proc/$pid/stat" 2>/dev/null || true; done |
+    awk -v t="$ticks" '{s += $14 + $15} END {printf "%.3f", s / t}'
+}
+
+# cluster_pids DATA_DIR: the postmaster of the PostgreSQL cluster in DATA_DIR and every process it started.
+cluster_pids() {
+  local master
+  master=$(head -1 "$1/postmaster.pid" 2>/dev/null) || return 0
+  echo "$master"
+  pgrep -P "$master" || true
+}
+
+# per_request_us BEFORE AFTER REQUESTS: CPU microseconds per request between two cpu_seconds readings.
+per_request_us() {
+  awk -v b="$1" -v a="$2" -v n="$3" 'BEGIN {if (n > 0) printf "%.1f", (a - b) * 1000000 / n; else print "-"}'
+}
+
 # start_postgres DIR: a throwaway durable cluster (deploy/postgres.sh without "fast"); sets DATABASE_URL.
 start_postgres() {
   local dir=$1 port

@@ -84,7 +84,7 @@ rows="$results/rows.tsv"
 summary="$results/summary.txt"
 note() { echo "$*" | tee -a "$summary" >&2; }
 # note_row SCENARIO SERVER TEXT: a row whose measurement columns are one remark.
-note_row() { printf '%s\t%s\t\t\t\t\t\t\t\t\t\t\t\t\t%s\n' "$1" "$2" "$3" >>"$rows"; }
+note_row() { printf '%s\t%s\t\t\t\t\t\t\t\t\t\t\t\t\t%s\t\t\n' "$1" "$2" "$3" >>"$rows"; }
 
 note "date:        $(date -u '+%F %T UTC')"
 note "machine:     $(nproc) CPUs ($(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/^Mem:/{print $2}') GiB memory, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -157,13 +157,20 @@ measure() {
   fi
   settle
   before=$($count)
+  local server_cpu db_cpu cluster=${DB_CLUSTER:-$work/pg/data}
+  server_cpu=$(cpu_seconds $($pids))
+  db_cpu=$(cpu_seconds $(cluster_pids "$cluster"))
   run_wrk "$out" "$base" "$credentials" "$form" "$threads" "$connections" "$duration"
+  server_cpu="$server_cpu $(cpu_seconds $($pids))"
+  db_cpu="$db_cpu $(cpu_seconds $(cluster_pids "$cluster"))"
   after=$($count)
   rss_after=$(rss_kib $($pids))
   [ "$rss_after" != "-" ] || note "$server:     NOT RUNNING after the $scenario run (see its log in bench/results/$stamp/)"
   parsed=$(python3 "$BENCH_DIR/wrk_report.py" parse "$out")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n' "$scenario" "$server" "$connections" "$parsed" "$((after - before))" \
-    "$rss_before" "$rss_after" >>"$rows"
+  local requests=${parsed%%$'\t'*}
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t\t%s\t%s\n' "$scenario" "$server" "$connections" "$parsed" "$((after - before))" \
+    "$rss_before" "$rss_after" "$(per_request_us $server_cpu "$requests")" "$(per_request_us $db_cpu "$requests")" \
+    >>"$rows"
   say "  $(tail -1 "$rows" | cut -f4-12 | tr '\t' ' ')"
 }
 
@@ -181,13 +188,15 @@ if want cc-rate; then
   settle
   rate_before=$(tessera_tokens)
   rss_before=$(rss_kib "$SERVER_PID")
+  rate_cpu="$(cpu_seconds "$SERVER_PID") $(cpu_seconds $(cluster_pids "$work/pg/data"))"
   # Each 100 ms whose slowest request took over 20 ms is listed in the raw output, with its time into the run.
   echo "started $(date -u '+%F %T.%3N') UTC" >"$results/cc-rate-tessera.txt"
   RATEBENCH_STALLS=20 "$work/ratebench" 127.0.0.1 "${BASE_URL##*:}" "$rate" "${duration%s}" "$connections" \
     "$work/rate-request.txt" >>"$results/cc-rate-tessera.txt"
+  rate_cpu="$rate_cpu $(cpu_seconds "$SERVER_PID") $(cpu_seconds $(cluster_pids "$work/pg/data"))"
   cat "$results/cc-rate-tessera.txt" >&2
   python3 - "$results/cc-rate-tessera.txt" "$connections" "$(( $(tessera_tokens) - rate_before ))" "$rss_before" \
-    "$(rss_kib "$SERVER_PID")" >>"$rows" <<'PY'
+    "$(rss_kib "$SERVER_PID")" $rate_cpu >>"$rows" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 completed, rps = re.search(r"completed (\d+) \(([\d.]+)/s\)", text).groups()
@@ -195,8 +204,11 @@ non2xx, sockets, unsent = re.search(r"non-2xx (\d+), socket errors (\d+), not se
 p50 = re.search(r"^p50\s+([\d.]+) ms", text, re.M).group(1)
 p99 = re.search(r"^p99\s+([\d.]+) ms", text, re.M).group(1)
 errors = int(non2xx) + int(sockets) + int(unsent)
+server_before, db_before, server_after, db_after = map(float, sys.argv[6:10])
+per_request = lambda before, after: "%.1f" % ((after - before) * 1e6 / int(completed)) if int(completed) else "-"
 print("\t".join(["cc-rate", "tessera", sys.argv[2], completed, rps, p50, p99, non2xx, str(int(sockets) + int(unsent)),
-                 str(errors), "", sys.argv[3], sys.argv[4], sys.argv[5], ""]))
+                 str(errors), "", sys.argv[3], sys.argv[4], sys.argv[5], "", per_request(server_before, server_after),
+                 per_request(db_before, db_after)]))
 PY
 fi
 if want cc-tenants; then
@@ -298,7 +310,7 @@ if [ "$peer" = authlib ]; then
     note "authlib:     skipped (the peer runs the cc scenario; --scenario is $scenario)"
   elif start_authlib; then
     printf '/oauth/token\tBasic %s\n' "$(printf 'peer-client:peer-secret' | base64 -w0)" >"$work/authlib.tsv"
-    measure cc authlib "$AUTHLIB_URL" "$work/authlib.tsv" "grant_type=client_credentials&scope=api.read" \
+    DB_CLUSTER="$work/peer-pg" measure cc authlib "$AUTHLIB_URL" "$work/authlib.tsv" "grant_type=client_credentials&scope=api.read" \
       authlib_pids authlib_tokens
   fi
 fi

@@ -56,9 +56,11 @@ COLUMNS = [
     ("tokens stored", "stored", ">"),
     ("RSS before", "rss_before", ">"),
     ("RSS after", "rss_after", ">"),
+    ("server us/req", "server_us", ">"),
+    ("db us/req", "db_us", ">"),
 ]
 KEYS = ["scenario", "server", "connections", "requests", "rps", "p50", "p99", "non2xx", "socket", "errors",
-        "statuses", "stored", "rss_before", "rss_after", "note"]
+        "statuses", "stored", "rss_before", "rss_after", "note", "server_us", "db_us"]
 
 
 def mib(kib):
@@ -82,6 +84,7 @@ def table(path):
             "requests/s": "%.0f" % float(row["rps"]), "p50": row["p50"] + " ms", "p99": row["p99"] + " ms",
             "requests": row["requests"], "errors": errors, "tokens stored": row["stored"],
             "RSS before": mib(row["rss_before"]), "RSS after": mib(row["rss_after"]),
+            "server us/req": row["server_us"] or "-", "db us/req": row["db_us"] or "-",
         })
     headings = [c[0] for c in COLUMNS]
     # A note ("not yet available", "failed: ...") spans the measurement columns, so it does not widen them.
