@@ -2,12 +2,15 @@
 # Tessera's benchmark harness: one command, one table.
 #
 #   bench/run.sh [--duration 20s] [--connections 64] [--threads 2] [--warmup 3s]
-#                [--scenario all|cc|cc-tenants] [--peer authlib] [--binary PATH]
+#                [--scenario all|cc|cc-tenants] [--peer authlib] [--binary PATH] [--limit-binary PATH]
 #
 # It builds the release binary (skipped with --binary), starts a throwaway durable PostgreSQL (fsync and
 # synchronous_commit on) and the server, seeds them, runs each scenario with wrk (bench/token.lua), and prints
 # one table: scenario, requests/s, p50, p99, errors (every non-2xx answer and every socket error), the token
-# rows stored during the run, and the server's RSS before and after the scenario. Raw wrk output, the server
+# rows stored during the run, the server's RSS before and after the scenario, and the CPU per request of the
+# server and of its database. The cc scenario also runs against the limit server (bench/limit-server: a bare
+# Hummingbird server answering the same request with a fixed body, built with --limit-binary unless given), and
+# the table is followed by Tessera's CPU per token as a multiple of the limit's CPU per request. Raw wrk output, the server
 # log and the table go to bench/results/<UTC time>/ (git-ignored). It stops everything it started, also on
 # Ctrl-C and on errors.
 #
@@ -44,7 +47,7 @@ source "$(dirname "$0")/lib.sh"
 usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
 
 command_line="bench/run.sh $*"
-duration=20s connections=64 threads=2 warmup=3s scenario=all peer="" binary="" rate=5000
+duration=20s connections=64 threads=2 warmup=3s scenario=all peer="" binary="" rate=5000 limit_binary=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
@@ -54,6 +57,7 @@ while [ $# -gt 0 ]; do
     --scenario) scenario=$2; shift 2 ;;
     --peer) peer=$2; shift 2 ;;
     --binary) binary=$2; shift 2 ;;
+    --limit-binary) limit_binary=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
@@ -176,6 +180,22 @@ measure() {
 
 if want cc; then
   measure cc tessera "$BASE_URL" "$work/cc.tsv" grant_type=client_credentials tessera_pids tessera_tokens
+  # The limit: the same requests to a server that does nothing but answer them.
+  if [ -z "$limit_binary" ]; then
+    say "building the limit server: swift build -c release --package-path bench/limit-server (minutes the first time)"
+    (cd "$BENCH_DIR/limit-server" && swift build -c release >&2)
+    limit_binary="$(cd "$BENCH_DIR/limit-server" && swift build -c release --show-bin-path)/LimitServer"
+  fi
+  limit_port=$(free_port)
+  "$limit_binary" "$limit_port" >"$results/limit.log" 2>&1 &
+  LIMIT_PID=$!
+  on_exit "stop_pid $LIMIT_PID"
+  for _ in $(seq 1 100); do port_in_use "$limit_port" && break; sleep 0.1; done
+  limit_pids() { echo "$LIMIT_PID"; }
+  no_tokens() { echo 0; }
+  DB_CLUSTER="$work/no-database" measure cc limit "http://127.0.0.1:$limit_port" "$work/cc.tsv" \
+    grant_type=client_credentials limit_pids no_tokens
+  stop_pid "$LIMIT_PID"
 fi
 if want cc-rate; then
   # The same request as cc, sent at a fixed rate; the row's p50/p99 come from ratebench's own report.
@@ -331,6 +351,11 @@ t, a = rows.get(("cc", "tessera")), rows.get(("cc", "authlib"))
 if t and a and float(a[4]) > 0:
     print("\ntessera/authlib ratio (cc, requests/s): %.1f   (p99: tessera %s ms, authlib %s ms)"
           % (float(t[4]) / float(a[4]), t[6], a[6]))
+limit = rows.get(("cc", "limit"))
+if t and limit and len(t) > 16 and len(limit) > 16 and t[15] not in ("", "-") and limit[15] not in ("", "-", "0.0"):
+    tessera_cpu = float(t[15]) + float(t[16])
+    print("\ncc CPU per token: tessera %.1f us (server %s + database %s) = %.2fx the limit server's %s us per request"
+          % (tessera_cpu, t[15], t[16], tessera_cpu / float(limit[15]), limit[15]))
 m = rows.get(("mixed", "tessera"))
 if t and m and float(t[4]) > 0 and t[6] not in ("", "-") and m[6] not in ("", "-"):
     print("mixed: cc under saturated password grants keeps %.0f%% of its solo rate; p99 %.1fx its solo p99"
