@@ -154,6 +154,18 @@ public struct DirectoryAdministration: Sendable {
         throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
     }
 
+    /// The application's registered public keys for private_key_jwt, if any.
+    public func clientKeys(tenant rawDomain: String, consumerKey: String) async throws -> ClientKeySet? {
+        let tenantID = try await tenantID(rawDomain)
+        let rows = try await client.current.query(
+            "SELECT client_jwks FROM applications WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey)",
+            logger: logger)
+        for try await json in rows.decode(String?.self) {
+            return try json.map { text throws(ClientKeySetError) in try ClientKeySet(json: text) }
+        }
+        throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
+    }
+
     /// Replaces how the application's client authenticates, on every server at once (the change feed drops the
     /// cached application). Secrets are kept: a client moving to private_key_jwt can be given both for a while.
     public func setAuthentication(

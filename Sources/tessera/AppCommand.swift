@@ -197,8 +197,8 @@ struct AppCommand: AsyncParsableCommand {
             discussion: """
                 Every server follows within a second. The secret is kept, so a client moving to private_key_jwt \
                 can be allowed both methods while its replicas move, then private_key_jwt alone. Giving \
-                --jwks-file again replaces the keys: list the new key beside the old one until the client signs \
-                with the new one.
+                --jwks-file again replaces the keys (list the new key beside the old one until the client signs \
+                with the new one); without it the registered keys stay while private_key_jwt is allowed.
                 """)
 
         @OptionGroup var application: ApplicationOptions
@@ -211,11 +211,19 @@ struct AppCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            guard let chosen = try authentication.authentication() else {
+            guard authentication.authMethod != nil || authentication.jwksFile != nil else {
                 throw CommandFailure("give --auth-method, --jwks-file or both")
             }
             let logger = CommandLogging.logger(level: .warning)
-            let (tenant, key) = (application.tenant, application.consumerKey)
+            let (tenant, key, options) = (application.tenant, application.consumerKey, authentication)
+            // The registered keys first: a refused choice is the operator's error (status 1), not the database's.
+            let stored = try await database.withClient(logger: logger) { client in
+                try await DirectoryAdministration(client: client, logger: logger).clientKeys(
+                    tenant: tenant, consumerKey: key)
+            }
+            guard let chosen = try options.authentication(storedKeys: stored) else {
+                throw CommandFailure("give --auth-method, --jwks-file or both")
+            }
             let record = try await database.withClient(logger: logger) { client in
                 try await DirectoryAdministration(client: client, logger: logger).setAuthentication(
                     tenant: tenant, consumerKey: key, authentication: chosen)

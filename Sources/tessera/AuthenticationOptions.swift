@@ -16,8 +16,9 @@ struct AuthenticationOptions: ParsableArguments {
             valueName: "file"))
     var jwksFile: String?
 
-    /// The authentication asked for, checked; nil when neither option was given.
-    func authentication() throws -> ClientAuthentication? {
+    /// The authentication asked for, checked; nil when neither option was given. Without --jwks-file,
+    /// `storedKeys` (the application's registered set, for `set-auth`) serve private_key_jwt.
+    func authentication(storedKeys: ClientKeySet? = nil) throws -> ClientAuthentication? {
         guard authMethod != nil || jwksFile != nil else { return nil }
         var methods = ClientAuthenticationMethod.defaults
         if let authMethod {
@@ -30,7 +31,7 @@ struct AuthenticationOptions: ParsableArguments {
                 methods.insert(method)
             }
         }
-        let keys = try jwksFile.map { path -> ClientKeySet in
+        let given = try jwksFile.map { path -> ClientKeySet in
             guard let data = FileManager.default.contents(atPath: path), data.count <= ClientKeySet.maximumSize else {
                 throw CommandFailure("cannot read \(path), or it is larger than \(ClientKeySet.maximumSize) bytes")
             }
@@ -40,6 +41,8 @@ struct AuthenticationOptions: ParsableArguments {
                 throw CommandFailure("\(path): \(error)")
             }
         }
+        // Keys stay registered only while private_key_jwt is allowed: a client moved back to secrets drops them.
+        let keys = given ?? (methods.contains(.privateKeyJWT) ? storedKeys : nil)
         do {
             return try ClientAuthentication(methods: methods, keys: keys)
         } catch {

@@ -112,4 +112,33 @@ struct PrivateKeyJWTEndToEndTests {
             server.waitUntilExit()
         }
     }
+
+    @Test("set-auth keeps the registered keys while private_key_jwt stays allowed, and drops them with it")
+    func setAuthKeepsKeys() async throws {
+        let database = try TesseraBinary.databaseURL()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tessera-setauth-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try await Self.jose(["keygen", "ES256", folder.path])
+        let (domain, app) = try await TesseraBinary.tenantWithApplication("setauth", databaseURL: database)
+        let target = ["--tenant", domain, "--consumer-key", app.consumer_key]
+        func setAuth(_ arguments: [String]) async throws -> TesseraBinary.Result {
+            try await TesseraBinary.run(["app", "set-auth"] + target + arguments + ["--json"], databaseURL: database)
+        }
+        func keyIDs(_ result: TesseraBinary.Result) -> [String]? {
+            let object = try? JSONSerialization.jsonObject(with: Data(result.output.utf8))
+            return (object as? [String: Any])?["key_ids"] as? [String]
+        }
+        let jwks = folder.appendingPathComponent("jwks.json").path
+        let both = try await setAuth(["--auth-method", "client_secret_basic,private_key_jwt", "--jwks-file", jwks])
+        #expect(both.status == 0 && keyIDs(both) == ["es256"], "\(both.error)")
+        let kept = try await setAuth(["--auth-method", "private_key_jwt"])
+        #expect(kept.status == 0 && keyIDs(kept) == ["es256"], "\(kept.error)")
+        let secrets = try await setAuth(["--auth-method", "client_secret_basic"])
+        #expect(secrets.status == 0 && keyIDs(secrets) == [], "\(secrets.error)")
+        let refused = try await setAuth(["--auth-method", "private_key_jwt"])
+        #expect(refused.status == 1 && refused.error.contains("--jwks-file"), "\(refused.error)")
+        let unknown = try await setAuth(["--auth-method", "client_secret_jwt"])
+        #expect(unknown.status == 1 && unknown.error.contains("unknown authentication method"), "\(unknown.error)")
+    }
 }
