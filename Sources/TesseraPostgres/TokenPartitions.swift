@@ -89,36 +89,38 @@ public struct TokenPartitions: Sendable {
         let dropSeconds = (clock.now - dropping) / .seconds(1)
         // A family's expires_at is the latest expiry of any of its tokens (InsertTokenFamily, RotateRefreshToken,
         // migration 0007): none outlives the row that says whether it was revoked.
-        let families = try await client.current.query(
-            "WITH gone AS (DELETE FROM token_families WHERE expires_at <= COALESCE(\(now)::timestamptz, now()) RETURNING 1) SELECT count(*) FROM gone",
-            logger: logger)
-        var deleted = 0
-        for try await count in families.decode(Int64.self) { deleted = Int(count) }
+        let deleted = try await count(
+            "WITH gone AS (DELETE FROM token_families WHERE expires_at <= COALESCE(\(now)::timestamptz, now()) RETURNING 1) SELECT count(*) FROM gone"
+        )
         // A rotated secret past its grace period is refused by every server already (they compare its expiry);
         // this only removes its hash (migration 0009).
-        let secrets = try await client.current.query(
+        let expiredSecrets = try await count(
             """
             WITH gone AS (
                 UPDATE applications SET previous_secret_hash = NULL, previous_secret_expires_at = NULL
                 WHERE previous_secret_expires_at <= COALESCE(\(now)::timestamptz, now()) RETURNING 1
             ) SELECT count(*) FROM gone
-            """, logger: logger)
-        var expiredSecrets = 0
-        for try await count in secrets.decode(Int64.self) { expiredSecrets = Int(count) }
+            """)
         // An assertion past its expiry is refused whatever the ledger says, so its id no longer needs keeping.
-        let assertions = try await client.current.query(
+        let expiredAssertions = try await count(
             """
             WITH gone AS (
                 DELETE FROM used_client_assertions WHERE expires_at <= COALESCE(\(now)::timestamptz, now()) RETURNING 1
             ) SELECT count(*) FROM gone
-            """, logger: logger)
-        var expiredAssertions = 0
-        for try await count in assertions.decode(Int64.self) { expiredAssertions = Int(count) }
+            """)
         let created = try await prepare(now: now)
         return PurgeReport(
             droppedPartitions: dropped, deletedFamilies: deleted, expiredSecrets: expiredSecrets,
             expiredAssertions: expiredAssertions,
             createdPartitions: created, droppingSeconds: dropSeconds)
+    }
+
+    /// The one count a purge statement answers (`SELECT count(*) FROM gone`).
+    private func count(_ query: PostgresQuery) async throws -> Int {
+        for try await count in try await client.current.query(query, logger: logger).decode(Int64.self) {
+            return Int(count)
+        }
+        return 0
     }
 
     /// The parent table of a partition name from `token_partitions`, checked before it goes into DDL text.

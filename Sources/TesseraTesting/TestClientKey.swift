@@ -126,8 +126,7 @@ public struct TestClientKey: Sendable {
     }
 
     public static func base64URL(_ data: some DataProtocol) -> String {
-        Data(data).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Data(data).withUnsafeBytes { CredentialGenerator.base64URL($0) }
     }
 }
 

@@ -4,9 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PostgresNIO
-import Synchronization
 import TesseraCore
 import TesseraPostgres
+import TesseraTesting
 import Testing
 
 /// Issue 18, "one clock": operators date revocations with the database's clock, so tokens must be issued by it too.
@@ -51,24 +51,16 @@ struct OneClockTests {
     @Test("the clock follows the database's when this machine's clock is stepped")
     func followsAStep() async throws {
         try await TestDatabase.with { database in
-            let step = LockedOffset()
+            // How far this machine's clock is stepped: a TestClock's distance from where it started.
+            let step = TestClock(Date(timeIntervalSince1970: 0))
             let clock = DatabaseClock(
                 client: database.client, logger: database.logger,
-                local: { Date().addingTimeInterval(step.value) })
+                local: { Date().addingTimeInterval(step.now.timeIntervalSince1970) })
             try await clock.synchronize()
-            step.value = -3600
+            step.advance(by: -3600)
             #expect(abs(clock.now().timeIntervalSinceNow + 3600) < 1, "until it reads the database's clock again")
             try await clock.synchronize()
             #expect(abs(clock.now().timeIntervalSinceNow) < 1)
         }
-    }
-}
-
-/// A machine clock's error that a test changes, as NTP steps one.
-private final class LockedOffset: Sendable {
-    private let stored = Mutex<TimeInterval>(0)
-    var value: TimeInterval {
-        get { stored.withLock { $0 } }
-        set { stored.withLock { $0 = newValue } }
     }
 }
