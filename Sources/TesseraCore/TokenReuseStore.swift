@@ -19,9 +19,9 @@ public enum ReusableToken: Sendable, Equatable {
 /// Token reuse as the issuer needs it: the store, and the key that seals tokens.
 public struct ReusableTokens: Sendable {
     let store: any TokenReuseStore
-    let sealer: TokenSealer
+    let sealer: ServerKey
 
-    public init(store: any TokenReuseStore, sealer: TokenSealer) {
+    public init(store: any TokenReuseStore, sealer: ServerKey) {
         self.store = store
         self.sealer = sealer
     }

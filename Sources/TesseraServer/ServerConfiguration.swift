@@ -34,8 +34,9 @@ public struct ServerConfiguration: Sendable {
     private var configuredPublicURL: String?
     /// Seconds between purges of expired tokens; 0 turns the schedule off.
     public var purgeInterval = 3600
-    /// Seals reusable tokens (applications with token reuse); without it such applications get new tokens.
-    public var tokenSealer: TokenSealer?
+    /// Seals reusable tokens and tenants' signing keys; without one, `serve` uses (or makes) the one in
+    /// `dataDirectory`.
+    public var serverKey: ServerKey?
     /// Port of the Prometheus `/metrics` server on `host`; 0 turns metrics off.
     public var metricsPort = 9090
     /// HTTPS port on `host`, serving what `port` serves; 0 turns HTTPS off.
@@ -47,7 +48,8 @@ public struct ServerConfiguration: Sendable {
     public var connectionLimits = ConnectionLimits()
     /// After SIGTERM, how long requests already received may take before the process exits regardless.
     public var shutdownGrace: Duration = .seconds(10)
-    /// Where the server keeps its few files (the self-signed certificate); relative to the working directory.
+    /// Where the server keeps its few files (the self-signed certificate, the server key); relative to the working
+    /// directory.
     public var dataDirectory = ".tessera"
 
     public init(host: String, port: Int, defaultTenant: String?, database: DatabaseURL, databaseConnections: Int) {

@@ -4,14 +4,6 @@ import NIOSSL
 import SwiftASN1
 import X509
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// The certificate chain and key the HTTPS listener presents: the operator's PEM files, or a self-signed
 /// certificate for localhost that `serve` creates in its data directory on the first start and reuses afterwards.
 struct TLSIdentity {
@@ -34,34 +26,31 @@ struct TLSIdentity {
         }
     }
 
-    /// The self-signed certificate stored in `directory`, created when missing or about to expire. The directory
-    /// is made 0700 and the key file 0600; a lock on the directory keeps two servers starting at once from writing
-    /// a certificate and a key that do not belong together.
+    /// The self-signed certificate stored in `directory`, created when missing or about to expire; the key file is
+    /// 0600.
     static func selfSigned(in directory: String, logger: Logger, now: Date = Date()) throws(StartupError)
         -> TLSIdentity
     {
-        let certificatePath = directory + "/" + certificateFile
-        let keyPath = directory + "/" + keyFile
+        let folder = DataDirectory(path: directory)
+        let certificatePath = folder.file(certificateFile)
+        let keyPath = folder.file(keyFile)
         do {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let lock = open(directory, O_RDONLY)
-            guard lock >= 0 else { throw POSIXFailure("open", errno) }
-            defer { close(lock) }
-            guard flock(lock, LOCK_EX) == 0 else { throw POSIXFailure("flock", errno) }
-            if let stored = try? String(contentsOfFile: certificatePath, encoding: .utf8),
-                let certificate = try? Certificate(pemEncoded: stored),
-                certificate.notValidAfter > now.addingTimeInterval(renewalMargin),
-                FileManager.default.fileExists(atPath: keyPath)
-            {
+            return try folder.withLock {
+                if let stored = try? String(contentsOfFile: certificatePath, encoding: .utf8),
+                    let certificate = try? Certificate(pemEncoded: stored),
+                    certificate.notValidAfter > now.addingTimeInterval(renewalMargin),
+                    FileManager.default.fileExists(atPath: keyPath)
+                {
+                    return try load(certificate: certificatePath, key: keyPath)
+                }
+                let generated = try SelfSignedCertificate.generate(now: now)
+                try folder.replaceFile(keyFile, with: generated.privateKeyPEM, mode: 0o600)
+                try folder.replaceFile(certificateFile, with: generated.certificatePEM, mode: 0o644)
+                logger.notice(
+                    "created a self-signed TLS certificate for localhost",
+                    metadata: ["certificate": "\(certificatePath)"])
                 return try load(certificate: certificatePath, key: keyPath)
             }
-            let generated = try SelfSignedCertificate.generate(now: now)
-            try replaceFile(keyPath, with: generated.privateKeyPEM, mode: 0o600)
-            try replaceFile(certificatePath, with: generated.certificatePEM, mode: 0o644)
-            logger.notice(
-                "created a self-signed TLS certificate for localhost", metadata: ["certificate": "\(certificatePath)"])
-            return try load(certificate: certificatePath, key: keyPath)
         } catch let error as StartupError {
             throw error
         } catch {
@@ -69,25 +58,6 @@ struct TLSIdentity {
                 "cannot create a self-signed TLS certificate in \(directory) (\(error)); "
                     + "set --data-dir, pass --tls-cert and --tls-key, or turn HTTPS off with --https-port 0")
         }
-    }
-
-    /// Writes a new file beside `path` with exactly `mode`, then renames it over `path`: a reader sees the old file
-    /// or the whole new one, and the key is never readable by others, not even for a moment.
-    private static func replaceFile(_ path: String, with text: String, mode: mode_t) throws {
-        let temporary = path + ".new"
-        unlink(temporary)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode)
-        guard descriptor >= 0 else { throw POSIXFailure("open \(temporary)", errno) }
-        defer { close(descriptor) }
-        guard fchmod(descriptor, mode) == 0 else { throw POSIXFailure("fchmod", errno) }
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            guard written > 0 else { throw POSIXFailure("write \(temporary)", errno) }
-            offset += written
-        }
-        guard fsync(descriptor) == 0, rename(temporary, path) == 0 else { throw POSIXFailure("rename \(path)", errno) }
     }
 
     /// TLS 1.2's suites: ECDHE key exchange (forward secrecy) with an AEAD cipher, for ECDSA and RSA keys. Static

@@ -35,8 +35,9 @@ public enum TesseraServer {
             cost: configuration.passwordCost, threads: configuration.passwordThreads,
             queueLimit: configuration.passwordQueue, cpuGroup: passwordCPUGroup(configuration, logger: logger),
             logger: logger)
-        if configuration.tokenSealer == nil {
-            logger.notice("token reuse is off (no TESSERA_TOKEN_KEY): applications that ask for it get new tokens")
+        var configuration = configuration
+        if configuration.serverKey == nil {
+            configuration.serverKey = storedServerKey(in: configuration.dataDirectory, logger: logger)
         }
         let server = try TokenServer(
             client: client, configuration: configuration, passwords: passwords, metrics: metrics?.factory,
@@ -95,6 +96,26 @@ public enum TesseraServer {
             throw error
         }
         await passwords.shutdown()
+    }
+
+    /// Without a key from the operator, the one kept in the data directory, said at start since every instance
+    /// behind one load balancer needs the same key. Nil (token reuse off, no JWT signing) when it cannot be kept.
+    static func storedServerKey(in directory: String, logger: Logger) -> ServerKey? {
+        do {
+            let (key, created) = try ServerKey.stored(in: directory)
+            logger.notice(
+                created ? "created a server key for this machine" : "using this machine's server key",
+                metadata: [
+                    "file": "\(directory)/\(ServerKey.fileName)",
+                    "note": "instances behind one load balancer must share a key: set TESSERA_KEY on each",
+                ])
+            return key
+        } catch {
+            logger.warning(
+                "no server key: token reuse is off and JWT access tokens cannot be signed",
+                metadata: ["reason": "\(error)"])
+            return nil
+        }
     }
 
     /// What the installed grants build themselves from (`InstalledGrants`).

@@ -35,7 +35,7 @@ public struct TokenServer {
         let ledger = BatchedTokenLedger(client: client, logger: logger, metrics: counting)
         let issuer = TokenIssuer(
             store: tokenStore,
-            reusable: configuration.tokenSealer.map {
+            reusable: configuration.serverKey.map {
                 ReusableTokens(store: PostgresTokenReuseStore(client: client), sealer: $0)
             }, now: now)
         let grants = try InstalledGrants.registry(

@@ -61,7 +61,7 @@ struct AppCommand: AsyncParsableCommand {
 
         @Option(
             help: ArgumentHelp(
-                "never: every request gets a new token; active: a request matching a live token of the same subject and scopes gets it back (the server needs TESSERA_TOKEN_KEY).",
+                "never: every request gets a new token; active: a request matching a live token of the same subject and scopes gets it back (sealed under the server key).",
                 valueName: "never|active"))
         var tokenReuse: ClientApplication.TokenReuse = .never
 

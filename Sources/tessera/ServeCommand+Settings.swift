@@ -48,7 +48,7 @@ extension ServeCommand {
         case (nil, nil): break
         default: throw CommandFailure("--tls-cert and --tls-key go together")
         }
-        configuration.dataDirectory = dataDir ?? environment["TESSERA_DATA_DIR"] ?? ".tessera"
+        configuration.dataDirectory = serverKey.dataDirectory(environment)
 
         configuration.passwordCost = try source.integer(passwordCost, "TESSERA_PASSWORD_COST", default: 12)
         configuration.passwordThreads = try source.integer(
@@ -85,21 +85,7 @@ extension ServeCommand {
             else { throw CommandFailure("the public URL must be an http:// or https:// URL") }
             configuration.publicURL = url
         }
-        if let path = tokenKeyFile {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw CommandFailure("cannot read the token key file \(path)")
-            }
-            guard let sealer = TokenSealer(base64: text) else {
-                throw CommandFailure("the token key file \(path) does not hold a base64 key of 32 bytes")
-            }
-            configuration.tokenSealer = sealer
-        } else if let text = environment["TESSERA_TOKEN_KEY"] {
-            guard let sealer = TokenSealer(base64: text) else {
-                throw CommandFailure(
-                    "TESSERA_TOKEN_KEY must be a base64 key of 32 bytes (`tessera token generate-key`)")
-            }
-            configuration.tokenSealer = sealer
-        }
+        configuration.serverKey = try serverKey.givenKey(environment)
         configuration.purgeInterval = try source.integer(purgeInterval, "TESSERA_PURGE_INTERVAL", default: 3600)
         guard (0...604_800).contains(configuration.purgeInterval) else {
             throw CommandFailure("the purge interval must be between 0 and 604800 seconds")

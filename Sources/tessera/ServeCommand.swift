@@ -32,11 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
         help: ArgumentHelp("PEM private key of --tls-cert (env: TESSERA_TLS_KEY).", valueName: "file"))
     var tlsKey: String?
 
-    @Option(
-        help: ArgumentHelp(
-            "Directory for the self-signed certificate (env: TESSERA_DATA_DIR; default .tessera in the working directory).",
-            valueName: "directory"))
-    var dataDir: String?
+    @OptionGroup var serverKey: ServerKeyOptions
 
     @Option(help: ArgumentHelp("Tenant that POST /token serves (env: TESSERA_DEFAULT_TENANT).", valueName: "domain"))
     var defaultTenant: String?
@@ -94,12 +90,6 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Port of the Prometheus GET /metrics server, 0 for none (env: TESSERA_METRICS_PORT; default 9090).")
     var metricsPort: Int?
-
-    @Option(
-        help: ArgumentHelp(
-            "File with the base64 key that seals reusable tokens, shared by every instance (env: TESSERA_TOKEN_KEY holds the key itself; `tessera token generate-key` makes one).",
-            valueName: "path"))
-    var tokenKeyFile: String?
 
     @Option(
         help:

@@ -37,10 +37,10 @@ struct TokenCommand: AsyncParsableCommand {
     struct GenerateKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "generate-key",
-            abstract: "Print a new random key for TESSERA_TOKEN_KEY (token reuse); give every instance the same one.")
+            abstract: "Print a new random server key for TESSERA_KEY (token reuse, signing keys); give every instance the same one.")
 
         func run() async throws {
-            print(TokenSealer.generateKey())
+            print(ServerKey.generateKey())
         }
     }
 }

@@ -45,7 +45,7 @@ struct TokenReuseRuleTests {
         issuer = TokenIssuer(
             store: InMemoryTokenStore(),
             reusable: ReusableTokens(
-                store: store, sealer: TokenSealer(base64: TokenSealer.generateKey())!),
+                store: store, sealer: ServerKey(base64: ServerKey.generateKey())!),
             now: { clock.now })
     }
 
@@ -125,7 +125,7 @@ struct TokenReuseRuleTests {
         }
         let name = client.consumerKey
         #expect(key(.client(consumerKey: name)) != key(.user(username: name)))
-        let sealer = TokenSealer(base64: TokenSealer.generateKey())!
+        let sealer = ServerKey(base64: ServerKey.generateKey())!
         let sealed = try sealer.seal("tsr_at_1.token", for: key(.client(consumerKey: name)))
         #expect(sealer.open(sealed, for: key(.client(consumerKey: name))) == "tsr_at_1.token")
         #expect(sealer.open(sealed, for: key(.user(username: name))) == nil)

@@ -10,7 +10,9 @@ struct HTTPSEndToEndTests {
         let consumer_secret: String
     }
 
-    @Test("a token over HTTPS with curl; the certificate is reused on the next start; TLS 1.1 is refused")
+    @Test(
+        "a token over HTTPS with curl; the certificate and the server key are reused on the next start; TLS 1.1 is refused"
+    )
     func httpsJourney() async throws {
         let database = try TesseraBinary.databaseURL()
         let domain = "tls-\(UInt32.random(in: 0...UInt32.max)).test"
@@ -21,6 +23,22 @@ struct HTTPSEndToEndTests {
         try #require(created.status == 0, "app create: \(created.error)")
         let app = try JSONDecoder().decode(Created.self, from: Data(created.output.utf8))
         let basic = "Basic " + Data("\(app.consumer_key):\(app.consumer_secret)".utf8).base64EncodedString()
+        // Token reuse needs the server key: with none given, the one the first start makes in the data directory.
+        let reusing = try await TesseraBinary.run(
+            ["app", "create", "--tenant", domain, "--name", "reuse", "--token-reuse", "active", "--json"],
+            databaseURL: database)
+        try #require(reusing.status == 0, "app create: \(reusing.error)")
+        let reuseApp = try JSONDecoder().decode(Created.self, from: Data(reusing.output.utf8))
+        let reuseBasic =
+            "Basic " + Data("\(reuseApp.consumer_key):\(reuseApp.consumer_secret)".utf8).base64EncodedString()
+        func reusedToken(_ port: Int) async throws -> String? {
+            let answer = try await Curl.run([
+                "-k", "-d", "grant_type=client_credentials", "-H", "Authorization: \(reuseBasic)",
+                "https://127.0.0.1:\(port)/t/\(domain)/token",
+            ])
+            let body = try JSONSerialization.jsonObject(with: Data(answer.output.utf8)) as? [String: Any]
+            return body?["access_token"] as? String
+        }
 
         let dataDirectory = FileManager.default.temporaryDirectory
             .appendingPathComponent("tessera-data-\(UInt32.random(in: 0...UInt32.max))").path
@@ -51,6 +69,11 @@ struct HTTPSEndToEndTests {
         let keyMode = try FileManager.default.attributesOfItem(atPath: keyFile)[.posixPermissions] as? Int
         #expect(keyMode == 0o600)
         let certificate = try Data(contentsOf: URL(fileURLWithPath: certificateFile))
+        let serverKeyFile = dataDirectory + "/server-key"
+        #expect(try FileManager.default.attributesOfItem(atPath: serverKeyFile)[.posixPermissions] as? Int == 0o600)
+        let serverKey = try Data(contentsOf: URL(fileURLWithPath: serverKeyFile))
+        let firstReused = try await reusedToken(httpsPort)
+        #expect(firstReused != nil)
 
         // A client that offers at most TLS 1.1 (its own floor lowered, so that the server is the one refusing).
         let old = try await Curl.run([
@@ -74,6 +97,9 @@ struct HTTPSEndToEndTests {
         defer { if second.isRunning { second.terminate() } }
         try await Curl.waitUntilServing("https://127.0.0.1:\(secondHTTPS)/health/live", ["-k"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: certificateFile)) == certificate)
+        // The same server key: the token sealed by the first start opens, and is handed out again.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: serverKeyFile)) == serverKey)
+        #expect(try await reusedToken(secondHTTPS) == firstReused)
         let reused = try await Curl.run(["--cacert", certificateFile, "https://localhost:\(secondHTTPS)/health/live"])
         #expect(reused.status == 0, "\(reused.error)")
         second.terminate()

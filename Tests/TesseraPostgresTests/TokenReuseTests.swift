@@ -12,7 +12,7 @@ import Testing
 /// Issue 4, Deliver 6: `--token-reuse active` on PostgreSQL, through the router.
 @Suite("Token reuse", .timeLimit(.minutes(3)))
 struct TokenReuseTests {
-    static let key = TokenSealer(base64: TokenSealer.generateKey())!
+    static let key = ServerKey(base64: ServerKey.generateKey())!
 
     struct Client {
         let key: String
@@ -220,7 +220,7 @@ struct TokenReuseTests {
                     tenantID: 1, applicationID: 1, subject: .client(consumerKey: client.key),
                     scopes: ScopeSet(["default"]))
                 #expect(Self.key.open(bytes, for: reuseKey) == token)
-                let otherKey = TokenSealer(base64: TokenSealer.generateKey())!
+                let otherKey = ServerKey(base64: ServerKey.generateKey())!
                 #expect(otherKey.open(bytes, for: reuseKey) == nil)
                 let otherApplication = ReuseKey(
                     tenantID: 1, applicationID: 2, subject: .client(consumerKey: client.key),

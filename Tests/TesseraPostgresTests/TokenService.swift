@@ -23,7 +23,7 @@ struct TokenService {
     /// token batches are written). `now` replaces the database's clock with one the test moves; `adjust` changes
     /// the settings `serve` would take from its options.
     static func with<Result: Sendable>(
-        client: any DatabaseClient, sealer: TokenSealer? = nil, now: (@Sendable () -> Date)? = nil,
+        client: any DatabaseClient, sealer: ServerKey? = nil, now: (@Sendable () -> Date)? = nil,
         adjust: (inout ServerConfiguration) -> Void = { _ in },
         _ body: (TokenService) async throws -> Result
     ) async throws -> Result {
@@ -31,7 +31,7 @@ struct TokenService {
             host: "127.0.0.1", port: 0, defaultTenant: nil,
             database: try DatabaseURL("postgres://tessera@127.0.0.1/tessera"), databaseConnections: 4)
         configuration.publicURL = issuer.base
-        configuration.tokenSealer = sealer
+        configuration.serverKey = sealer
         adjust(&configuration)
         let server = try TokenServer(
             client: client, configuration: configuration, passwords: TestPasswordHasher(), logger: TestDatabase.logger,
