@@ -8,7 +8,8 @@ import TesseraCore
 /// checked when there is no user). Repeated failures for one username are throttled (429 with `Retry-After`).
 public struct PasswordGrant: GrantHandler {
     public static let grantType: GrantType = "password"
-    public static let parameters: Set<String> = ["username", "password", "scope", "validity_period"]
+    public static let parameters: Set<String> = ["username", "password", "scope", "validity_period", "resource"]
+    public static let repeatableParameters: Set<String> = ["resource"]
 
     /// The grant that makes the password grant hand out refresh tokens, when the application is allowed it.
     public static let refreshTokenGrantType: GrantType = "refresh_token"
@@ -21,6 +22,7 @@ public struct PasswordGrant: GrantHandler {
         let password: String
         let scope: String?
         let validityPeriod: String?
+        let resources: [String]
     }
 
     private let issuer: TokenIssuer
@@ -48,13 +50,15 @@ public struct PasswordGrant: GrantHandler {
             throw Self.refused
         }
         return Request(
-            username: username, password: password, scope: form["scope"], validityPeriod: form["validity_period"])
+            username: username, password: password, scope: form["scope"], validityPeriod: form["validity_period"],
+            resources: form.all("resource"))
     }
 
     public func handle(_ request: Request, context: GrantContext) async throws -> TokenResponse {
         let client = try context.requireClient()
         // Cheap checks first: a bad scope or lifetime never costs a password hash.
         let scopes = try client.grantedScopes(requested: request.scope)
+        let audience = try client.grantedAudience(requested: request.resources)
         let lifetime = try client.tokenLifetime(validityPeriod: request.validityPeriod)
 
         let key = LoginThrottleKey(tenantID: context.tenant.id, username: request.username)
@@ -75,8 +79,8 @@ public struct PasswordGrant: GrantHandler {
         }
         // RFC 6749 §4.3.3: a refresh token comes along when the application may use one.
         return try await issuer.issue(
-            for: client, subject: .user(username: user.username), scopes: scopes, lifetime: lifetime,
-            grantType: Self.grantType, userID: user.id, registersUser: true,
+            for: client, in: context.tenant, subject: .user(username: user.username), scopes: scopes,
+            audience: audience, lifetime: lifetime, grantType: Self.grantType, userID: user.id, registersUser: true,
             refreshable: client.grantTypes.contains(Self.refreshTokenGrantType))
     }
 

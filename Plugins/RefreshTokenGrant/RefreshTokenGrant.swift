@@ -6,14 +6,17 @@ import TesseraCore
 ///
 /// Refresh tokens rotate: each use returns a successor and retires the one presented. Presenting a retired
 /// token again means two parties hold it, so the whole family (the successors and every access token issued
-/// in it) is revoked (RFC 9700 §4.14.2). A requested scope may only narrow the scope first granted.
+/// in it) is revoked (RFC 9700 §4.14.2). A requested scope, or resource (RFC 8707), may only narrow what was first
+/// granted.
 public struct RefreshTokenGrant: GrantHandler {
     public static let grantType: GrantType = "refresh_token"
-    public static let parameters: Set<String> = ["refresh_token", "scope"]
+    public static let parameters: Set<String> = ["refresh_token", "scope", "resource"]
+    public static let repeatableParameters: Set<String> = ["resource"]
 
     public struct Request: Sendable {
         let reference: TokenReference?
         let scope: String?
+        let resources: [String]
     }
 
     private let issuer: TokenIssuer
@@ -32,7 +35,7 @@ public struct RefreshTokenGrant: GrantHandler {
             throw .invalidRequest("the refresh_token parameter is missing")
         }
         let reference = TokenReference(token).flatMap { $0.kind == .refresh ? $0 : nil }
-        return Request(reference: reference, scope: form["scope"])
+        return Request(reference: reference, scope: form["scope"], resources: form.all("resource"))
     }
 
     public func handle(_ request: Request, context: GrantContext) async throws -> TokenResponse {
@@ -50,9 +53,11 @@ public struct RefreshTokenGrant: GrantHandler {
         }
         guard state.active else { throw Self.refused }
         let scopes = try Self.narrowedScopes(request.scope, granted: state.scopes, client: client)
+        let audience = try Self.narrowedAudience(request.resources, granted: state.audience, client: client)
         guard
             let response = try await issuer.rotate(
-                reference, state: state, for: client, scopes: scopes, grantType: Self.grantType, ledger: ledger)
+                reference, state: state, for: client, in: context.tenant, scopes: scopes, audience: audience,
+                grantType: Self.grantType, ledger: ledger)
         else {
             context.logger.warning(
                 "refresh token used twice at once: family revoked", metadata: ["client_id": "\(client.consumerKey)"])
@@ -80,6 +85,23 @@ public struct RefreshTokenGrant: GrantHandler {
                 .invalidScope, "scope not granted to this refresh token: \(refused.joined(separator: " "))")
         }
         return scopes
+    }
+
+    /// RFC 8707 §2.2: the resources may only narrow what was granted, less any the application has since lost;
+    /// without any, the granted ones that remain.
+    static func narrowedAudience(_ requested: [String], granted: [String], client: ClientApplication)
+        throws(OAuthError) -> [String]
+    {
+        let remaining = granted.filter(client.resources.contains)
+        guard remaining.count == granted.count || !remaining.isEmpty else {
+            throw OAuthError(.invalidTarget, "the application is no longer allowed any resource of this refresh token")
+        }
+        guard !requested.isEmpty else { return remaining }
+        let asked = try client.grantedAudience(requested: requested)
+        guard asked.allSatisfy(remaining.contains) else {
+            throw OAuthError(.invalidTarget, "resource not granted to this refresh token")
+        }
+        return asked
     }
 
     /// One answer for unknown, expired, revoked, replayed and other applications' refresh tokens.

@@ -14,6 +14,8 @@ public struct ApplicationSettings: Sendable, Equatable {
     public var reuseMinRemaining: Int
     /// How its client authenticates; the two secret methods unless set.
     public var authentication = ClientAuthentication.secrets
+    /// How its access tokens are written and what they may be for; opaque and none unless set.
+    public var tokens = TokenAudience.opaque
 
     public static let defaultGrantTypes: Set<GrantType> = ["client_credentials"]
     public static let defaultScope = "default"

@@ -15,12 +15,14 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
     public let revocationEndpointAuthSigningAlgValuesSupported: [String]
     /// Required by RFC 8414 even without an authorization endpoint; no grant here uses one.
     public let responseTypesSupported: [String]
+    /// The tenant's signing keys (`GET /jwks`), where this server can sign JWT access tokens.
+    public let jwksURI: String?
 
     /// HTTP Basic, the pair in the form body (RFC 6749 §2.3.1) and private_key_jwt (RFC 7523), at every endpoint;
     /// each application allows some of them.
     public static let clientAuthenticationMethods = ClientAuthenticationMethod.allCases.map(\.rawValue).sorted()
 
-    public init(tenant: Tenant, issuer: IssuerURL, grantTypes: Set<GrantType>) {
+    public init(tenant: Tenant, issuer: IssuerURL, grantTypes: Set<GrantType>, signs: Bool = false) {
         let base = issuer.url(for: tenant)
         self.issuer = base
         self.tokenEndpoint = base + "/token"
@@ -34,6 +36,7 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
         self.introspectionEndpointAuthSigningAlgValuesSupported = ClientKeySet.algorithms
         self.revocationEndpointAuthSigningAlgValuesSupported = ClientKeySet.algorithms
         self.responseTypesSupported = []
+        self.jwksURI = signs ? base + "/jwks" : nil
     }
 
     enum CodingKeys: String, CodingKey {
@@ -50,5 +53,6 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
             "introspection_endpoint_auth_signing_alg_values_supported"
         case revocationEndpointAuthSigningAlgValuesSupported = "revocation_endpoint_auth_signing_alg_values_supported"
         case responseTypesSupported = "response_types_supported"
+        case jwksURI = "jwks_uri"
     }
 }

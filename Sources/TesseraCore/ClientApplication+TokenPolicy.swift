@@ -27,3 +27,52 @@ extension ClientApplication {
         return seconds
     }
 }
+
+/// RFC 8707 resource indicators: which resources a token is for.
+extension ClientApplication {
+    /// Most `resource` parameters one request may send.
+    public static let maximumRequestedResources = 16
+    /// Longest resource URI accepted, in bytes.
+    public static let maximumResourceLength = 2048
+
+    /// The requested resources, each an absolute URI without a fragment (RFC 8707 §2) and among the application's;
+    /// without any, all of the application's (an application registered with one API gets tokens for it without
+    /// knowing RFC 8707, as WSO2's clients do). Repeats count once; the order is the request's.
+    public func grantedAudience(requested: [String]) throws(OAuthError) -> [String] {
+        guard !requested.isEmpty else { return resources }
+        guard requested.count <= Self.maximumRequestedResources else {
+            throw OAuthError(.invalidTarget, "at most \(Self.maximumRequestedResources) resource parameters")
+        }
+        var granted: [String] = []
+        for resource in requested where !granted.contains(resource) {
+            guard Self.isResourceIndicator(resource) else {
+                throw OAuthError(.invalidTarget, "a resource must be an absolute URI without a fragment")
+            }
+            guard resources.contains(resource) else {
+                throw OAuthError(.invalidTarget, "resource not allowed for this client")
+            }
+            granted.append(resource)
+        }
+        return granted
+    }
+
+    /// An absolute URI (RFC 3986 §4.3: a scheme, then anything but a fragment), printable ASCII without spaces, at
+    /// most `maximumResourceLength` bytes.
+    public static func isResourceIndicator(_ text: String) -> Bool {
+        let bytes = text.utf8
+        guard bytes.count <= maximumResourceLength, let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
+            colon != bytes.startIndex, bytes.index(after: colon) != bytes.endIndex,
+            bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "#") })
+        else { return false }
+        // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+        let scheme = bytes[bytes.startIndex..<colon]
+        return scheme.enumerated().allSatisfy { index, byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."):
+                index > 0
+            default: false
+            }
+        }
+    }
+}

@@ -41,6 +41,11 @@ public struct ClientApplication: Sendable, Hashable {
     public let clientKeys: ClientKeySet?
     /// With reuse, a token with fewer seconds left is not handed out again: a new one is issued.
     public let reuseMinRemaining: Int
+    /// How its access tokens are written.
+    public let tokenFormat: TokenFormat
+    /// The resources (RFC 8707) its tokens may be for, in the order registered; all of them when a request names
+    /// none.
+    public let resources: [String]
 
     /// A replaced secret's hash and the moment it stops being accepted.
     public struct PreviousSecret: Sendable, Hashable {
@@ -64,8 +69,10 @@ public struct ClientApplication: Sendable, Hashable {
         tokenReuse: TokenReuse = .never, reuseMinRemaining: Int = defaultReuseMinRemaining,
         previousSecret: PreviousSecret? = nil,
         authenticationMethods: Set<ClientAuthenticationMethod> = ClientAuthenticationMethod.defaults,
-        clientKeys: ClientKeySet? = nil
+        clientKeys: ClientKeySet? = nil, tokenFormat: TokenFormat = .opaque, resources: [String] = []
     ) {
+        self.tokenFormat = tokenFormat
+        self.resources = resources
         self.methodBits = authenticationMethods.reduce(0) { $0 | $1.bit }
         self.clientKeys = clientKeys
         self.tenantID = tenantID

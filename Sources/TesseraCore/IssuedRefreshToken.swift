@@ -9,13 +9,16 @@ public struct IssuedRefreshToken: Sendable, Hashable {
     public let userID: User.ID?
     public let subject: String
     public let scopes: ScopeSet
+    /// The resources granted to the family: a refresh may ask for fewer, never more.
+    public let audience: [String]
     public let issuedAt: Date
     public let expiresAt: Date
 
     public init(
         hash: TokenHash, tenantID: Tenant.ID, applicationID: ClientApplication.ID, userID: User.ID?, subject: String,
-        scopes: ScopeSet, issuedAt: Date, expiresAt: Date
+        scopes: ScopeSet, issuedAt: Date, expiresAt: Date, audience: [String] = []
     ) {
+        self.audience = audience
         self.hash = hash
         self.tenantID = tenantID
         self.applicationID = applicationID

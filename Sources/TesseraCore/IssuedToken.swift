@@ -16,12 +16,15 @@ public struct IssuedToken: Sendable, Hashable {
     /// Whether the token is a sign-in that registers its user with the application, for the registered-users
     /// statistics: the grant says so (the password grant's tokens do; a refreshed token continues a sign-in).
     public let registersUser: Bool
+    /// The resources the token is for (RFC 8707): its `aud`. Empty when the application has none.
+    public let audience: [String]
 
     public init(
         hash: TokenHash, tenantID: Tenant.ID, applicationID: ClientApplication.ID, subject: String,
         scopes: ScopeSet, grantType: GrantType, issuedAt: Date, expiresAt: Date, userID: User.ID? = nil,
-        registersUser: Bool = false
+        registersUser: Bool = false, audience: [String] = []
     ) {
+        self.audience = audience
         self.hash = hash
         self.tenantID = tenantID
         self.applicationID = applicationID

@@ -14,6 +14,8 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible, C
         public static let unauthorizedClient = Code(rawValue: "unauthorized_client")
         public static let unsupportedGrantType = Code(rawValue: "unsupported_grant_type")
         public static let invalidScope = Code(rawValue: "invalid_scope")
+        /// RFC 8707 §2: a requested resource is unknown, malformed or not allowed to the client.
+        public static let invalidTarget = Code(rawValue: "invalid_target")
         public static let temporarilyUnavailable = Code(rawValue: "temporarily_unavailable")
         public static let serverError = Code(rawValue: "server_error")
         /// Not in RFC 6749: the tenant in the path does not exist or is disabled.

@@ -41,11 +41,14 @@ public struct ActiveToken: Sendable, Equatable {
     public let scopes: ScopeSet
     public let issuedAt: Date
     public let expiresAt: Date
+    /// The resources the token is for; empty when it was issued for none.
+    public let audience: [String]
 
     public init(
         kind: TokenReference.Kind, applicationID: ClientApplication.ID, consumerKey: String, username: String?,
-        subject: String, scopes: ScopeSet, issuedAt: Date, expiresAt: Date
+        subject: String, scopes: ScopeSet, issuedAt: Date, expiresAt: Date, audience: [String] = []
     ) {
+        self.audience = audience
         self.kind = kind
         self.applicationID = applicationID
         self.consumerKey = consumerKey
@@ -65,6 +68,8 @@ public struct RefreshTokenState: Sendable, Equatable {
     public let userID: User.ID?
     public let subject: String
     public let scopes: ScopeSet
+    /// The resources granted to the family.
+    public let audience: [String]
     /// Exchanged already: presenting it again is a replay.
     public let used: Bool
     /// Unexpired and not revoked, with its application and user enabled (as `TokenLedger.activeToken`).
@@ -72,8 +77,9 @@ public struct RefreshTokenState: Sendable, Equatable {
 
     public init(
         family: FamilyID, applicationID: ClientApplication.ID, userID: User.ID?, subject: String, scopes: ScopeSet,
-        used: Bool, active: Bool
+        used: Bool, active: Bool, audience: [String] = []
     ) {
+        self.audience = audience
         self.family = family
         self.applicationID = applicationID
         self.userID = userID

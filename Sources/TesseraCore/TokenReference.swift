@@ -5,7 +5,7 @@ import Foundation
 /// Tokens are `tsr_at_<day>.<random>` (access) and `tsr_rt_<day>.<random>` (refresh): the prefix lets secret
 /// scanners spot a leaked token, and the day, days since 1970-01-01 UTC, lets a lookup by hash go straight to
 /// the one partition of the token table that holds that day. The hash covers the whole text, day included,
-/// so a changed day finds nothing.
+/// so a changed day finds nothing. JWT access tokens are read the same way, the day taken from `exp`.
 public struct TokenReference: Sendable, Hashable {
     public enum Kind: String, Sendable {
         case access = "tsr_at_"
@@ -20,9 +20,19 @@ public struct TokenReference: Sendable, Hashable {
     static let randomLength = 43
     static let secondsPerDay = 86_400
 
+    /// Longest JWT access token read: ours are well under 1 KiB.
+    static let maximumJWTLength = 4096
+
     /// Reads a presented token; nil for anything that is not a token of ours.
     public init?(_ token: String) {
         let utf8 = token.utf8
+        if utf8.count > 64 {
+            guard let day = Self.jwtExpiryDay(token) else { return nil }
+            self.kind = .access
+            self.hash = TokenHash(of: token)
+            self.expiryDay = day
+            return
+        }
         guard utf8.count <= 64, utf8.count > 7,
             let kind = Kind(rawValue: String(decoding: utf8.prefix(7), as: UTF8.self))
         else { return nil }
@@ -53,6 +63,21 @@ public struct TokenReference: Sendable, Hashable {
     public var expiryDayRange: Range<Date> {
         let start = Date(timeIntervalSince1970: Double(expiryDay * Self.secondsPerDay))
         return start..<start.addingTimeInterval(Double(Self.secondsPerDay))
+    }
+
+    /// A JWT access token (RFC 9068) is found like an opaque one, by the hash of its whole text; the day of its
+    /// `exp` names the partition. Nothing in it is trusted: a token whose claims were changed hashes to nothing
+    /// stored, and verifying the signature here would add work without adding safety.
+    private static func jwtExpiryDay(_ token: String) -> Int? {
+        let utf8 = token.utf8
+        guard utf8.count <= maximumJWTLength, utf8.starts(with: "eyJ".utf8) else { return nil }
+        let parts = utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(isBase64URL) }),
+            let payload = Base64URL.decode(Substring(parts[1])),
+            let claims = try? JSONSerialization.jsonObject(with: payload) as? [String: Any],
+            let exp = claims["exp"] as? Int, exp > 0, exp < 1 << 40
+        else { return nil }
+        return exp / secondsPerDay
     }
 
     private static func isBase64URL(_ byte: UInt8) -> Bool {

@@ -11,11 +11,14 @@ public struct DiscoveryRoutes: Sendable {
     private let authenticator: ClientAuthenticator
     private let issuer: IssuerURL
     private let grantTypes: Set<GrantType>
+    /// Whether this server signs JWT access tokens: the metadata then names the key set.
+    private let signs: Bool
 
-    public init(directory: any ClientDirectory, issuer: IssuerURL, grantTypes: Set<GrantType>) {
+    public init(directory: any ClientDirectory, issuer: IssuerURL, grantTypes: Set<GrantType>, signs: Bool = false) {
         self.authenticator = ClientAuthenticator(directory: directory)
         self.issuer = issuer
         self.grantTypes = grantTypes
+        self.signs = signs
     }
 
     public func register(on router: Router<TesseraRequestContext>) {
@@ -38,7 +41,8 @@ public struct DiscoveryRoutes: Sendable {
             let tenant = try await OAuthError.guarding(logger: context.logger) {
                 try await authenticator.tenant(domain)
             }
-            let metadata = AuthorizationServerMetadata(tenant: tenant, issuer: issuer, grantTypes: grantTypes)
+            let metadata = AuthorizationServerMetadata(
+                tenant: tenant, issuer: issuer, grantTypes: grantTypes, signs: signs)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var headers = HTTPFields.oauthResponse

@@ -7,7 +7,7 @@ import TesseraCore
 extension IntrospectionEndpoint.Outcome {
     /// RFC 7662 §2.2: 200 with `{"active":false}` alone, or the active token's members.
     func response() -> Response {
-        let body: JSONObject
+        var body: JSONObject
         switch self {
         case .inactive:
             body = JSONObject().adding("active", false)
@@ -26,6 +26,12 @@ extension IntrospectionEndpoint.Outcome {
                 .adding("exp", Int(token.expiresAt.timeIntervalSince1970.rounded(.down)))
                 .adding("iat", Int(token.issuedAt.timeIntervalSince1970.rounded(.down)))
                 .adding("iss", issuer)
+            // RFC 7662 §2.2 `aud` as RFC 7519 writes it: one resource as a string, several as an array.
+            if token.audience.count == 1 {
+                body = body.adding("aud", token.audience[0])
+            } else if token.audience.count > 1 {
+                body = body.adding("aud", token.audience)
+            }
         }
         return Response(status: .ok, headers: .oauthResponse, body: .init(byteBuffer: body.buffer()))
     }

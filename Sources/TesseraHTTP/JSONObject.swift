@@ -15,6 +15,17 @@ struct JSONObject {
         return self
     }
 
+    consuming func adding(_ name: String, _ values: [String]) -> JSONObject {
+        appendName(name)
+        text += "["
+        for (index, value) in values.enumerated() {
+            if index > 0 { text += "," }
+            JSONString.append(value, to: &text)
+        }
+        text += "]"
+        return self
+    }
+
     consuming func adding(_ name: String, _ value: Int) -> JSONObject {
         appendName(name)
         text += String(value)

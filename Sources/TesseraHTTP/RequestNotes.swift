@@ -8,7 +8,7 @@ import Synchronization
 final class RequestNotes: Sendable {
     /// The endpoints the metrics count separately; anything else is "other".
     enum Endpoint: String, Sendable {
-        case token, introspect, revoke, discovery, health
+        case token, introspect, revoke, discovery, jwks, health
     }
 
     struct Values: Sendable {

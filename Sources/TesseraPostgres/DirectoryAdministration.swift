@@ -75,13 +75,14 @@ public struct DirectoryAdministration: Sendable {
                 """
                 INSERT INTO applications (tenant_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
                     default_scopes, default_token_validity, max_token_validity, refresh_token_validity, introspect_any,
-                    token_reuse, reuse_min_remaining, auth_methods, client_jwks)
+                    token_reuse, reuse_min_remaining, auth_methods, client_jwks, token_format, resources)
                 VALUES (\(tenantID), \(key), \(SecretHash.make(for: secret).encoded), \(settings.name),
                     \(settings.grantTypes.map(\.rawValue).sorted()), \(settings.allowedScopes.tokens),
                     \(settings.defaultScopes.tokens), \(settings.defaultTokenValidity), \(settings.maxTokenValidity),
                     \(settings.refreshTokenValidity), \(settings.introspectAny), \(settings.tokenReuse.rawValue),
                     \(settings.reuseMinRemaining), \(settings.authentication.methods.map(\.rawValue).sorted()),
-                    \(settings.authentication.keys?.json))
+                    \(settings.authentication.keys?.json), \(settings.tokens.format.rawValue),
+                    \(settings.tokens.resources))
                 RETURNING \(unescaped: ApplicationRecord.columns)
                 """, logger: logger)
             if let row = rows.first { return (try ApplicationRecord(row: row, tenant: Self.domain(rawDomain)), secret) }
@@ -183,6 +184,23 @@ public struct DirectoryAdministration: Sendable {
         return try ApplicationRecord(row: row, tenant: Self.domain(rawDomain))
     }
 
+    /// Changes how the application's access tokens are written and what they may be for. Tokens already issued
+    /// keep their format and audience; a refresh token's later access tokens take the new format, and their
+    /// resources narrow to those still allowed.
+    public func setTokens(tenant rawDomain: String, consumerKey: String, tokens: TokenAudience) async throws
+        -> ApplicationRecord
+    {
+        let tenantID = try await tenantID(rawDomain)
+        let rows = try await client.committed(
+            """
+            UPDATE applications SET token_format = \(tokens.format.rawValue), resources = \(tokens.resources)
+            WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey)
+            RETURNING \(unescaped: ApplicationRecord.columns)
+            """, logger: logger)
+        guard let row = rows.first else { throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain) }
+        return try ApplicationRecord(row: row, tenant: Self.domain(rawDomain))
+    }
+
     /// Disabling also revokes every token issued so far: enabling again does not bring them back.
     public func setApplication(tenant rawDomain: String, consumerKey: String, enabled: Bool) async throws {
         let tenantID = try await tenantID(rawDomain)
@@ -231,7 +249,7 @@ public struct DirectoryAdministration: Sendable {
 
     // MARK: Lookups
 
-    func tenantID(_ rawDomain: String) async throws -> Tenant.ID {
+    public func tenantID(_ rawDomain: String) async throws -> Tenant.ID {
         let domain = try Self.domain(rawDomain)
         let rows = try await client.current.query(
             "SELECT tenant_id FROM tenants WHERE domain = \(domain)", logger: logger)

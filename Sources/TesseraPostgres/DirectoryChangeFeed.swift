@@ -3,8 +3,9 @@ import PostgresNIO
 import ServiceLifecycle
 import TesseraCore
 
-/// Keeps a `CachedClientDirectory` honest: LISTENs on `tessera_directory`, where triggers on `tenants` and
-/// `applications` announce every change, and drops the changed tenant from the cache.
+/// Keeps the caches honest (`CachedClientDirectory`, `CachedSigningKeys`): LISTENs on `tessera_directory`, where
+/// triggers on `tenants`, `applications` and `signing_keys` announce every change, and drops the changed tenant from
+/// each cache.
 ///
 /// While the listening connection is down the cache is suspended (every lookup reads the database), so a
 /// change made meanwhile is never served stale; the feed reconnects by itself.
@@ -12,12 +13,12 @@ public struct DirectoryChangeFeed: Service {
     public static let channel = "tessera_directory"
 
     private let client: any DatabaseClient
-    private let cache: CachedClientDirectory
+    private let caches: [any TenantCache]
     private let logger: Logger
 
-    public init(client: any DatabaseClient, cache: CachedClientDirectory, logger: Logger) {
+    public init(client: any DatabaseClient, caches: [any TenantCache], logger: Logger) {
         self.client = client
-        self.cache = cache
+        self.caches = caches
         self.logger = logger
     }
 
@@ -29,13 +30,13 @@ public struct DirectoryChangeFeed: Service {
                 try await cancelWhenGracefulShutdown {
                     try await client.current.withConnection { connection in
                         try await connection.listen(on: Self.channel) { notifications in
-                            cache.resume()
+                            for cache in caches { cache.resume() }
                             logger.debug("directory cache live")
                             for try await notification in notifications {
                                 if let tenantID = Tenant.ID(notification.payload) {
-                                    cache.invalidate(tenantID: tenantID)
+                                    for cache in caches { cache.invalidate(tenantID: tenantID) }
                                 } else {
-                                    cache.resume()
+                                    for cache in caches { cache.resume() }
                                 }
                             }
                         }
@@ -48,7 +49,7 @@ public struct DirectoryChangeFeed: Service {
                         metadata: ["error": "\(DatabaseErrorMessage.reason(error))"])
                 }
             }
-            cache.suspend()
+            for cache in caches { cache.suspend() }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
         }
     }

@@ -34,22 +34,25 @@ public struct ApplicationRecord: Sendable, Encodable {
     public let authMethods: [String]
     /// The `kid`s of the registered public keys (an empty string for a key without one); empty without keys.
     public let keyIDs: [String]
+    public let tokenFormat: String
+    public let resources: [String]
 
     static let columns = """
         name, consumer_key, grant_types, allowed_scopes, default_scopes, default_token_validity,
         max_token_validity, refresh_token_validity, introspect_any, token_reuse, reuse_min_remaining, enabled,
-        created_at, auth_methods, client_jwks
+        created_at, auth_methods, client_jwks, token_format, resources
         """
 
     init(row: PostgresRow, tenant: String) throws {
         let jwks: String?
         (
             name, consumerKey, grantTypes, scopes, defaultScopes, tokenValidity, maxTokenValidity,
-            refreshTokenValidity, introspectAny, tokenReuse, reuseMinRemaining, enabled, createdAt, authMethods, jwks
+            refreshTokenValidity, introspectAny, tokenReuse, reuseMinRemaining, enabled, createdAt, authMethods, jwks,
+            tokenFormat, resources
         ) = try row.decode(
             (
                 String, String, [String], [String], [String], Int, Int, Int, Bool, String, Int, Bool, Date, [String],
-                String?
+                String?, String, [String]
             ).self)
         self.keyIDs = (try? jwks.map { json throws(ClientKeySetError) in try ClientKeySet(json: json) })??.keyIDs ?? []
         self.tenant = tenant
@@ -69,6 +72,8 @@ public struct ApplicationRecord: Sendable, Encodable {
         case createdAt = "created_at"
         case authMethods = "auth_methods"
         case keyIDs = "key_ids"
+        case tokenFormat = "token_format"
+        case resources
     }
 }
 

@@ -8,11 +8,11 @@ struct InsertAccessTokens: PostgresPreparedStatement {
     static let sql = """
         WITH batch AS (
             SELECT tenant_id, token_hash, application_id, subject, scopes, grant_type, issued_at, expires_at,
-                   NULLIF(user_id, 0) AS user_id, NULL::bigint AS family_id, registers_user
+                   NULLIF(user_id, 0) AS user_id, NULL::bigint AS family_id, registers_user, audience
             FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                        $7::timestamptz[], $8::timestamptz[], $9::bigint[], $10::bool[])
+                        $7::timestamptz[], $8::timestamptz[], $9::bigint[], $10::bool[], $11::text[])
                 AS b (tenant_id, token_hash, application_id, subject, scopes, grant_type, issued_at, expires_at,
-                      user_id, registers_user)
+                      user_id, registers_user, audience)
         ), \(AccessTokenSQL.storeBatch)
         \(AccessTokenSQL.registerUsersOfBatch)
         """
@@ -20,7 +20,7 @@ struct InsertAccessTokens: PostgresPreparedStatement {
     let tokens: [IssuedToken]
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 10)
+        var bindings = PostgresBindings(capacity: 11)
         bindings.append(tokens.map(\.tenantID))
         bindings.append(tokens.map { ByteBuffer(bytes: $0.hash.bytes) })
         bindings.append(tokens.map(\.applicationID))
@@ -33,6 +33,7 @@ struct InsertAccessTokens: PostgresPreparedStatement {
         // 0 stands for "no user": identities start at 1, and arrays of optionals do not bind.
         bindings.append(tokens.map { $0.userID ?? 0 })
         bindings.append(tokens.map(\.registersUser))
+        bindings.append(tokens.map(\.audienceText))
         return bindings
     }
 
@@ -41,14 +42,15 @@ struct InsertAccessTokens: PostgresPreparedStatement {
 
 /// SQL shared by the statements that store access tokens. Each defines a CTE `batch` with the columns
 /// tenant_id, token_hash, application_id, subject, scopes (space-joined), grant_type, issued_at, expires_at,
-/// user_id and family_id (both NULL when none), and registers_user (`IssuedToken.registersUser`).
+/// user_id and family_id (both NULL when none), registers_user (`IssuedToken.registersUser`) and audience
+/// (`audienceText`).
 enum AccessTokenSQL {
     static let storeBatch = """
         stored AS (
             INSERT INTO access_tokens (tenant_id, token_hash, expires_at, application_id, user_id, family_id, subject,
-                                       scopes, grant_type, issued_at)
+                                       scopes, grant_type, issued_at, audience)
             SELECT tenant_id, token_hash, expires_at, application_id, user_id, family_id, subject,
-                   string_to_array(scopes, ' '), grant_type, issued_at
+                   string_to_array(scopes, ' '), grant_type, issued_at, string_to_array(NULLIF(audience, ''), ' ')
             FROM batch
         )
         """
@@ -64,4 +66,14 @@ enum AccessTokenSQL {
         SET last_token_at = greatest(registered_users.last_token_at, excluded.last_token_at),
             token_count = registered_users.token_count + excluded.token_count
         """
+}
+
+extension IssuedToken {
+    /// The audience as one text, empty for none: resources are URIs, which never contain a space, and arrays of
+    /// arrays do not bind.
+    var audienceText: String { audience.joined(separator: " ") }
+}
+
+extension IssuedRefreshToken {
+    var audienceText: String { audience.joined(separator: " ") }
 }

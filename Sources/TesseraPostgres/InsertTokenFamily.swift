@@ -18,13 +18,15 @@ struct InsertTokenFamily: PostgresPreparedStatement {
             VALUES ($1, $2, NULLIF($3, 0), $4, greatest($5::timestamptz, $13::timestamptz)) RETURNING family_id
         ), refresh AS (
             INSERT INTO refresh_tokens (tenant_id, token_hash, expires_at, family_id, application_id, user_id, subject,
-                                        scopes, issued_at)
-            SELECT $1, $6, $5, family_id, $2, NULLIF($3, 0), $7, string_to_array($8, ' '), $4 FROM family
+                                        scopes, issued_at, audience)
+            SELECT $1, $6, $5, family_id, $2, NULLIF($3, 0), $7, string_to_array($8, ' '), $4,
+                   string_to_array(NULLIF($15, ''), ' ')
+            FROM family
         ), batch AS (
             SELECT $1::bigint AS tenant_id, $9::bytea AS token_hash, $2::bigint AS application_id, $10::text AS subject,
                    $11::text AS scopes, $12::text AS grant_type, $4::timestamptz AS issued_at,
                    $13::timestamptz AS expires_at, NULLIF($3::bigint, 0) AS user_id, family_id,
-                   $14::bool AS registers_user
+                   $14::bool AS registers_user, $16::text AS audience
             FROM family
         ), \(AccessTokenSQL.storeBatch)
         \(AccessTokenSQL.registerUsersOfBatch)
@@ -45,7 +47,7 @@ struct InsertTokenFamily: PostgresPreparedStatement {
     }
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 14)
+        var bindings = PostgresBindings(capacity: 16)
         bindings.append(refreshToken.tenantID)
         bindings.append(refreshToken.applicationID)
         bindings.append(refreshToken.userID ?? 0)
@@ -60,6 +62,8 @@ struct InsertTokenFamily: PostgresPreparedStatement {
         bindings.append(accessToken.grantType.rawValue)
         bindings.append(accessToken.expiresAt)
         bindings.append(accessToken.registersUser)
+        bindings.append(refreshToken.audienceText)
+        bindings.append(accessToken.audienceText)
         return bindings
     }
 
@@ -83,12 +87,15 @@ struct RotateRefreshToken: PostgresPreparedStatement {
             RETURNING family_id, application_id, user_id
         ), refresh AS (
             INSERT INTO refresh_tokens (tenant_id, token_hash, expires_at, family_id, application_id, user_id, subject,
-                                        scopes, issued_at)
-            SELECT $1, $7, $8, family_id, application_id, user_id, $9, string_to_array($10, ' '), $5 FROM family
+                                        scopes, issued_at, audience)
+            SELECT $1, $7, $8, family_id, application_id, user_id, $9, string_to_array($10, ' '), $5,
+                   string_to_array(NULLIF($15, ''), ' ')
+            FROM family
         ), batch AS (
             SELECT $1::bigint AS tenant_id, $11::bytea AS token_hash, application_id, $9::text AS subject,
                    $12::text AS scopes, $13::text AS grant_type, $5::timestamptz AS issued_at,
-                   $14::timestamptz AS expires_at, user_id, family_id, false AS registers_user
+                   $14::timestamptz AS expires_at, user_id, family_id, false AS registers_user,
+                   $16::text AS audience
             FROM family
         ), \(AccessTokenSQL.storeBatch)
         SELECT count(*) FROM family
@@ -100,7 +107,7 @@ struct RotateRefreshToken: PostgresPreparedStatement {
     let refreshToken: IssuedRefreshToken
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 14)
+        var bindings = PostgresBindings(capacity: 16)
         bindings.append(refreshToken.tenantID)
         bindings.append(ByteBuffer(bytes: presented.hash.bytes))
         bindings.append(presented.expiryDayRange.lowerBound)
@@ -115,6 +122,8 @@ struct RotateRefreshToken: PostgresPreparedStatement {
         bindings.append(accessToken.scopes.description)
         bindings.append(accessToken.grantType.rawValue)
         bindings.append(accessToken.expiresAt)
+        bindings.append(refreshToken.audienceText)
+        bindings.append(accessToken.audienceText)
         return bindings
     }
 

@@ -71,7 +71,7 @@ struct ApplicationByKey: PostgresPreparedStatement {
         SELECT tenant_id, application_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
                default_scopes, default_token_validity, max_token_validity, enabled, refresh_token_validity,
                introspect_any, token_reuse, reuse_min_remaining, previous_secret_hash, previous_secret_expires_at,
-               auth_methods, client_jwks
+               auth_methods, client_jwks, token_format, resources
         FROM applications WHERE tenant_id = $1 AND consumer_key = $2
         """
     typealias Row = ClientApplication
@@ -100,11 +100,12 @@ extension ClientApplication {
     init(row: PostgresRow) throws {
         let (
             tenantID, id, key, secretHash, name, grantTypes, allowed, defaults, validity, maxValidity, enabled,
-            refreshValidity, introspectAny, reuse, reuseMinRemaining, previousHash, previousExpiry, methods, jwks
+            refreshValidity, introspectAny, reuse, reuseMinRemaining, previousHash, previousExpiry, methods, jwks,
+            format, resources
         ) = try row.decode(
             (
                 Int64, Int64, String, String, String, [String], [String], [String], Int, Int, Bool, Int, Bool, String,
-                Int, String?, Date?, [String], String?
+                Int, String?, Date?, [String], String?, String, [String]
             ).self)
         guard let hash = SecretHash(encoded: secretHash) else {
             throw CorruptRowError(description: "application \(id) of tenant \(tenantID) has an unreadable secret hash")
@@ -132,6 +133,6 @@ extension ClientApplication {
             tokenReuse: TokenReuse(rawValue: reuse) ?? .never, reuseMinRemaining: reuseMinRemaining,
             previousSecret: previous,
             authenticationMethods: Set(methods.compactMap(ClientAuthenticationMethod.init(rawValue:))),
-            clientKeys: keys)
+            clientKeys: keys, tokenFormat: TokenFormat(rawValue: format) ?? .opaque, resources: resources)
     }
 }

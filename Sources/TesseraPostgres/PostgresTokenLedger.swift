@@ -161,7 +161,7 @@ enum TokenSQL {
     }
 
     static let reportedColumns =
-        "t.application_id, a.consumer_key, u.username, t.subject, t.scopes, t.issued_at, t.expires_at"
+        "t.application_id, a.consumer_key, u.username, t.subject, t.scopes, t.issued_at, t.expires_at, t.audience"
 
     /// Decodes `reportedColumns`, which start at column `offset`.
     static func activeToken(_ row: PostgresRow, kind: TokenReference.Kind, offset: Int = 0) throws -> ActiveToken {
@@ -173,9 +173,10 @@ enum TokenSQL {
         let scopes = try columns[offset + 4].decode([String].self)
         let issuedAt = try columns[offset + 5].decode(Date.self)
         let expiresAt = try columns[offset + 6].decode(Date.self)
+        let audience = try columns[offset + 7].decode([String]?.self) ?? []
         return ActiveToken(
             kind: kind, applicationID: applicationID, consumerKey: consumerKey, username: username, subject: subject,
-            scopes: ScopeSet(scopes), issuedAt: issuedAt, expiresAt: expiresAt)
+            scopes: ScopeSet(scopes), issuedAt: issuedAt, expiresAt: expiresAt, audience: audience)
     }
 }
 
@@ -204,18 +205,18 @@ struct RefreshTokenStateQuery: PostgresPreparedStatement {
     static let sql = TokenSQL.read(
         "refresh_tokens",
         columns: "t.family_id, t.application_id, t.user_id, t.subject, t.scopes, t.used_at IS NOT NULL, "
-            + "(\(TokenSQL.active))")
+            + "(\(TokenSQL.active)), t.audience")
     typealias Row = RefreshTokenState
     let lookup: TokenLookup
 
     func makeBindings() throws -> PostgresBindings { lookup.bindings() }
 
     func decodeRow(_ row: PostgresRow) throws -> RefreshTokenState {
-        let (family, applicationID, userID, subject, scopes, used, active) =
-            try row.decode((Int64, Int64, Int64?, String, [String], Bool, Bool).self)
+        let (family, applicationID, userID, subject, scopes, used, active, audience) =
+            try row.decode((Int64, Int64, Int64?, String, [String], Bool, Bool, [String]?).self)
         return RefreshTokenState(
             family: family, applicationID: applicationID, userID: userID, subject: subject, scopes: ScopeSet(scopes),
-            used: used, active: active)
+            used: used, active: active, audience: audience ?? [])
     }
 }
 

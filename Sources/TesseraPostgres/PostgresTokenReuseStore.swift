@@ -49,20 +49,21 @@ struct CurrentReusableToken: PostgresPreparedStatement {
         LEFT JOIN user_token_revocations r
             ON r.tenant_id = t.tenant_id AND r.application_id = t.application_id AND r.user_id = t.user_id
         WHERE k.tenant_id = $1 AND k.application_id = $2 AND k.subject_kind = $6 AND k.subject = $3
-          AND k.scope_key = $4
+          AND k.scope_key = $4 AND k.audience_key = $7
         """
     typealias Row = ReusableToken
     let key: ReuseKey
     let now: Date
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 6)
+        var bindings = PostgresBindings(capacity: 7)
         bindings.append(key.tenantID)
         bindings.append(key.applicationID)
         bindings.append(key.subject.name)
         bindings.append(key.scopes.description)
         bindings.append(now)
         bindings.append(key.subject.kind)
+        bindings.append(key.audienceKey)
         return bindings
     }
 
@@ -80,10 +81,10 @@ struct ClaimReusableToken: PostgresPreparedStatement {
     static let sql = """
         WITH claimed AS (
             INSERT INTO reusable_tokens AS k
-                (tenant_id, application_id, subject_kind, subject, scope_key, token_hash, sealed_token, issued_at,
-                 expires_at)
-            VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8)
-            ON CONFLICT (tenant_id, application_id, subject_kind, subject, scope_key) DO UPDATE
+                (tenant_id, application_id, subject_kind, subject, scope_key, audience_key, token_hash, sealed_token,
+                 issued_at, expires_at)
+            VALUES ($1, $2, $12, $3, $4, $14, $5, $6, $7, $8)
+            ON CONFLICT (tenant_id, application_id, subject_kind, subject, scope_key, audience_key) DO UPDATE
             SET token_hash = excluded.token_hash, sealed_token = excluded.sealed_token,
                 issued_at = excluded.issued_at, expires_at = excluded.expires_at
             WHERE k.issued_at IS NOT DISTINCT FROM $9::timestamptz
@@ -92,7 +93,7 @@ struct ClaimReusableToken: PostgresPreparedStatement {
             SELECT $1::bigint AS tenant_id, $5::bytea AS token_hash, $2::bigint AS application_id,
                    $3::text AS subject, $4::text AS scopes, $10::text AS grant_type, $7::timestamptz AS issued_at,
                    $8::timestamptz AS expires_at, NULLIF($11::bigint, 0) AS user_id, NULL::bigint AS family_id,
-                   $13::bool AS registers_user
+                   $13::bool AS registers_user, $14::text AS audience
             FROM claimed
         ), \(AccessTokenSQL.storeBatch),
         registered AS (
@@ -107,7 +108,7 @@ struct ClaimReusableToken: PostgresPreparedStatement {
     let sealed: [UInt8]
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 13)
+        var bindings = PostgresBindings(capacity: 14)
         bindings.append(key.tenantID)
         bindings.append(key.applicationID)
         bindings.append(key.subject.name)
@@ -121,6 +122,7 @@ struct ClaimReusableToken: PostgresPreparedStatement {
         bindings.append(token.userID ?? 0)
         bindings.append(key.subject.kind)
         bindings.append(token.registersUser)
+        bindings.append(key.audienceKey)
         return bindings
     }
 

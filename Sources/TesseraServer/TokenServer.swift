@@ -31,13 +31,19 @@ public struct TokenServer {
         let clock = DatabaseClock(client: client, logger: logger)
         let now = now ?? clock.now
         let directory = CachedClientDirectory(source: PostgresClientDirectory(client: client))
+        let issuerURL = IssuerURL(base: configuration.publicURL)
+        // JWT access tokens need the server key: it seals the tenants' signing keys.
+        let signingKeys = configuration.serverKey.map {
+            CachedSigningKeys(source: PostgresSigningKeys(client: client, serverKey: $0, logger: logger))
+        }
         let tokenStore = GroupCommitTokenStore(client: client, logger: logger, metrics: counting)
         let ledger = BatchedTokenLedger(client: client, logger: logger, metrics: counting)
         let issuer = TokenIssuer(
             store: tokenStore,
             reusable: configuration.serverKey.map {
                 ReusableTokens(store: PostgresTokenReuseStore(client: client), sealer: $0)
-            }, now: now)
+            },
+            jwt: signingKeys.map { JWTAccessTokenFormat(keys: $0, issuer: issuerURL, logger: logger) }, now: now)
         let grants = try InstalledGrants.registry(
             parts: TesseraServer.grantParts(
                 issuer: issuer, users: PostgresUserDirectory(client: client), ledger: ledger, passwords: passwords,
@@ -55,7 +61,6 @@ public struct TokenServer {
         let throttle =
             configuration.clientThrottleWindow > 0
             ? ClientThrottle(window: configuration.clientThrottleWindow, now: now) : nil
-        let issuerURL = IssuerURL(base: configuration.publicURL)
         let assertions = ClientAssertionCheck(issuer: issuerURL, ledger: PostgresClientAssertionLedger(client: client))
         self.router = buildRouter(
             tokenRoutes: TokenRoutes(
@@ -67,13 +72,19 @@ public struct TokenServer {
                 revocation: RevocationEndpoint(
                     directory: directory, ledger: ledger, throttle: throttle, assertions: assertions, now: now),
                 defaultTenant: configuration.defaultTenant, trustedProxies: configuration.trustedProxies),
-            discovery: DiscoveryRoutes(directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes),
+            discovery: DiscoveryRoutes(
+                directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes, signs: signingKeys != nil),
+            keySets: signingKeys.map {
+                KeySetRoutes(directory: directory, keys: $0, defaultTenant: configuration.defaultTenant, now: now)
+            },
             health: HealthRoutes(readiness: readiness.check),
             metrics: metrics.map { RequestMetrics(factory: $0) })
         self.clock = clock
         self.directory = directory
         self.services = [
-            clock, tokenStore, ledger, DirectoryChangeFeed(client: client, cache: directory, logger: logger),
+            clock, tokenStore, ledger,
+            DirectoryChangeFeed(
+                client: client, caches: [directory] + (signingKeys.map { [$0] } ?? []), logger: logger),
         ]
     }
 }

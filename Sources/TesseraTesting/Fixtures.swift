@@ -12,12 +12,14 @@ public enum Fixtures {
         secret: String = "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr", name: String = "demo",
         grantTypes: Set<GrantType> = ["client_credentials"], allowedScopes: [String] = ["default", "read", "write"],
         defaultScopes: [String] = ["default"], defaultTokenValidity: Int = 3600, maxTokenValidity: Int = 86400,
-        enabled: Bool = true, authentication: ClientAuthentication = .secrets
+        enabled: Bool = true, authentication: ClientAuthentication = .secrets,
+        tokenFormat: ClientApplication.TokenFormat = .opaque, resources: [String] = []
     ) -> ClientApplication {
         ClientApplication(
             tenantID: tenantID, id: id, consumerKey: consumerKey, secretHash: SecretHash.make(for: secret), name: name,
             grantTypes: grantTypes, allowedScopes: ScopeSet(allowedScopes), defaultScopes: ScopeSet(defaultScopes),
             defaultTokenValidity: defaultTokenValidity, maxTokenValidity: maxTokenValidity, enabled: enabled,
-            authenticationMethods: authentication.methods, clientKeys: authentication.keys)
+            authenticationMethods: authentication.methods, clientKeys: authentication.keys, tokenFormat: tokenFormat,
+            resources: resources)
     }
 }

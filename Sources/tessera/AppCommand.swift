@@ -10,8 +10,8 @@ struct AppCommand: AsyncParsableCommand {
         commandName: "app",
         abstract: "Create and manage a tenant's applications (OAuth clients).",
         subcommands: [
-            Create.self, List.self, Show.self, RotateSecret.self, Secrets.self, SetAuth.self, Disable.self,
-            Enable.self,
+            Create.self, List.self, Show.self, RotateSecret.self, Secrets.self, SetAuth.self, SetTokens.self,
+            Disable.self, Enable.self,
         ]
     )
 
@@ -72,6 +72,8 @@ struct AppCommand: AsyncParsableCommand {
 
         @OptionGroup var authentication: AuthenticationOptions
 
+        @OptionGroup var tokens: TokenFormatOptions
+
         @Flag(help: "Print the application, key and secret as one JSON object.")
         var json = false
 
@@ -93,6 +95,7 @@ struct AppCommand: AsyncParsableCommand {
                 throw CommandFailure("\(error)")
             }
             if let chosen = try authentication.authentication() { settings.authentication = chosen }
+            settings.tokens = try tokens.tokens()
             // A client that may only use private_key_jwt has no use for a secret: none is shown.
             let showsSecret = settings.authentication.usesSecret
             let (tenant, settingsToWrite) = (tenant, settings)
@@ -184,6 +187,8 @@ struct AppCommand: AsyncParsableCommand {
                         ["token reuse", "\(record.tokenReuse) (min remaining \(record.reuseMinRemaining) s)"],
                         ["authentication", record.authMethods.joined(separator: ",")],
                         ["public keys (kid)", record.keyIDs.isEmpty ? "-" : record.keyIDs.joined(separator: ", ")],
+                        ["token format", record.tokenFormat],
+                        ["resources", record.resources.isEmpty ? "-" : record.resources.joined(separator: ", ")],
                         ["enabled", record.enabled ? "yes" : "no"], ["created", Output.date(record.createdAt)],
                     ])
             }
@@ -232,6 +237,50 @@ struct AppCommand: AsyncParsableCommand {
                 try Output.json(record)
             } else {
                 print("\(record.consumerKey) authenticates with \(record.authMethods.joined(separator: ", "))")
+            }
+        }
+    }
+
+    struct SetTokens: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-tokens",
+            abstract:
+                "Set how an application's access tokens are written (opaque or jwt) and the resources they may be for.",
+            discussion: """
+                Every server follows within a second. Tokens already issued keep their format and audience; what \
+                is not given stays as it is. --resources "" removes every resource.
+                """)
+
+        @OptionGroup var application: ApplicationOptions
+
+        @OptionGroup var tokens: TokenFormatOptions
+
+        @Flag(help: "Print the application as one JSON object.")
+        var json = false
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            guard tokens.given else { throw CommandFailure("give --token-format, --resources or both") }
+            let logger = CommandLogging.logger(level: .warning)
+            let (tenant, key) = (application.tenant, application.consumerKey)
+            let current = try await database.withClient(logger: logger) { client in
+                try await DirectoryAdministration(client: client, logger: logger).application(
+                    tenant: tenant, consumerKey: key)
+            }
+            let chosen = try tokens.tokens(
+                current: try TokenAudience(
+                    format: ClientApplication.TokenFormat(rawValue: current.tokenFormat) ?? .opaque,
+                    resources: current.resources.joined(separator: ",")))
+            let record = try await database.withClient(logger: logger) { client in
+                try await DirectoryAdministration(client: client, logger: logger).setTokens(
+                    tenant: tenant, consumerKey: key, tokens: chosen)
+            }
+            if json {
+                try Output.json(record)
+            } else {
+                let resources = record.resources.isEmpty ? "no resource" : record.resources.joined(separator: ", ")
+                print("\(record.consumerKey) gets \(record.tokenFormat) access tokens for \(resources)")
             }
         }
     }

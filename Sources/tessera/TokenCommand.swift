@@ -37,7 +37,7 @@ struct TokenCommand: AsyncParsableCommand {
     struct GenerateKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "generate-key",
-            abstract: "Print a new random server key for TESSERA_KEY (token reuse, signing keys); give every instance the same one.")
+            abstract: "Print a new random server key for TESSERA_KEY; give every instance the same one.")
 
         func run() async throws {
             print(ServerKey.generateKey())

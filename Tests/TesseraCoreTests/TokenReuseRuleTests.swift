@@ -51,7 +51,8 @@ struct TokenReuseRuleTests {
 
     func token(lifetime: Int, subject: TokenSubject? = nil) async throws -> TokenResponse {
         try await issuer.issue(
-            for: client, subject: subject ?? .client(consumerKey: client.consumerKey), scopes: client.defaultScopes,
+            for: client, in: Fixtures.tenant(), subject: subject ?? .client(consumerKey: client.consumerKey),
+            scopes: client.defaultScopes,
             lifetime: lifetime, grantType: "client_credentials")
     }
 

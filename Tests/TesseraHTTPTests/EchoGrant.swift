@@ -31,7 +31,8 @@ struct EchoGrant: GrantHandler {
         let client = try context.requireClient()
         if request.echo == "refuse" { throw OAuthError(.invalidGrant, "the echo grant refused") }
         let issued = try await issuer.issue(
-            for: client, subject: .user(username: "echo:\(request.echo)"), scopes: client.defaultScopes, lifetime: 60,
+            for: client, in: context.tenant, subject: .user(username: "echo:\(request.echo)"),
+            scopes: client.defaultScopes, lifetime: 60,
             grantType: Self.grantType)
         return TokenResponse(
             accessToken: issued.accessToken, expiresIn: issued.expiresIn, scope: issued.scope,

@@ -134,7 +134,7 @@ struct RequestFormatTests {
     @Test("unknown body parameters are ignored (§3.2) -> token")
     func unknownParameters() async throws {
         try await server.test { client in
-            expectToken(try await client.requestToken([("audience", "x"), ("resource", "https://api.example")]))
+            expectToken(try await client.requestToken([("audience", "x"), ("claims", "{}")]))
         }
     }
 

@@ -13,7 +13,7 @@ struct ChangeFeedShutdownTests {
     func feedStopsDuringOutage() async throws {
         let client = try DatabaseOutageTests.unreachableClient()
         let feed = DirectoryChangeFeed(
-            client: client, cache: CachedClientDirectory(source: PostgresClientDirectory(client: client)),
+            client: client, caches: [CachedClientDirectory(source: PostgresClientDirectory(client: client))],
             logger: TestDatabase.logger)
         let group = ServiceGroup(configuration: .init(services: [client, feed], logger: TestDatabase.logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in

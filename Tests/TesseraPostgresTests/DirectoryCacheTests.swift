@@ -135,7 +135,7 @@ struct DirectoryCacheTests {
             let source = CountingDirectory(source: PostgresClientDirectory(client: database.client))
             let cache = CachedClientDirectory(source: source)
             let feed = Task {
-                try await DirectoryChangeFeed(client: database.client, cache: cache, logger: database.logger).run()
+                try await DirectoryChangeFeed(client: database.client, caches: [cache], logger: database.logger).run()
             }
             try await waitUntilLive(cache, source)
             feed.cancel()
@@ -178,7 +178,7 @@ struct DirectoryCacheTests {
     ) async throws {
         let source = CountingDirectory(source: PostgresClientDirectory(client: database.client))
         let cache = CachedClientDirectory(source: source)
-        let feed = DirectoryChangeFeed(client: database.client, cache: cache, logger: database.logger)
+        let feed = DirectoryChangeFeed(client: database.client, caches: [cache], logger: database.logger)
         let operatorClient = database.makeClient()
         try await operatorClient.running {
             try await withThrowingTaskGroup(of: Void.self) { group in

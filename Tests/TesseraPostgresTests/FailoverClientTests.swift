@@ -27,7 +27,7 @@ struct FailoverClientTests {
         let running = Task { await client.run() }
         defer { running.cancel() }
         let feed = DirectoryChangeFeed(
-            client: client, cache: CachedClientDirectory(source: PostgresClientDirectory(client: client)),
+            client: client, caches: [CachedClientDirectory(source: PostgresClientDirectory(client: client))],
             logger: TestDatabase.logger)
         let listening = Task { try await feed.run() }
         defer { listening.cancel() }

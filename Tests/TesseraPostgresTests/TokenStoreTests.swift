@@ -92,7 +92,8 @@ struct TokenStoreTests {
                     consumerKey: registered.application.consumerKey))
             let response = try await database.withTokenStore { store in
                 try await TokenIssuer(store: store).issue(
-                    for: application, subject: .client(consumerKey: application.consumerKey),
+                    for: application, in: Tenant(id: application.tenantID, domain: "store.test", enabled: true),
+                    subject: .client(consumerKey: application.consumerKey),
                     scopes: application.defaultScopes, lifetime: 60, grantType: "client_credentials")
             }
             let token = response.accessToken

@@ -1,0 +1,37 @@
+import Foundation
+
+/// What an operator chooses for an application's access tokens: their format and the resources (RFC 8707) they may
+/// be for, checked before anything is written.
+public struct TokenAudience: Sendable, Equatable {
+    public var format: ClientApplication.TokenFormat
+    public var resources: [String]
+
+    /// Most resources one application may name.
+    public static let maximumResources = 64
+
+    public static let opaque = TokenAudience(checked: .opaque, resources: [])
+
+    private init(checked format: ClientApplication.TokenFormat, resources: [String]) {
+        self.format = format
+        self.resources = resources
+    }
+
+    /// `resources` comma-separated, each an absolute URI without a fragment; repeats count once.
+    public init(format: ClientApplication.TokenFormat, resources text: String?) throws(ApplicationSettingsError) {
+        var resources: [String] = []
+        for item in (text ?? "").split(separator: ",") {
+            let resource = item.trimmingCharacters(in: .whitespaces)
+            guard !resource.isEmpty, !resources.contains(resource) else { continue }
+            guard ClientApplication.isResourceIndicator(resource) else {
+                throw .init(
+                    "\"\(resource.prefix(80))\" is not a resource: an absolute URI (https://api.example.com) without a fragment, at most \(ClientApplication.maximumResourceLength) bytes"
+                )
+            }
+            resources.append(resource)
+        }
+        guard resources.count <= Self.maximumResources else {
+            throw .init("at most \(Self.maximumResources) resources")
+        }
+        self.init(checked: format, resources: resources)
+    }
+}
