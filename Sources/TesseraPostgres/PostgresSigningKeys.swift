@@ -74,7 +74,7 @@ public struct PostgresSigningKeys: SigningKeySource {
     /// Stops `kid` signing now. When it was the signer, the waiting key signs from now, or a new key does: the
     /// way out of a leaked key, at the price that verifiers holding an older key set refetch it.
     public func retire(_ tenantID: Tenant.ID, kid: String, at now: Date?) async throws -> SigningKey.State {
-        try await client.current.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             try await Self.lock(tenantID, on: connection, logger: logger)
             let now = try await Self.now(now, on: connection, logger: logger)
             let keys = try await Self.read(tenantID, on: connection, serverKey: serverKey, logger: logger)
@@ -138,7 +138,7 @@ public struct PostgresSigningKeys: SigningKeySource {
         _ tenantID: Tenant.ID, at now: Date?,
         decide: @escaping @Sendable (TenantSigningKeys, Date) throws -> (SigningAlgorithm, Date)?
     ) async throws -> SigningKey? {
-        try await client.current.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             try await Self.lock(tenantID, on: connection, logger: logger)
             let now = try await Self.now(now, on: connection, logger: logger)
             let keys = try await Self.read(tenantID, on: connection, serverKey: serverKey, logger: logger)
@@ -146,6 +146,20 @@ public struct PostgresSigningKeys: SigningKeySource {
             return try await Self.insert(
                 tenantID, algorithm: algorithm, at: now, activatesAt: activatesAt, on: connection,
                 serverKey: serverKey, logger: logger)
+        }
+    }
+
+    /// A transaction whose refusals (`AdministrationError`) reach the caller as they were thrown, not wrapped.
+    private func transaction<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await client.current.withTransaction(logger: logger) { connection in
+                try await body(connection)
+            }
+        } catch let error as PostgresTransactionError {
+            if let refusal = error.closureError as? AdministrationError { throw refusal }
+            throw error
         }
     }
 

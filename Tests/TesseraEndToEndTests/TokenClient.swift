@@ -49,8 +49,10 @@ struct TokenClient {
     }
 
     /// `GET path`; the body is in `text`.
-    func get(_ path: String) async throws -> Answer {
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
+    func get(_ path: String, headers: [String] = []) async throws -> Answer {
+        let extra = headers.map { $0 + "\r\n" }.joined()
+        let request = Array(
+            "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\(extra)Connection: close\r\n\r\n".utf8)
         return try parse(await offThePool { try exchange(request) })
     }
 
