@@ -35,9 +35,7 @@ need_tools
 tessera_binary "$binary"
 results="$REPO_DIR/bench/results/$(date -u +%Y%m%dT%H%M%SZ)-flood"
 mkdir -p "$results"
-work=$(mktemp -d /tmp/tessera-flood.XXXXXX)
-chmod 755 "$work"
-on_exit "rm -rf '$work'"
+work_dir flood
 cc -O2 -o "$work/ratebench" "$BENCH_DIR/ratebench.c"
 
 start_postgres "$work/pg"

@@ -1,4 +1,4 @@
-# Shared by bench/run.sh and bench/smoke.sh (sourced, not run). Bash; the caller sets -euo pipefail.
+# Shared by the scripts of bench/ (sourced, not run). Bash; the caller sets -euo pipefail.
 #
 # Everything started here is registered with on_exit, and run_cleanup (trapped on EXIT, INT and TERM by
 # bench_traps) undoes it in reverse order: the servers by PID, the PostgreSQL clusters with pg_ctl.
@@ -25,6 +25,14 @@ bench_traps() {
 }
 
 say() { echo "$*" >&2; }
+
+# work_dir NAME: sets $work to a new scratch directory /tmp/tessera-NAME.*, readable by the postgres user that runs
+# the clusters inside it, and removed on exit.
+work_dir() {
+  work=$(mktemp -d "/tmp/tessera-$1.XXXXXX")
+  chmod 755 "$work"
+  on_exit "rm -rf '$work'"
+}
 
 # stop_pid PID: SIGTERM, then SIGKILL after 10 s; waits when it is our child.
 stop_pid() {

@@ -32,9 +32,7 @@ need_tools
 tessera_binary "$binary"
 results="$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ)-lifecycle"
 mkdir -p "$results"
-work=$(mktemp -d /tmp/tessera-lifecycle.XXXXXX)
-chmod 755 "$work"
-on_exit "rm -rf '$work'"
+work_dir lifecycle
 summary="$results/summary.txt"
 note() { echo "$*" | tee -a "$summary" >&2; }
 note "date:     $(date -u '+%F %T UTC'); machine: $(nproc) CPUs, $(free -g | awk '/^Mem:/{print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -24,9 +24,7 @@ done
 bench_traps
 need_tools
 tessera_binary "$binary"
-work=$(mktemp -d /tmp/tessera-memory.XXXXXX)
-chmod 755 "$work"
-on_exit "rm -rf '$work'"
+work_dir memory
 start_postgres "$work/pg"
 "$TESSERA" migrate >/dev/null
 seed_one bench.test "$work/cc.tsv"

@@ -80,9 +80,7 @@ tessera_binary "$binary"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 results="$BENCH_DIR/results/$stamp"
 mkdir -p "$results"
-work=$(mktemp -d /tmp/tessera-bench.XXXXXX)
-chmod 755 "$work"
-on_exit "rm -rf '$work'"
+work_dir bench
 rows="$results/rows.tsv"
 : >"$rows"
 summary="$results/summary.txt"

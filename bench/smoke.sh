@@ -31,9 +31,7 @@ threads=2
 [ "$connections" -ge 2 ] || threads=1
 
 bench_traps
-work=$(mktemp -d /tmp/tessera-smoke.XXXXXX)
-chmod 755 "$work"
-on_exit "rm -rf '$work'"
+work_dir smoke
 command -v wrk >/dev/null || need_tools
 
 if [ -n "$url" ]; then
