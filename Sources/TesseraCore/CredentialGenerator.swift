@@ -7,8 +7,13 @@ public enum CredentialGenerator {
     /// 28 alphanumeric characters like WSO2's `pBzuIZhGphfQmdcUX0lneFiiuxwa`: it never looks like an option
     /// on a command line and needs no escaping anywhere.
     public static func consumerKey() -> String {
+        alphanumeric(count: 28)
+    }
+
+    /// `count` random ASCII letters and digits: an identifier an operator types, never mistaken for an option.
+    public static func alphanumeric(count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<28).map { _ in alphanumerics.randomElement(using: &generator)! }
+        let bytes = (0..<count).map { _ in alphanumerics.randomElement(using: &generator)! }
         return String(decoding: bytes, as: UTF8.self)
     }
 

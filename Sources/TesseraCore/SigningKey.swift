@@ -28,8 +28,9 @@ public struct SigningKey: Sendable, Hashable {
         self.retiredAt = retiredAt
     }
 
-    /// A new key id: 12 random bytes, base64url.
-    public static func newID() -> String { CredentialGenerator.randomBase64URL(byteCount: 12) }
+    /// A new key id: 16 letters and digits (95 bits). Not base64url: an id starting with "-" would read as an option
+    /// in `tessera key retire --kid ID`.
+    public static func newID() -> String { CredentialGenerator.alphanumeric(count: 16) }
 
     /// Where a key stands at a moment.
     public enum State: String, Sendable, Hashable {

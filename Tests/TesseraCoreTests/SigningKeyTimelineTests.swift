@@ -144,3 +144,15 @@ struct SigningKeyPairTests {
         #expect(SigningKeyPair(algorithm: algorithm, privateKeyBytes: [1, 2, 3]) == nil)
     }
 }
+
+@Suite("Signing key ids")
+struct SigningKeyIDTests {
+    @Test("a kid is 16 letters and digits, so that the CLI never takes it for an option")
+    func typable() {
+        for _ in 0..<2000 {
+            let kid = SigningKey.newID()
+            #expect(kid.utf8.count == 16)
+            #expect(kid.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0 & 0xDF) }, "\(kid)")
+        }
+    }
+}
