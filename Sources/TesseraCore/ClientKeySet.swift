@@ -155,24 +155,3 @@ public struct ClientKeySetError: Error, Sendable, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
 }
-
-/// RFC 4648 §5 base64url without padding, as JOSE writes it (RFC 7515 §2): the alphabet's two letters mapped to
-/// standard base64's and the padding restored, then `ClientCredentials.base64Decode`'s strict decoding.
-enum Base64URL {
-    static func decode(_ text: some StringProtocol) -> Data? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count + 2)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "-"): bytes.append(UInt8(ascii: "+"))
-            case UInt8(ascii: "_"): bytes.append(UInt8(ascii: "/"))
-            // Standard base64's own letters and padding are not base64url.
-            case UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="): return nil
-            default: bytes.append(byte)
-            }
-        }
-        guard bytes.count % 4 != 1 else { return nil }
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: "="), count: (4 - bytes.count % 4) % 4))
-        return ClientCredentials.base64Decode(bytes).map { Data($0) }
-    }
-}

@@ -24,7 +24,7 @@ public struct JWTAccessTokenFormat: AccessTokenFormat {
             signing = try await keys.makeFirstKey(of: claims.tenant.id, at: claims.issuedAt)
         }
         switch signing.signer(at: claims.issuedAt) {
-        case .key(_, let pair, let header):
+        case .key(let pair, let header):
             return try Self.sign(claims, issuer: issuer.url(for: claims.tenant), header: header, with: pair)
         case .sealedElsewhere(let key):
             logger.error(
@@ -70,10 +70,10 @@ public struct JWTAccessTokenFormat: AccessTokenFormat {
         payload += "}"
         var token = header
         token += "."
-        token += SigningKeyPair.base64URL(Array(payload.utf8))
+        token += Base64URL.encode(Array(payload.utf8))
         let signature = try pair.sign(Array(token.utf8))
         token += "."
-        token += SigningKeyPair.base64URL(signature)
+        token += Base64URL.encode(signature)
         return token
     }
 }

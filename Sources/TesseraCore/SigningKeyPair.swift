@@ -82,16 +82,16 @@ public struct SigningKeyPair: Sendable {
             // x963: 0x04 || x || y, each coordinate 32 bytes.
             let point = Array(key.publicKey.x963Representation)
             members = [
-                ("kty", "EC"), ("crv", "P-256"), ("x", Self.base64URL(point[1..<33])),
-                ("y", Self.base64URL(point[33...])),
+                ("kty", "EC"), ("crv", "P-256"), ("x", Base64URL.encode(point[1..<33])),
+                ("y", Base64URL.encode(point[33...])),
             ]
         case .ed25519(let key):
-            members = [("kty", "OKP"), ("crv", "Ed25519"), ("x", Self.base64URL(key.publicKey.rawRepresentation))]
+            members = [("kty", "OKP"), ("crv", "Ed25519"), ("x", Base64URL.encode(key.publicKey.rawRepresentation))]
         case .rsa(let key):
             let primitives = try? key.publicKey.getKeyPrimitives()
             members = [
-                ("kty", "RSA"), ("n", Self.base64URL(primitives?.modulus ?? Data())),
-                ("e", Self.base64URL(primitives?.publicExponent ?? Data())),
+                ("kty", "RSA"), ("n", Base64URL.encode(primitives?.modulus ?? Data())),
+                ("e", Base64URL.encode(primitives?.publicExponent ?? Data())),
             ]
         }
         members += [("kid", kid), ("alg", algorithm.name), ("use", "sig")]
@@ -103,9 +103,5 @@ public struct SigningKeyPair: Sendable {
             JSONString.append(value, to: &text)
         }
         return text + "}"
-    }
-
-    static func base64URL(_ bytes: some DataProtocol) -> String {
-        Array(bytes).withUnsafeBytes { CredentialGenerator.base64URL($0) }
     }
 }

@@ -65,18 +65,6 @@ public struct SigningKeyTimeline: Sendable {
         keys.filter { state(of: $0, at: now) != .expired }
     }
 
-    /// The next moment after `now` at which some key changes state: what `published(at:)` answers is the same
-    /// until then.
-    public func nextChange(after now: Date) -> Date? {
-        var moments: [Date] = []
-        for key in keys {
-            moments.append(key.activatesAt)
-            if let retired = key.retiredAt { moments.append(retired) }
-            if let until = publishedUntil(key) { moments.append(until) }
-        }
-        return moments.filter { $0 > now }.min()
-    }
-
     /// Whether a new key should be made at `now` so that it activates by the time the signer is `period` old: the
     /// automatic rotation. Never while a key is already waiting to activate.
     public func needsRotation(at now: Date, period: TimeInterval) -> Bool {

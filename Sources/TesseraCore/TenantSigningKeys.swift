@@ -23,14 +23,14 @@ public struct TenantSigningKeys: Sendable {
             header += ",\"kid\":"
             JSONString.append(key.id, to: &header)
             header += ",\"typ\":\"at+jwt\"}"
-            headers[key.id] = SigningKeyPair.base64URL(Array(header.utf8))
+            headers[key.id] = Base64URL.encode(Array(header.utf8))
         }
         self.headers = headers
     }
 
     /// What signs at `now`.
     public enum Signer: Sendable {
-        case key(SigningKey, SigningKeyPair, encodedHeader: String)
+        case key(SigningKeyPair, encodedHeader: String)
         /// The tenant has no key that signs at `now`: one must be made.
         case none
         /// The key that signs was sealed under another server key: this instance's key differs from the others'.
@@ -40,15 +40,16 @@ public struct TenantSigningKeys: Sendable {
     public func signer(at now: Date) -> Signer {
         guard let key = timeline.signer(at: now) else { return .none }
         guard let pair = pairs[key.id], let header = headers[key.id] else { return .sealedElsewhere(key) }
-        return .key(key, pair, encodedHeader: header)
+        return .key(pair, encodedHeader: header)
     }
 
-    /// `GET /jwks` at `now`: the published keys' public JWKs (RFC 7517 §5), and an ETag of that text.
-    public func keySet(at now: Date) -> (json: String, etag: String) {
-        let json = "{\"keys\":[" + timeline.published(at: now).map(\.publicJWK).joined(separator: ",") + "]}"
+    /// `GET /jwks` at `now`: the published keys' public JWKs (RFC 7517 §5), an ETag of that text, and how many.
+    public func keySet(at now: Date) -> (json: String, etag: String, count: Int) {
+        let published = timeline.published(at: now)
+        let json = "{\"keys\":[" + published.map(\.publicJWK).joined(separator: ",") + "]}"
         let digest = SHA256.hash(data: Array(json.utf8))
-        let etag = "\"" + SigningKeyPair.base64URL(Array(digest.prefix(16))) + "\""
-        return (json, etag)
+        let etag = "\"" + Base64URL.encode(Array(digest.prefix(16))) + "\""
+        return (json, etag, published.count)
     }
 }
 

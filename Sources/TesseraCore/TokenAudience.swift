@@ -1,5 +1,3 @@
-import Foundation
-
 /// What an operator chooses for an application's access tokens: their format and the resources (RFC 8707) they may
 /// be for, checked before anything is written.
 public struct TokenAudience: Sendable, Equatable {
@@ -16,12 +14,10 @@ public struct TokenAudience: Sendable, Equatable {
         self.resources = resources
     }
 
-    /// `resources` comma-separated, each an absolute URI without a fragment; repeats count once.
-    public init(format: ClientApplication.TokenFormat, resources text: String?) throws(ApplicationSettingsError) {
+    /// Each resource an absolute URI without a fragment; repeats count once.
+    public init(format: ClientApplication.TokenFormat, resources requested: [String]) throws(ApplicationSettingsError) {
         var resources: [String] = []
-        for item in (text ?? "").split(separator: ",") {
-            let resource = item.trimmingCharacters(in: .whitespaces)
-            guard !resource.isEmpty, !resources.contains(resource) else { continue }
+        for resource in requested where !resources.contains(resource) {
             guard ClientApplication.isResourceIndicator(resource) else {
                 throw .init(
                     "\"\(resource.prefix(80))\" is not a resource: an absolute URI (https://api.example.com) without a fragment, at most \(ClientApplication.maximumResourceLength) bytes"

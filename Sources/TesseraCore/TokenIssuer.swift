@@ -35,7 +35,7 @@ public struct TokenIssuer: Sendable {
     ) async throws -> TokenResponse {
         let grant = Grant(
             client: client, tenant: tenant, subject: subject, scopes: scopes, audience: audience, grantType: grantType,
-            user: UserOfToken(id: userID, registers: registersUser))
+            userID: userID, registersUser: registersUser)
         if !refreshable, client.tokenReuse == .active, let reusable {
             return try await reuse(reusable, grant, lifetime: lifetime)
         }
@@ -67,7 +67,7 @@ public struct TokenIssuer: Sendable {
         let (token, accessToken) = try await self.accessToken(
             Grant(
                 client: client, tenant: tenant, subject: subject, scopes: scopes, audience: audience,
-                grantType: grantType, user: UserOfToken(id: state.userID, registers: false)),
+                grantType: grantType, userID: state.userID, registersUser: false),
             lifetime: lifetime, issuedAt: issuedAt)
         // The successor keeps the family's scopes and resources, so that a narrowed access token does not narrow
         // later ones.
@@ -137,14 +137,14 @@ public struct TokenIssuer: Sendable {
             }
             token = try await jwt.write(
                 AccessTokenClaims(
-                    tenant: grant.tenant, client: client, subject: grant.subject, userID: grant.user.id,
+                    tenant: grant.tenant, client: client, subject: grant.subject, userID: grant.userID,
                     audience: grant.audience, scopes: grant.scopes, issuedAt: issuedAt, expiresAt: expiresAt))
         }
         let issued = IssuedToken(
             hash: TokenHash(of: token), tenantID: client.tenantID, applicationID: client.id,
-            subject: grant.subject.name,
-            scopes: grant.scopes, grantType: grant.grantType, issuedAt: issuedAt, expiresAt: expiresAt,
-            userID: grant.user.id, registersUser: grant.user.registers, audience: grant.audience)
+            subject: grant.subject.name, scopes: grant.scopes, grantType: grant.grantType, issuedAt: issuedAt,
+            expiresAt: expiresAt,
+            userID: grant.userID, registersUser: grant.registersUser, audience: grant.audience)
         return (token, issued)
     }
 
@@ -169,11 +169,7 @@ private struct Grant {
     let scopes: ScopeSet
     let audience: [String]
     let grantType: GrantType
-    let user: UserOfToken
-}
-
-/// The user an access token speaks for, if any, and whether the token registers them (see `IssuedToken`).
-private struct UserOfToken {
-    let id: User.ID?
-    let registers: Bool
+    /// The user the token speaks for, if any, and whether the token registers them (see `IssuedToken`).
+    let userID: User.ID?
+    let registersUser: Bool
 }

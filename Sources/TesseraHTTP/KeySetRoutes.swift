@@ -41,7 +41,7 @@ public struct KeySetRoutes: Sendable {
             $0.tenant = domain
         }
         do {
-            let (json, etag) = try await OAuthError.guarding(logger: context.logger) {
+            let (json, etag, count) = try await OAuthError.guarding(logger: context.logger) {
                 let tenant = try await authenticator.tenant(domain)
                 return try await keys.keys(of: tenant.id).keySet(at: now())
             }
@@ -50,7 +50,7 @@ public struct KeySetRoutes: Sendable {
             headers[.eTag] = etag
             // A tenant without keys yet: nothing to cache, so that its first key is fetched as soon as it signs.
             headers[.cacheControl] =
-                json == "{\"keys\":[]}" ? "no-cache" : "public, max-age=\(SigningKeyTimeline.keySetMaxAge)"
+                count == 0 ? "no-cache" : "public, max-age=\(SigningKeyTimeline.keySetMaxAge)"
             if request.headers[.ifNoneMatch]?.split(separator: ",").contains(where: {
                 $0.trimmingCharacters(in: .whitespaces) == etag
             }) == true {

@@ -27,15 +27,13 @@ public struct PostgresSigningKeys: SigningKeySource {
     }
 
     public func makeFirstKey(of tenantID: Tenant.ID, at now: Date) async throws -> TenantSigningKeys {
-        try await PostgresAvailability.run(deadline: .seconds(10)) { [self] in
-            _ = try await change(tenantID, at: now) { keys, now in
+        _ = try await PostgresAvailability.run(deadline: .seconds(10)) { [self] in
+            try await change(tenantID, at: now) { keys, now in
                 guard keys.timeline.signer(at: now) == nil else { return nil }
                 return (.standard, now)
             }
-            return try await client.current.withConnection { connection in
-                try await Self.read(tenantID, on: connection, serverKey: serverKey, logger: logger)
-            }
         }
+        return try await keys(of: tenantID)
     }
 
     /// Adds a key that activates once it has been published long enough (at once for a tenant without a signer).
@@ -55,11 +53,8 @@ public struct PostgresSigningKeys: SigningKeySource {
     /// The automatic rotation: a new key for each tenant whose signer is `period` old by the time the new key may
     /// sign. Returns the tenants rotated.
     public func rotateDue(period: TimeInterval, at now: Date) async throws -> [Tenant.ID] {
-        let rows = try await client.current.query("SELECT DISTINCT tenant_id FROM signing_keys", logger: logger)
-        var tenants: [Tenant.ID] = []
-        for try await tenantID in rows.decode(Int64.self) { tenants.append(tenantID) }
         var rotated: [Tenant.ID] = []
-        for tenantID in tenants {
+        for tenantID in try await tenantsWithKeys() {
             let made = try await change(tenantID, at: now) { keys, now in
                 guard keys.timeline.needsRotation(at: now, period: period) else { return nil }
                 return (
@@ -117,11 +112,8 @@ public struct PostgresSigningKeys: SigningKeySource {
 
     /// Deletes the keys no longer published: every token they signed has expired.
     public func deleteExpired(at now: Date) async throws -> Int {
-        let rows = try await client.current.query("SELECT DISTINCT tenant_id FROM signing_keys", logger: logger)
-        var tenants: [Tenant.ID] = []
-        for try await tenantID in rows.decode(Int64.self) { tenants.append(tenantID) }
         var deleted = 0
-        for tenantID in tenants {
+        for tenantID in try await tenantsWithKeys() {
             let timeline = try await keys(of: tenantID).timeline
             for key in timeline.keys where timeline.state(of: key, at: now) == .expired {
                 try await client.current.query(
@@ -130,6 +122,13 @@ public struct PostgresSigningKeys: SigningKeySource {
             }
         }
         return deleted
+    }
+
+    private func tenantsWithKeys() async throws -> [Tenant.ID] {
+        var tenants: [Tenant.ID] = []
+        let rows = try await client.current.query("SELECT DISTINCT tenant_id FROM signing_keys", logger: logger)
+        for try await tenantID in rows.decode(Int64.self) { tenants.append(tenantID) }
+        return tenants
     }
 
     /// Runs `decide` on the keys under the tenant's lock; when it answers an algorithm and an activation, makes that

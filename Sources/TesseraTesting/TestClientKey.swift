@@ -58,15 +58,17 @@ public struct TestClientKey: Sendable {
         case .p256(let key):
             let raw = try P256.Signing.PrivateKey(rawRepresentation: key).publicKey.rawRepresentation
             jwk = [
-                "kty": "EC", "crv": "P-256", "x": Self.base64URL(raw.prefix(32)), "y": Self.base64URL(raw.suffix(32)),
+                "kty": "EC", "crv": "P-256", "x": Base64URL.encode(raw.prefix(32)),
+                "y": Base64URL.encode(raw.suffix(32)),
             ]
         case .ed25519(let key):
             let raw = try Curve25519.Signing.PrivateKey(rawRepresentation: key).publicKey.rawRepresentation
-            jwk = ["kty": "OKP", "crv": "Ed25519", "x": Self.base64URL(raw)]
+            jwk = ["kty": "OKP", "crv": "Ed25519", "x": Base64URL.encode(raw)]
         case .rsa(let key):
             let primitives = try key.publicKey.getKeyPrimitives()
             jwk = [
-                "kty": "RSA", "n": Self.base64URL(primitives.modulus), "e": Self.base64URL(primitives.publicExponent),
+                "kty": "RSA", "n": Base64URL.encode(primitives.modulus),
+                "e": Base64URL.encode(primitives.publicExponent),
             ]
         }
         return jwk
@@ -89,8 +91,8 @@ public struct TestClientKey: Sendable {
         var fullHeader: [String: Any] = ["alg": algorithm, "kid": kid]
         fullHeader.merge(header) { $1 }
         let input =
-            Self.base64URL(try JSONSerialization.data(withJSONObject: fullHeader, options: [.sortedKeys])) + "."
-            + Self.base64URL(try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys]))
+            Base64URL.encode(try JSONSerialization.data(withJSONObject: fullHeader, options: [.sortedKeys])) + "."
+            + Base64URL.encode(try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys]))
         let data = Data(input.utf8)
         let signature: Data
         switch key {
@@ -103,7 +105,7 @@ public struct TestClientKey: Sendable {
                 for: SHA256.hash(data: data), padding: kind == .ps256 ? .PSS : .insecurePKCS1v1_5
             ).rawRepresentation
         }
-        return input + "." + Self.base64URL(signature)
+        return input + "." + Base64URL.encode(signature)
     }
 
     /// The claims RFC 7523 asks for, valid now at `audience` for `client`, with a fresh `jti`.
@@ -123,10 +125,6 @@ public struct TestClientKey: Sendable {
         } catch {
             preconditionFailure("test client key: \(error)")
         }
-    }
-
-    public static func base64URL(_ data: some DataProtocol) -> String {
-        Data(data).withUnsafeBytes { CredentialGenerator.base64URL($0) }
     }
 }
 

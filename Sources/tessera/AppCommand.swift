@@ -269,9 +269,8 @@ struct AppCommand: AsyncParsableCommand {
                     tenant: tenant, consumerKey: key)
             }
             let chosen = try tokens.tokens(
-                current: try TokenAudience(
-                    format: ClientApplication.TokenFormat(rawValue: current.tokenFormat) ?? .opaque,
-                    resources: current.resources.joined(separator: ",")))
+                currentFormat: ClientApplication.TokenFormat(rawValue: current.tokenFormat) ?? .opaque,
+                currentResources: current.resources)
             let record = try await database.withClient(logger: logger) { client in
                 try await DirectoryAdministration(client: client, logger: logger).setTokens(
                     tenant: tenant, consumerKey: key, tokens: chosen)

@@ -30,14 +30,10 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let logger = CommandLogging.logger(level: .warning)
-            let domain = tenant
             // Listing reads public keys and dates only: no server key is needed, so none is made.
             let throwaway = ServerKey(base64: ServerKey.generateKey())!
-            let keys = try await database.withClient(logger: logger) { client in
-                let tenantID = try await DirectoryAdministration(client: client, logger: logger).tenantID(domain)
-                return try await PostgresSigningKeys(client: client, serverKey: throwaway, logger: logger).list(
-                    tenantID, at: nil)
+            let keys = try await KeyCommand.withKeys(database, tenant: tenant, serverKey: throwaway) {
+                try await $0.list($1, at: nil)
             }
             if json {
                 try Output.json(keys)
@@ -72,16 +68,13 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let logger = CommandLogging.logger(level: .warning)
-            let (domain, algorithm) = (tenant, algorithm)
+            let algorithm = algorithm
             let sealing = try serverKey.key(ProcessInfo.processInfo.environment)
-            let key = try await database.withClient(logger: logger) { client in
-                let tenantID = try await DirectoryAdministration(client: client, logger: logger).tenantID(domain)
-                return try await PostgresSigningKeys(client: client, serverKey: sealing, logger: logger).rotate(
-                    tenantID, algorithm: algorithm, at: nil)
+            let key = try await KeyCommand.withKeys(database, tenant: tenant, serverKey: sealing) {
+                try await $0.rotate($1, algorithm: algorithm, at: nil)
             }
             print(
-                "made key \(key.id) (\(key.algorithm.name)) for \(domain): signs from \(Output.date(key.activatesAt))")
+                "made key \(key.id) (\(key.algorithm.name)) for \(tenant): signs from \(Output.date(key.activatesAt))")
         }
     }
 
@@ -105,18 +98,29 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let logger = CommandLogging.logger(level: .warning)
-            let (domain, kid) = (tenant, kid)
+            let kid = kid
             let sealing = try serverKey.key(ProcessInfo.processInfo.environment)
-            let state = try await database.withClient(logger: logger) { client in
-                let tenantID = try await DirectoryAdministration(client: client, logger: logger).tenantID(domain)
-                return try await PostgresSigningKeys(client: client, serverKey: sealing, logger: logger).retire(
-                    tenantID, kid: kid, at: nil)
+            let state = try await KeyCommand.withKeys(database, tenant: tenant, serverKey: sealing) {
+                try await $0.retire($1, kid: kid, at: nil)
             }
             print(
                 state == .active
-                    ? "retired key \(kid) of \(domain); another key signs from now"
-                    : "retired key \(kid) of \(domain) before it signed")
+                    ? "retired key \(kid) of \(tenant); another key signs from now"
+                    : "retired key \(kid) of \(tenant) before it signed")
+        }
+    }
+}
+
+extension KeyCommand {
+    /// Runs `body` with the signing key store and the id of the tenant `domain`, on the database's own clock.
+    static func withKeys<Result: Sendable>(
+        _ database: DatabaseOptions, tenant domain: String, serverKey: ServerKey,
+        _ body: @escaping @Sendable (PostgresSigningKeys, Tenant.ID) async throws -> Result
+    ) async throws -> Result {
+        let logger = CommandLogging.logger(level: .warning)
+        return try await database.withClient(logger: logger) { client in
+            let tenantID = try await DirectoryAdministration(client: client, logger: logger).tenantID(domain)
+            return try await body(PostgresSigningKeys(client: client, serverKey: serverKey, logger: logger), tenantID)
         }
     }
 }

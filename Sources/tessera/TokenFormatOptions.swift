@@ -18,12 +18,16 @@ struct TokenFormatOptions: ParsableArguments {
 
     var given: Bool { tokenFormat != nil || resources != nil }
 
-    /// The choice, with what is not given taken from `current`.
-    func tokens(current: TokenAudience = .opaque) throws -> TokenAudience {
+    /// The choice, with what is not given kept as the application has it.
+    func tokens(currentFormat: ClientApplication.TokenFormat = .opaque, currentResources: [String] = []) throws
+        -> TokenAudience
+    {
+        let listed = resources.map {
+            $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         do {
             return try TokenAudience(
-                format: tokenFormat ?? current.format,
-                resources: resources ?? current.resources.joined(separator: ","))
+                format: tokenFormat ?? currentFormat, resources: listed ?? currentResources)
         } catch {
             throw CommandFailure("\(error)")
         }

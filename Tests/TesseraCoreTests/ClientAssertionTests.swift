@@ -146,12 +146,12 @@ struct ClientAssertionTests {
         #expect(await attempt(form(unsigned))?.0 == .invalidClient)
         // HS256 with the public JWK's bytes as the HMAC key: the classic confusion.
         let publicBytes = try JSONSerialization.data(withJSONObject: key.publicJWK(), options: [.sortedKeys])
-        let header = TestClientKey.base64URL(try JSONSerialization.data(withJSONObject: ["alg": "HS256", "kid": "k1"]))
-        let body = TestClientKey.base64URL(try JSONSerialization.data(withJSONObject: claims()))
+        let header = Base64URL.encode(try JSONSerialization.data(withJSONObject: ["alg": "HS256", "kid": "k1"]))
+        let body = Base64URL.encode(try JSONSerialization.data(withJSONObject: claims()))
         let mac = Data(
             HMAC<SHA256>.authenticationCode(for: Data("\(header).\(body)".utf8), using: SymmetricKey(data: publicBytes))
         )
-        #expect(await attempt(form("\(header).\(body).\(TestClientKey.base64URL(mac))"))?.0 == .invalidClient)
+        #expect(await attempt(form("\(header).\(body).\(Base64URL.encode(mac))"))?.0 == .invalidClient)
         #expect(await attempt(form(key.sign(claims(), header: ["crit": ["exp"]])))?.0 == .invalidClient)
         #expect(await attempt(form(key.sign(claims(), header: ["kid": "unknown"])))?.0 == .invalidClient)
         #expect(await attempt(form(key.sign(claims(), header: ["alg": "EdDSA"])))?.0 == .invalidClient, "P-256 key")
@@ -205,7 +205,7 @@ struct ClientAssertionTests {
         #expect(refused([good.merging(["alg": "HS256"]) { $1 }]))
         #expect(refused([good, good]), "two keys with one kid")
         #expect(
-            refused([["kty": "RSA", "n": TestClientKey.base64URL(Data(repeating: 0xC1, count: 128)), "e": "AQAB"]]))
+            refused([["kty": "RSA", "n": Base64URL.encode(Data(repeating: 0xC1, count: 128)), "e": "AQAB"]]))
         #expect((try? ClientKeySet(json: "not json")) == nil)
         #expect(throws: ApplicationSettingsError.self) {
             try ClientAuthentication(methods: [.privateKeyJWT], keys: nil)

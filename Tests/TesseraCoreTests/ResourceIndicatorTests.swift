@@ -58,17 +58,17 @@ struct ResourceIndicatorTests {
     @Test("operators' --resources: checked, repeats once, empty means none")
     func settings() throws {
         let tokens = try TokenAudience(
-            format: .jwt, resources: "https://a.example, https://b.example,https://a.example")
+            format: .jwt, resources: ["https://a.example", "https://b.example", "https://a.example"])
         #expect(tokens.resources == ["https://a.example", "https://b.example"])
-        #expect(try TokenAudience(format: .opaque, resources: "").resources == [])
-        #expect(throws: ApplicationSettingsError.self) { try TokenAudience(format: .jwt, resources: "api.example") }
+        #expect(try TokenAudience(format: .opaque, resources: []).resources == [])
+        #expect(throws: ApplicationSettingsError.self) { try TokenAudience(format: .jwt, resources: ["api.example"]) }
     }
 
     @Test("a JWT access token is found by the hash of its text, in the partition of its exp day")
     func jwtReference() throws {
         func jwt(_ claims: String) -> String {
-            let encode = { (text: String) in Array(text.utf8).withUnsafeBytes { CredentialGenerator.base64URL($0) } }
-            return encode("{\"alg\":\"ES256\",\"typ\":\"at+jwt\"}") + "." + encode(claims) + "." + encode("signature")
+            [#"{"alg":"ES256","typ":"at+jwt"}"#, claims, "signature"].map { Base64URL.encode(Array($0.utf8)) }
+                .joined(separator: ".")
         }
         let token = jwt("{\"exp\":1800000000,\"sub\":\"x\",\"aud\":\"https://api.example.com\",\"iss\":\"https://a\"}")
         let reference = try #require(TokenReference(token))

@@ -13,28 +13,11 @@ struct JWTAccessTokenEndToEndTests {
     static func verify(_ token: String, port: Int, domain: String, audience: String) async throws
         -> (header: [String: Any], claims: [String: Any])
     {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("jose/verify_access_token.py").path
-        let printed = try await offThePool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [
-                "python3", script, token, "http://127.0.0.1:\(port)/t/\(domain)/jwks",
-                "http://127.0.0.1:\(port)/t/\(domain)", audience,
-            ]
-            let output = Pipe()
-            let error = Pipe()
-            process.standardOutput = output
-            process.standardError = error
-            try process.run()
-            let printed = output.fileHandleForReading.readDataToEndOfFile()
-            let complaint = error.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw PrivateKeyJWTEndToEndTests.JoseFailure(description: String(decoding: complaint, as: UTF8.self))
-            }
-            return printed
-        }
+        let printed = try await JoseScript.run(
+            "verify_access_token.py",
+            [
+                token, "http://127.0.0.1:\(port)/t/\(domain)/jwks", "http://127.0.0.1:\(port)/t/\(domain)", audience,
+            ])
         let object = try #require(try JSONSerialization.jsonObject(with: printed) as? [String: Any])
         return (try #require(object["header"] as? [String: Any]), try #require(object["claims"] as? [String: Any]))
     }
@@ -78,7 +61,7 @@ struct JWTAccessTokenEndToEndTests {
         #expect(verified.claims["scope"] as? String == "read")
         #expect(Set(verified.claims.keys) == ["iss", "sub", "aud", "client_id", "iat", "exp", "jti", "scope"])
         // Another audience does not verify.
-        await #expect(throws: PrivateKeyJWTEndToEndTests.JoseFailure.self) {
+        await #expect(throws: JoseScript.Failure.self) {
             _ = try await Self.verify(narrowToken, port: port, domain: domain, audience: Self.mcp)
         }
         // No resource: every resource of the application.

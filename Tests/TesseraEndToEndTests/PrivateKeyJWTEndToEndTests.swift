@@ -7,31 +7,10 @@ import Testing
 struct PrivateKeyJWTEndToEndTests {
     static let publicURL = "https://auth.tessera.test"
 
-    /// Runs Tests/jose/client_assertion.py with `arguments`; its standard output, trimmed.
+    /// Tests/jose/client_assertion.py's output for `arguments`, trimmed.
     static func jose(_ arguments: [String]) async throws -> String {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("jose/client_assertion.py").path
-        return try await offThePool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script] + arguments
-            let output = Pipe()
-            let error = Pipe()
-            process.standardOutput = output
-            process.standardError = error
-            try process.run()
-            let printed = output.fileHandleForReading.readDataToEndOfFile()
-            let complaint = error.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw JoseFailure(description: String(decoding: complaint, as: UTF8.self))
-            }
-            return String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-    }
-
-    struct JoseFailure: Error, CustomStringConvertible {
-        let description: String
+        String(decoding: try await JoseScript.run("client_assertion.py", arguments), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func form(_ assertion: String, _ rest: String = "grant_type=client_credentials") -> String {
