@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     private var configuredPublicURL: String?
     /// Seconds between purges of expired tokens; 0 turns the schedule off.
     public var purgeInterval = 3600
+    /// Days a tenant's signing key signs before the servers rotate it; 0 leaves rotation to `tessera key rotate`.
+    public var keyRotationDays = 90
     /// Seals reusable tokens and tenants' signing keys; without one, `serve` uses (or makes) the one in
     /// `dataDirectory`.
     public var serverKey: ServerKey?

@@ -51,6 +51,15 @@ public enum TesseraServer {
                     partitions: TokenPartitions(client: client, logger: logger),
                     interval: .seconds(configuration.purgeInterval), logger: logger, now: clock.now)
             ] : []
+        // Signing keys rotate and expire on every instance that can seal them (each change under a tenant lock).
+        let keySchedule = configuration.serverKey.map {
+            [
+                SigningKeySchedule(
+                    keys: PostgresSigningKeys(client: client, serverKey: $0, logger: logger),
+                    rotationPeriod: Double(configuration.keyRotationDays * 86_400), logger: logger,
+                    now: clock.now)
+            ]
+        }
         let metricsServer = metrics.map {
             [$0.server(host: configuration.host, port: configuration.metricsPort, logger: logger)]
         }
@@ -59,7 +68,9 @@ public enum TesseraServer {
         let serving: Logger.Metadata = ["address": .array(addresses.map { .string($0) })]
         let database = configuration.database
         // Metrics before the public listeners, so that scrapes still work while those drain.
-        let gated = GatedServices(services: purge + (metricsServer ?? []) + listeners, logger: logger) {
+        let gated = GatedServices(
+            services: purge + (keySchedule ?? []) + (metricsServer ?? []) + listeners, logger: logger
+        ) {
             try await Self.requireCurrentSchema(client: client, database: database, logger: logger)
             do {
                 try await clock.synchronize()

@@ -13,7 +13,7 @@ struct KeyCommand: AsyncParsableCommand {
             A key is published in /t/<tenant>/jwks before it signs (next), signs (active), then stays published \
             until the last token it signed has expired (retired). A new key signs only after it has been published \
             for longer than the key set may be cached, so no verifier meets a key it has not fetched. A tenant's \
-            first key is made by the first JWT it issues.
+            first key is made by the first JWT it issues; servers rotate keys by themselves (serve --key-rotation-days).
             """,
         subcommands: [List.self, Rotate.self, Retire.self]
     )

@@ -86,6 +86,11 @@ extension ServeCommand {
             configuration.publicURL = url
         }
         configuration.serverKey = try serverKey.givenKey(environment)
+        configuration.keyRotationDays = try source.integer(
+            keyRotationDays, "TESSERA_KEY_ROTATION_DAYS", default: configuration.keyRotationDays)
+        guard (0...3650).contains(configuration.keyRotationDays) else {
+            throw CommandFailure("the key rotation must be between 0 (manual) and 3650 days")
+        }
         configuration.purgeInterval = try source.integer(purgeInterval, "TESSERA_PURGE_INTERVAL", default: 3600)
         guard (0...604_800).contains(configuration.purgeInterval) else {
             throw CommandFailure("the purge interval must be between 0 and 604800 seconds")

@@ -88,6 +88,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between purges of expired tokens, 0 for none (env: TESSERA_PURGE_INTERVAL; default 3600).")
     var purgeInterval: Int?
 
+    @Option(
+        help:
+            "Days a tenant's JWT signing key signs before the servers rotate it, 0 for manual rotation only (env: TESSERA_KEY_ROTATION_DAYS; default 90)."
+    )
+    var keyRotationDays: Int?
+
     @Option(help: "Port of the Prometheus GET /metrics server, 0 for none (env: TESSERA_METRICS_PORT; default 9090).")
     var metricsPort: Int?
 
