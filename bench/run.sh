@@ -2,7 +2,7 @@
 # Tessera's benchmark harness: one command, one table.
 #
 #   bench/run.sh [--duration 20s] [--connections 64] [--threads 2] [--warmup 3s]
-#                [--scenario all|cc|cc-tenants] [--peer authlib] [--binary PATH] [--limit-binary PATH]
+#                [--scenario all|cc|cc-jwt|cc-tenants|...[,...]] [--peer authlib] [--binary PATH] [--limit-binary PATH]
 #
 # It builds the release binary (skipped with --binary), starts a throwaway durable PostgreSQL (fsync and
 # synchronous_commit on) and the server, seeds them, runs each scenario with wrk (bench/token.lua), and prints
@@ -16,6 +16,8 @@
 #
 # Scenarios:
 #   cc          client_credentials, 1 tenant, 1 application (created with the CLI)
+#   cc-jwt      the same for an application with --token-format jwt (ES256, RFC 9068); the table adds its rate
+#               and CPU per token as ratios to cc's, measured in the same run
 #   cc-tenants  client_credentials spread over 10,000 tenants and 20,000 applications (seeded with COPY);
 #               the warm-up sends each credential once (the server's cache then holds them all), then every
 #               wrk thread walks all 20,000 round robin
@@ -63,15 +65,18 @@ while [ $# -gt 0 ]; do
     *) usage >&2; die "unknown argument: $1" ;;
   esac
 done
-case "$scenario" in all | cc | cc-rate | cc-tenants | introspection | password | mixed) ;;
-  *) die "--scenario: all, cc, cc-rate, cc-tenants, introspection, password or mixed (not $scenario)" ;; esac
+for one in ${scenario//,/ }; do
+  case "$one" in all | cc | cc-jwt | cc-rate | cc-tenants | introspection | password | mixed) ;;
+    *) die "--scenario: all, cc, cc-jwt, cc-rate, cc-tenants, introspection, password or mixed, or several joined by commas (not $one)" ;;
+  esac
+done
 case "$peer" in "" | authlib) ;; *) die "--peer: only authlib is supported (not $peer)" ;; esac
 [[ "$connections" =~ ^[0-9]+$ && "$threads" =~ ^[0-9]+$ ]] || die "--connections and --threads take numbers"
 [ "$connections" -ge "$threads" ] || die "--connections must be at least --threads ($threads)"
 [[ "$duration" =~ ^[0-9]+[smh]?$ && "$warmup" =~ ^[0-9]+[smh]?$ ]] || die "--duration/--warmup: like 20s, 2m"
 tenants=${TENANTS:-10000}
 apps_per_tenant=${APPS_PER_TENANT:-2}
-want() { [ "$scenario" = all ] || [ "$scenario" = "$1" ]; }
+want() { [ "$scenario" = all ] || [[ ",$scenario," == *",$1,"* ]]; }
 
 bench_traps
 need_tools
@@ -110,8 +115,16 @@ TESSERA_PG_OPTIONS="-c log_autovacuum_min_duration=0 -c log_checkpoints=on -c lo
 on_exit "cp '$work/pg/postgres.log' '$results/postgres.log' 2>/dev/null"
 note "tessera db:  $(pg_settings "$DATABASE_URL")"
 "$TESSERA" migrate >/dev/null
-if want cc || want cc-rate || want introspection || want password || want mixed; then
+if want cc || want cc-jwt || want cc-rate || want introspection || want password || want mixed; then
   seed_one bench.test "$work/cc.tsv"
+fi
+if want cc-jwt; then
+  # The same request for an application of the same tenant whose tokens are ES256 JWTs (its key made by the
+  # first token, during the warm-up).
+  "$TESSERA" app create --tenant bench.test --name bench-jwt --token-format jwt --json >"$work/jwt.json"
+  python3 -c 'import base64, json, sys; c = json.load(open(sys.argv[1]))
+print("/t/bench.test/token\tBasic %s" % base64.b64encode(("%s:%s" % (c["consumer_key"], c["consumer_secret"])).encode()).decode())' \
+    "$work/jwt.json" >"$work/cc-jwt.tsv"
 fi
 if want password || want mixed; then
   "$TESSERA" app create --tenant bench.test --name mobile --grant-types password --json >"$work/mobile.json"
@@ -194,6 +207,9 @@ if want cc; then
   DB_CLUSTER="$work/no-database" measure cc limit "http://127.0.0.1:$limit_port" "$work/cc.tsv" \
     grant_type=client_credentials limit_pids no_tokens
   stop_pid "$LIMIT_PID"
+fi
+if want cc-jwt; then
+  measure cc-jwt tessera "$BASE_URL" "$work/cc-jwt.tsv" grant_type=client_credentials tessera_pids tessera_tokens
 fi
 if want cc-rate; then
   # The same request as cc, sent at a fixed rate; the row's p50/p99 come from ratebench's own report.
@@ -354,6 +370,11 @@ if t and limit and len(t) > 16 and len(limit) > 16 and t[15] not in ("", "-") an
     tessera_cpu = float(t[15]) + float(t[16])
     print("\ncc CPU per token: tessera %.1f us (server %s + database %s) = %.2fx the limit server's %s us per request"
           % (tessera_cpu, t[15], t[16], tessera_cpu / float(limit[15]), limit[15]))
+j = rows.get(("cc-jwt", "tessera"))
+if t and j and float(t[4]) > 0 and len(j) > 16 and j[15] not in ("", "-") and t[15] not in ("", "-"):
+    print("cc-jwt: %.0f%% of the opaque cc rate; CPU per token %.1f us (server %s + database %s), %.2fx opaque's"
+          % (100 * float(j[4]) / float(t[4]), float(j[15]) + float(j[16]), j[15], j[16],
+             (float(j[15]) + float(j[16])) / (float(t[15]) + float(t[16]))))
 m = rows.get(("mixed", "tessera"))
 if t and m and float(t[4]) > 0 and t[6] not in ("", "-") and m[6] not in ("", "-"):
     print("mixed: cc under saturated password grants keeps %.0f%% of its solo rate; p99 %.1fx its solo p99"
