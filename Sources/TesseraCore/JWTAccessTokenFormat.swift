@@ -19,11 +19,11 @@ public struct JWTAccessTokenFormat: AccessTokenFormat {
     }
 
     public func write(_ claims: AccessTokenClaims) async throws -> String {
-        var signing = try await keys.keys(of: claims.tenant.id)
-        if case .none = signing.signer(at: claims.issuedAt) {
-            signing = try await keys.makeFirstKey(of: claims.tenant.id, at: claims.issuedAt)
+        var signer = try await keys.keys(of: claims.tenant.id).signer(at: claims.issuedAt)
+        if case .none = signer {
+            signer = try await keys.makeFirstKey(of: claims.tenant.id, at: claims.issuedAt).signer(at: claims.issuedAt)
         }
-        switch signing.signer(at: claims.issuedAt) {
+        switch signer {
         case .key(let pair, let header):
             return try Self.sign(claims, issuer: issuer.url(for: claims.tenant), header: header, with: pair)
         case .sealedElsewhere(let key):
