@@ -39,7 +39,13 @@ struct TokenService {
         // TestDatabase's logger: the access log would print a line for every request of every test.
         let service = TokenService(
             cache: server.directory, application: Application(router: server.router, logger: TestDatabase.logger))
-        return try await runningServices(server.services) { try await body(service) }
+        return try await runningServices(server.services) {
+            // As `serve` does before its listeners open: one round trip to the database (reading its clock), so that
+            // the first request of a test finds a connection in the pool instead of racing the services' start for
+            // one on a loaded machine. Best effort, as in `serve`.
+            try? await server.clock.synchronize()
+            return try await body(service)
+        }
     }
 }
 
