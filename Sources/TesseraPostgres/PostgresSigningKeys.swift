@@ -184,6 +184,12 @@ public struct PostgresSigningKeys: SigningKeySource {
         _ tenantID: Tenant.ID, algorithm: SigningAlgorithm, at now: Date, activatesAt: Date,
         on connection: PostgresConnection, serverKey: ServerKey, logger: Logger
     ) async throws -> SigningKey {
+        // A key that signs at once is recorded as made, and signing, from a second earlier: timestamptz keeps
+        // microseconds, and a Date read back lands past the one written about once in 400 times, which would leave
+        // the key "next" at the very moment it was made for. Nobody holds a token of it from that second.
+        let immediate = activatesAt <= now
+        let now = immediate ? now.addingTimeInterval(-1) : now
+        let activatesAt = immediate ? now : activatesAt
         let pair = try SigningKeyPair.generate(algorithm)
         let kid = SigningKey.newID()
         let sealed = try serverKey.seal(
