@@ -91,6 +91,15 @@ cluster_pids() {
 }
 
 # per_request_us BEFORE AFTER REQUESTS: CPU microseconds per request between two cpu_seconds readings.
+# seconds_of DURATION: wrk's 20s, 2m or 1h in seconds.
+seconds_of() {
+  case "$1" in
+    *h) echo $((${1%h} * 3600)) ;;
+    *m) echo $((${1%m} * 60)) ;;
+    *) echo "${1%s}" ;;
+  esac
+}
+
 per_request_us() {
   awk -v b="$1" -v a="$2" -v n="$3" 'BEGIN {if (n > 0) printf "%.1f", (a - b) * 1000000 / n; else print "-"}'
 }

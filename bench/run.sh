@@ -3,6 +3,7 @@
 #
 #   bench/run.sh [--duration 20s] [--connections 64] [--threads 2] [--warmup 3s]
 #                [--scenario all|cc|cc-jwt|cc-tenants|...[,...]] [--peer authlib] [--binary PATH] [--limit-binary PATH]
+#                [--rounds 4]
 #
 # It builds the release binary (skipped with --binary), starts a throwaway durable PostgreSQL (fsync and
 # synchronous_commit on) and the server, seeds them, runs each scenario with wrk (bench/token.lua), and prints
@@ -16,8 +17,9 @@
 #
 # Scenarios:
 #   cc          client_credentials, 1 tenant, 1 application (created with the CLI)
-#   cc-jwt      the same for an application with --token-format jwt (ES256, RFC 9068); the table adds its rate
-#               and CPU per token as ratios to cc's, measured in the same run
+#   cc-jwt      the same for an application with --token-format jwt (ES256, RFC 9068), alternating with the opaque
+#               application (row cc-opaque) in --rounds slices of --duration / --rounds each (A B, B A, ...); the
+#               table adds its rate and CPU per token as ratios to cc-opaque's
 #   cc-tenants  client_credentials spread over 10,000 tenants and 20,000 applications (seeded with COPY);
 #               the warm-up sends each credential once (the server's cache then holds them all), then every
 #               wrk thread walks all 20,000 round robin
@@ -46,10 +48,10 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
 
 command_line="bench/run.sh $*"
-duration=20s connections=64 threads=2 warmup=3s scenario=all peer="" binary="" rate=5000 limit_binary=""
+duration=20s connections=64 threads=2 warmup=3s scenario=all peer="" binary="" rate=5000 limit_binary="" rounds=4
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
@@ -61,6 +63,7 @@ while [ $# -gt 0 ]; do
     --binary) binary=$2; shift 2 ;;
     --limit-binary) limit_binary=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -71,7 +74,8 @@ for one in ${scenario//,/ }; do
   esac
 done
 case "$peer" in "" | authlib) ;; *) die "--peer: only authlib is supported (not $peer)" ;; esac
-[[ "$connections" =~ ^[0-9]+$ && "$threads" =~ ^[0-9]+$ ]] || die "--connections and --threads take numbers"
+[[ "$connections" =~ ^[0-9]+$ && "$threads" =~ ^[0-9]+$ && "$rounds" =~ ^[1-9][0-9]*$ ]] ||
+  die "--connections, --threads and --rounds take numbers"
 [ "$connections" -ge "$threads" ] || die "--connections must be at least --threads ($threads)"
 [[ "$duration" =~ ^[0-9]+[smh]?$ && "$warmup" =~ ^[0-9]+[smh]?$ ]] || die "--duration/--warmup: like 20s, 2m"
 tenants=${TENANTS:-10000}
@@ -189,6 +193,50 @@ measure() {
   say "  $(tail -1 "$rows" | cut -f4-12 | tr '\t' ' ')"
 }
 
+# measure_alternating BASE_URL FORM PIDS_FUNCTION COUNT_FUNCTION A A_CREDENTIALS B B_CREDENTIALS: two rows, A and B,
+# measured in --rounds rounds of one slice each (A B, then B A, ...), each slice --duration / --rounds long, after
+# a warm-up of each. Every slice starts settled; p50 and p99 are the worst slice's.
+measure_alternating() {
+  local base=$1 form=$2 pids=$3 count=$4 slice round name credentials rss_before
+  local -a order
+  slice=$(awk -v d="$(seconds_of "$duration")" -v r="$rounds" 'BEGIN {printf "%d", d / r}')
+  [ "$slice" -ge 1 ] || die "--duration / --rounds must leave at least 1 s per slice"
+  for name in "$5" "$7"; do
+    credentials=$6; [ "$name" = "$7" ] && credentials=$8
+    say "$name on tessera: checking one request ..."
+    check_token "$base" "$credentials" "$form" || { note_row "$name" tessera "failed: the first request was not answered 200 (see above)"; return 0; }
+  done
+  rss_before=$(rss_kib $($pids))
+  for name in "$5" "$7"; do
+    credentials=$6; [ "$name" = "$7" ] && credentials=$8
+    say "$name on tessera: warm-up $warmup ..."
+    run_wrk "$results/$name-tessera-warmup.txt" "$base" "$credentials" "$form" "$threads" "$connections" "$warmup"
+    : >"$work/$name.slices"
+  done
+  say "$5 and $7 alternating: $rounds rounds of ${slice}s each at $connections connections ..."
+  for round in $(seq 1 "$rounds"); do
+    order=("$5" "$7"); [ $((round % 2)) -eq 0 ] && order=("$7" "$5")
+    for name in "${order[@]}"; do
+      credentials=$6; [ "$name" = "$7" ] && credentials=$8
+      settle
+      local before server_cpu db_cpu out="$results/$name-tessera-$round.txt"
+      before=$($count)
+      server_cpu=$(cpu_seconds $($pids))
+      db_cpu=$(cpu_seconds $(cluster_pids "$work/pg/data"))
+      run_wrk "$out" "$base" "$credentials" "$form" "$threads" "$connections" "${slice}s"
+      printf '%s\t%s\t%s\t%s\n' "$(python3 "$BENCH_DIR/wrk_report.py" parse "$out")" "$(($($count) - before))" \
+        "$(awk -v a="$server_cpu" -v b="$(cpu_seconds $($pids))" 'BEGIN {printf "%.3f", b - a}')" \
+        "$(awk -v a="$db_cpu" -v b="$(cpu_seconds $(cluster_pids "$work/pg/data"))" 'BEGIN {printf "%.3f", b - a}')" \
+        >>"$work/$name.slices"
+      say "  round $round $name: $(tail -1 "$work/$name.slices" | cut -f2-4 | tr '\t' ' ')"
+    done
+  done
+  for name in "$5" "$7"; do
+    python3 "$BENCH_DIR/wrk_report.py" slices "$work/$name.slices" "$name" tessera "$connections" "$rss_before" \
+      "$(rss_kib $($pids))" >>"$rows"
+  done
+}
+
 if want cc; then
   measure cc tessera "$BASE_URL" "$work/cc.tsv" grant_type=client_credentials tessera_pids tessera_tokens
   # The limit: the same requests to a server that does nothing but answer them.
@@ -209,7 +257,11 @@ if want cc; then
   stop_pid "$LIMIT_PID"
 fi
 if want cc-jwt; then
-  measure cc-jwt tessera "$BASE_URL" "$work/cc-jwt.tsv" grant_type=client_credentials tessera_pids tessera_tokens
+  # JWT against opaque tokens, alternating in slices rather than one after the other: run after cc on the same
+  # server and database, cc-jwt measured 71-79% of cc's rate where alternation measured 87% (bench/RESULTS.md,
+  # session 17); the second of two back-to-back runs pays for the first's rows. Both rows count every slice.
+  measure_alternating "$BASE_URL" grant_type=client_credentials tessera_pids tessera_tokens \
+    cc-jwt "$work/cc-jwt.tsv" cc-opaque "$work/cc.tsv"
 fi
 if want cc-rate; then
   # The same request as cc, sent at a fixed rate; the row's p50/p99 come from ratebench's own report.
@@ -370,11 +422,12 @@ if t and limit and len(t) > 16 and len(limit) > 16 and t[15] not in ("", "-") an
     tessera_cpu = float(t[15]) + float(t[16])
     print("\ncc CPU per token: tessera %.1f us (server %s + database %s) = %.2fx the limit server's %s us per request"
           % (tessera_cpu, t[15], t[16], tessera_cpu / float(limit[15]), limit[15]))
-j = rows.get(("cc-jwt", "tessera"))
-if t and j and float(t[4]) > 0 and len(j) > 16 and j[15] not in ("", "-") and t[15] not in ("", "-"):
-    print("cc-jwt: %.0f%% of the opaque cc rate; CPU per token %.1f us (server %s + database %s), %.2fx opaque's"
-          % (100 * float(j[4]) / float(t[4]), float(j[15]) + float(j[16]), j[15], j[16],
-             (float(j[15]) + float(j[16])) / (float(t[15]) + float(t[16]))))
+j, o = rows.get(("cc-jwt", "tessera")), rows.get(("cc-opaque", "tessera"))
+if o and j and float(o[4]) > 0 and len(j) > 16 and j[15] not in ("", "-") and o[15] not in ("", "-"):
+    print("cc-jwt: %.0f%% of the opaque rate (cc-opaque, alternating with it); CPU per token %.1f us (server %s +"
+          " database %s), %.2fx opaque's %.1f us"
+          % (100 * float(j[4]) / float(o[4]), float(j[15]) + float(j[16]), j[15], j[16],
+             (float(j[15]) + float(j[16])) / (float(o[15]) + float(o[16])), float(o[15]) + float(o[16])))
 m = rows.get(("mixed", "tessera"))
 if t and m and float(t[4]) > 0 and t[6] not in ("", "-") and m[6] not in ("", "-"):
     print("mixed: cc under saturated password grants keeps %.0f%% of its solo rate; p99 %.1fx its solo p99"

@@ -3,6 +3,9 @@
 
     bench/wrk_report.py parse WRK_OUTPUT       one line: requests rps p50_ms p99_ms non2xx socket errors statuses
     bench/wrk_report.py table ROWS.tsv         the aligned table of every row appended by run.sh
+    bench/wrk_report.py slices SLICES.tsv SCENARIO SERVER CONNECTIONS RSS_BEFORE RSS_AFTER
+                                               one row of ROWS.tsv from the slices of an alternating run: each
+                                               line a parse line, tokens stored, server and database CPU seconds
 
 An error is any answer whose status is not 2xx (from token.lua's tally, or wrk's "Non-2xx or 3xx responses"
 line if that is larger) plus every socket error wrk reports (connect, read, write, timeout).
@@ -16,6 +19,27 @@ UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 def duration_ms(text):
     m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
     return float(m.group(1)) * UNITS_MS[m.group(2)] if m else None
+
+
+def slices(path, scenario, server, connections, rss_before, rss_after):
+    """Sums the slices' requests, errors, tokens and CPU; the rate is all requests over all slices' time (each
+    slice's requests over its rate); p50 and p99 are the worst slice's."""
+    lines = [line.rstrip("\n").split("\t") for line in open(path) if line.strip()]
+    requests = sum(int(f[0]) for f in lines)
+    seconds = sum(int(f[0]) / float(f[1]) for f in lines if float(f[1]) > 0)
+    worst = lambda i: "%.2f" % max(float(f[i]) for f in lines) if all(f[i] != "-" for f in lines) else "-"
+    statuses = {}
+    for f in lines:
+        for pair in f[7].split(",") if f[7] != "-" else []:
+            status, n = pair.split(":")
+            statuses[status] = statuses.get(status, 0) + int(n)
+    per_request = lambda i: "%.1f" % (sum(float(f[i]) for f in lines) * 1e6 / requests) if requests else "-"
+    print("\t".join([
+        scenario, server, connections, str(requests), "%.2f" % (requests / seconds if seconds else 0), worst(2),
+        worst(3), str(sum(int(f[4]) for f in lines)), str(sum(int(f[5]) for f in lines)),
+        str(sum(int(f[6]) for f in lines)), ",".join("%s:%d" % (s, n) for s, n in sorted(statuses.items())) or "-",
+        str(sum(int(f[8]) for f in lines)), rss_before, rss_after, "", per_request(9), per_request(10),
+    ]))
 
 
 def parse(path):
@@ -108,6 +132,8 @@ def table(path):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "parse":
         parse(sys.argv[2])
+    elif len(sys.argv) == 8 and sys.argv[1] == "slices":
+        slices(*sys.argv[2:])
     elif len(sys.argv) == 3 and sys.argv[1] == "table":
         table(sys.argv[2])
     else:
