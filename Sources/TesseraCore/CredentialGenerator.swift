@@ -39,9 +39,15 @@ public enum CredentialGenerator {
     /// RFC 4648 §5 base64url without padding, straight from bytes: every token is made on the hot path, and
     /// Foundation's base64 plus three string replacements cost more than the rest of making it.
     public static func base64URL(_ bytes: UnsafeRawBufferPointer) -> String {
-        let alphabet = base64URLAlphabet
         var output = [UInt8]()
-        output.reserveCapacity((bytes.count * 4 + 2) / 3)
+        appendBase64URL(bytes, to: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// `base64URL` appended to bytes, for text built as bytes (a JWT).
+    public static func appendBase64URL(_ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+        let alphabet = base64URLAlphabet
+        output.reserveCapacity(output.count + (bytes.count * 4 + 2) / 3)
         var index = 0
         while index + 3 <= bytes.count {
             let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
@@ -58,6 +64,5 @@ public enum CredentialGenerator {
             output.append(alphabet[Int(chunk >> 12 & 63)])
             if rest == 2 { output.append(alphabet[Int(chunk >> 6 & 63)]) }
         }
-        return String(decoding: output, as: UTF8.self)
     }
 }

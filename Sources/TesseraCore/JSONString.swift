@@ -3,10 +3,8 @@
 public enum JSONString {
     public static func append(_ value: String, to text: inout String) {
         text += "\""
-        // Almost every value (keys, scopes, names) needs no escape: appended whole. 0xE2 starts U+2028/U+2029.
-        if !value.utf8.contains(where: {
-            $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2
-        }) {
+        // Almost every value (keys, scopes, names, tokens) needs no escape: appended whole.
+        if !needsEscape(value) {
             text += value
             text += "\""
             return
@@ -25,5 +23,29 @@ public enum JSONString {
             }
         }
         text += "\""
+    }
+
+    /// The same literal appended to UTF-8 bytes, for text built as bytes (a JWT's payload).
+    public static func append(_ value: String, to bytes: inout [UInt8]) {
+        if needsEscape(value) {
+            var text = ""
+            append(value, to: &text)
+            bytes.append(contentsOf: text.utf8)
+        } else {
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(UInt8(ascii: "\""))
+        }
+    }
+
+    /// Whether any byte of `value` needs an escape: a control character, a quote, a backslash, or 0xE2, which starts
+    /// U+2028 and U+2029. Scanned over the string's contiguous storage: a 500-byte JWT in a token response took
+    /// 3 µs through the UTF-8 view's iterator.
+    private static func needsEscape(_ value: String) -> Bool {
+        let escaped = { (byte: UInt8) in
+            byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0xE2
+        }
+        return value.utf8.withContiguousStorageIfAvailable { $0.contains(where: escaped) }
+            ?? value.utf8.contains(where: escaped)
     }
 }

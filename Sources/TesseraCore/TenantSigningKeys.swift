@@ -9,28 +9,28 @@ public struct TenantSigningKeys: Sendable {
     /// Private keys by `kid`. A key sealed under another server key is missing: it is published, but this instance
     /// cannot sign with it.
     private let pairs: [String: SigningKeyPair]
-    /// Each key's JOSE header, base64url, made once: `{"alg":...,"kid":...,"typ":"at+jwt"}`.
-    private let headers: [String: String]
+    /// Each key's JOSE header, base64url as UTF-8 bytes, made once: `{"alg":...,"kid":...,"typ":"at+jwt"}`.
+    private let headers: [String: [UInt8]]
 
     public init(tenantID: Tenant.ID, timeline: SigningKeyTimeline, pairs: [String: SigningKeyPair]) {
         self.tenantID = tenantID
         self.timeline = timeline
         self.pairs = pairs
-        var headers: [String: String] = [:]
+        var headers: [String: [UInt8]] = [:]
         for key in timeline.keys {
             var header = "{\"alg\":"
             JSONString.append(key.algorithm.name, to: &header)
             header += ",\"kid\":"
             JSONString.append(key.id, to: &header)
             header += ",\"typ\":\"at+jwt\"}"
-            headers[key.id] = Base64URL.encode(Array(header.utf8))
+            headers[key.id] = Array(Base64URL.encode(Array(header.utf8)).utf8)
         }
         self.headers = headers
     }
 
     /// What signs at `now`.
     public enum Signer: Sendable {
-        case key(SigningKeyPair, encodedHeader: String)
+        case key(SigningKeyPair, encodedHeader: [UInt8])
         /// The tenant has no key that signs at `now`: one must be made.
         case none
         /// The key that signs was sealed under another server key: this instance's key differs from the others'.
