@@ -17,7 +17,7 @@
 #
 # Scenarios:
 #   cc          client_credentials, 1 tenant, 1 application (created with the CLI)
-#   cc-jwt      the same for an application with --token-format jwt (ES256, RFC 9068), alternating with the opaque
+#   cc-jwt      the same for an application with --token-format jwt (ES256 or JWT_ALGORITHM; RFC 9068), alternating with the opaque
 #               application (row cc-opaque) in --rounds slices of --duration / --rounds each (A B, B A, ...); the
 #               table adds its rate and CPU per token as ratios to cc-opaque's
 #   cc-tenants  client_credentials spread over 10,000 tenants and 20,000 applications (seeded with COPY);
@@ -44,7 +44,7 @@
 #
 # Env: TENANTS (10000), APPS_PER_TENANT (2), PEERS_DIR (../shared/peers), AUTHLIB_VENV (where a virtualenv is
 # made when the peer has no .venv; default /tmp/tessera-bench-authlib-venv), AUTHLIB_WORKERS (2),
-# TESSERA_DATABASE_CONNECTIONS (the server's pool, default 16).
+# TESSERA_DATABASE_CONNECTIONS (the server's pool, default 16), JWT_ALGORITHM (cc-jwt's: ES256, EdDSA or RS256).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -126,6 +126,9 @@ if want cc-jwt; then
   # The same request for an application of the same tenant whose tokens are ES256 JWTs (its key made by the
   # first token, during the warm-up).
   "$TESSERA" app create --tenant bench.test --name bench-jwt --token-format jwt --json >"$work/jwt.json"
+  # Another algorithm: the tenant's first key, made now, signs at once.
+  [ "${JWT_ALGORITHM:-ES256}" = ES256 ] ||
+    "$TESSERA" key rotate --tenant bench.test --algorithm "$JWT_ALGORITHM" >/dev/null
   python3 -c 'import base64, json, sys; c = json.load(open(sys.argv[1]))
 print("/t/bench.test/token\tBasic %s" % base64.b64encode(("%s:%s" % (c["consumer_key"], c["consumer_secret"])).encode()).decode())' \
     "$work/jwt.json" >"$work/cc-jwt.tsv"
