@@ -51,19 +51,7 @@ public struct ApplicationSettings: Sendable, Equatable {
             let known = supportedGrantTypes.map(\.rawValue).sorted().joined(separator: ", ")
             throw .init("unknown grant type \(unknown.joined(separator: ", ")) (supported: \(known))")
         }
-        let allowed: ScopeSet
-        let defaults: ScopeSet
-        do {
-            allowed = try ScopeSet(parsing: allowedScopes)
-            defaults = try ScopeSet(parsing: defaultScopes)
-        } catch {
-            throw .init("scopes must be space-separated tokens of printable ASCII without quotes or backslashes")
-        }
-        guard defaults.isSubset(of: allowed) else {
-            throw .init(
-                "default scope \(defaults.subtracting(allowed).joined(separator: " ")) is not among the allowed scopes (set the default scopes too)"
-            )
-        }
+        let (allowed, defaults) = try Self.scopes(allowed: allowedScopes, defaults: defaultScopes)
         guard (1...Self.maximumValidity).contains(defaultTokenValidity) else {
             throw .init("the token validity must be between 1 and \(Self.maximumValidity) seconds")
         }
@@ -88,6 +76,29 @@ public struct ApplicationSettings: Sendable, Equatable {
         self.introspectAny = introspectAny
         self.tokenReuse = tokenReuse
         self.reuseMinRemaining = reuseMinRemaining
+    }
+}
+
+extension ApplicationSettings {
+    /// An application's scopes, checked: what it may request, and what a request without `scope` gets, which must be
+    /// among them. For `app create` and `app set-scopes`.
+    public static func scopes(allowed: String, defaults: String) throws(ApplicationSettingsError) -> (
+        allowed: ScopeSet, defaults: ScopeSet
+    ) {
+        let allowedSet: ScopeSet
+        let defaultSet: ScopeSet
+        do {
+            allowedSet = try ScopeSet(parsing: allowed)
+            defaultSet = try ScopeSet(parsing: defaults)
+        } catch {
+            throw .init("scopes must be space-separated tokens of printable ASCII without quotes or backslashes")
+        }
+        guard defaultSet.isSubset(of: allowedSet) else {
+            throw .init(
+                "default scope \(defaultSet.subtracting(allowedSet).joined(separator: " ")) is not among the allowed scopes (set the default scopes too)"
+            )
+        }
+        return (allowedSet, defaultSet)
     }
 }
 

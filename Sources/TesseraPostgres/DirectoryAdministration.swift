@@ -201,6 +201,22 @@ public struct DirectoryAdministration: Sendable {
         return try ApplicationRecord(row: row, tenant: Self.domain(rawDomain))
     }
 
+    /// The scopes an application may request and those a request without `scope` gets (checked by
+    /// `ApplicationSettings.scopes`). Tokens already issued keep theirs.
+    public func setScopes(tenant rawDomain: String, consumerKey: String, allowed: ScopeSet, defaults: ScopeSet)
+        async throws -> ApplicationRecord
+    {
+        let tenantID = try await tenantID(rawDomain)
+        let rows = try await client.committed(
+            """
+            UPDATE applications SET allowed_scopes = \(allowed.tokens), default_scopes = \(defaults.tokens)
+            WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey)
+            RETURNING \(unescaped: ApplicationRecord.columns)
+            """, logger: logger)
+        guard let row = rows.first else { throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain) }
+        return try ApplicationRecord(row: row, tenant: Self.domain(rawDomain))
+    }
+
     /// Disabling also revokes every token issued so far: enabling again does not bring them back.
     public func setApplication(tenant rawDomain: String, consumerKey: String, enabled: Bool) async throws {
         let tenantID = try await tenantID(rawDomain)

@@ -10,8 +10,8 @@ struct AppCommand: AsyncParsableCommand {
         commandName: "app",
         abstract: "Create and manage a tenant's applications (OAuth clients).",
         subcommands: [
-            Create.self, List.self, Show.self, RotateSecret.self, Secrets.self, SetAuth.self, SetTokens.self,
-            Disable.self, Enable.self,
+            Create.self, List.self, Show.self, RotateSecret.self, Secrets.self, SetAuth.self, SetScopes.self,
+            SetTokens.self, Disable.self, Enable.self,
         ]
     )
 
@@ -280,6 +280,62 @@ struct AppCommand: AsyncParsableCommand {
             } else {
                 let resources = record.resources.isEmpty ? "no resource" : record.resources.joined(separator: ", ")
                 print("\(record.consumerKey) gets \(record.tokenFormat) access tokens for \(resources)")
+            }
+        }
+    }
+
+    struct SetScopes: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-scopes",
+            abstract: "Set the scopes an application may request, and those a request without `scope` gets.",
+            discussion: """
+                Every server follows within a second; tokens already issued keep their scopes. Without \
+                --default-scopes the default scopes stay as they are, which must then be among the new scopes.
+                """)
+
+        @OptionGroup var application: ApplicationOptions
+
+        @Option(help: ArgumentHelp("Space-separated scopes the application may request.", valueName: "scopes"))
+        var scopes: String
+
+        @Option(help: ArgumentHelp("Scopes of a token requested without `scope`.", valueName: "scopes"))
+        var defaultScopes: String?
+
+        @Flag(help: "Print the application as one JSON object.")
+        var json = false
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let logger = CommandLogging.logger(level: .warning)
+            let (tenant, key) = (application.tenant, application.consumerKey)
+            // Checked before the database is touched; against the current defaults when none are given.
+            _ = try Self.checked(scopes, defaultScopes ?? scopes)
+            let current = try await database.withClient(logger: logger) { client in
+                try await DirectoryAdministration(client: client, logger: logger).application(
+                    tenant: tenant, consumerKey: key)
+            }
+            let (allowed, defaults) = try Self.checked(
+                scopes, defaultScopes ?? current.defaultScopes.joined(separator: " "))
+            let record = try await database.withClient(logger: logger) { client in
+                try await DirectoryAdministration(client: client, logger: logger).setScopes(
+                    tenant: tenant, consumerKey: key, allowed: allowed, defaults: defaults)
+            }
+            if json {
+                try Output.json(record)
+            } else {
+                let (scopes, defaults) = (record.scopes, record.defaultScopes)
+                print(
+                    "\(record.consumerKey) may request \(scopes.joined(separator: " ")); a request without scope gets \(defaults.joined(separator: " "))"
+                )
+            }
+        }
+
+        private static func checked(_ allowed: String, _ defaults: String) throws -> (ScopeSet, ScopeSet) {
+            do {
+                return try ApplicationSettings.scopes(allowed: allowed, defaults: defaults)
+            } catch {
+                throw CommandFailure("\(error)")
             }
         }
     }
