@@ -99,7 +99,8 @@ public struct ClientCredentials: Sendable {
         }
         guard encoded.count <= 4 * maximumLength,
             let decoded = base64Decode(encoded).flatMap({ String(validating: $0, as: UTF8.self) }),
-            let colon = decoded.firstIndex(of: ":"),
+            // On bytes: a Character search breaks the text into graphemes first.
+            let colon = decoded.utf8.firstIndex(of: UInt8(ascii: ":")),
             let key = formURLDecode(decoded[..<colon]),
             let secret = formURLDecode(decoded[decoded.index(after: colon)...]),
             !key.isEmpty

@@ -30,7 +30,7 @@ public enum CredentialGenerator {
     }
 
     static func randomBase64URL(byteCount: Int) -> String {
-        SymmetricKey(size: SymmetricKeySize(bitCount: byteCount * 8)).withUnsafeBytes { base64URL($0) }
+        RandomPool.withBytes(count: byteCount) { base64URL($0) }
     }
 
     private static let base64URLAlphabet = Array(

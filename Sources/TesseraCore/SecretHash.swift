@@ -40,13 +40,21 @@ public struct SecretHash: @unchecked Sendable, Hashable, CustomStringConvertible
         return hash
     }
 
-    /// Whether `secret` is the one this hash was made from, compared in constant time by swift-crypto (the `==`
-    /// of a MAC and bytes is its `safeCompare`).
+    /// Whether `secret` is the one this hash was made from, compared in constant time: every byte is looked at
+    /// whatever the first difference. By hand over the contiguous bytes: swift-crypto's `==` of a MAC and `Data`
+    /// (its generic `safeCompare`) cost 1.4 µs of each token request.
     public func verifies(_ secret: String) -> Bool {
         var hmac = keyed
         var secret = secret
         secret.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
-        return hmac.finalize() == mac
+        return hmac.finalize().withUnsafeBytes { computed in
+            mac.withUnsafeBytes { stored in
+                guard computed.count == stored.count else { return false }
+                var difference: UInt8 = 0
+                for index in 0..<computed.count { difference |= computed[index] ^ stored[index] }
+                return difference == 0
+            }
+        }
     }
 
     public static func == (lhs: SecretHash, rhs: SecretHash) -> Bool { lhs.encoded == rhs.encoded }

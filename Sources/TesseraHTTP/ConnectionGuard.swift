@@ -1,6 +1,7 @@
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
+import TesseraCore
 
 /// Holds one HTTP/1 connection to `ConnectionLimits`, and answers what HTTP/1 framing gets wrong before a request
 /// ever reaches the router: a `Host` header missing or repeated (RFC 9112 §3.2), a `Content-Length` over the body
@@ -128,7 +129,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Why the request with this head is answered here, not by the router; nil when it goes on.
     func refusal(of head: HTTPRequestHead) -> Refusal? {
-        let hosts = head.headers[canonicalForm: "host"].count
+        // Host fields and the comma-separated values in them; counted on bytes: `headers[canonicalForm:]` split
+        // every value into new strings, 1 µs of each token request.
+        var hosts = 0
+        for (name, value) in head.headers where name.utf8[...].equalsIgnoringASCIICase("host") {
+            hosts += 1 + value.utf8.count(where: { $0 == UInt8(ascii: ",") })
+        }
         // RFC 9112 §3.2: exactly one Host in HTTP/1.1; HTTP/1.0 may omit it but never repeat it.
         if hosts > 1 || (hosts == 0 && head.version != .http1_0) {
             return Refusal(status: .badRequest, description: "the request must have exactly one Host header")

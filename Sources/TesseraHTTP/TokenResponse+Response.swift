@@ -12,7 +12,7 @@ extension TokenResponse {
             .adding("scope", scope.description)
             .adding("token_type", tokenType)
             .adding("expires_in", expiresIn)
-        for (name, value) in additionalFields.sorted(by: { $0.key < $1.key }) {
+        for (name, value) in additionalFields.isEmpty ? [] : additionalFields.sorted(by: { $0.key < $1.key }) {
             body = body.adding(name, value)
         }
         return Response(status: .ok, headers: .oauthResponse, body: .init(byteBuffer: body.buffer()))

@@ -102,6 +102,26 @@ struct SecretTests {
         }
     }
 
+    @Test("the random pool hands out each byte once, across refills and threads, and its bytes look uniform")
+    func randomPool() async {
+        // 4 tasks x 300 draws of 32 bytes: 9.4 pools' worth, so every draw count crosses refills.
+        let draws = await withTaskGroup(of: [[UInt8]].self) { group in
+            for _ in 0..<4 {
+                group.addTask { (0..<300).map { _ in RandomPool.withBytes(count: 32) { Array($0) } } }
+            }
+            return await group.reduce(into: [[UInt8]]()) { $0 += $1 }
+        }
+        #expect(draws.count == 1200 && draws.allSatisfy { $0.count == 32 })
+        #expect(Set(draws).count == draws.count, "no two draws alike: nothing handed out twice")
+        #expect(!draws.contains { $0.allSatisfy { $0 == 0 } }, "no erased bytes handed out")
+        // 38,400 bytes: a uniform source puts each of the 8 top-bit patterns near 4,800 (sd about 65).
+        var buckets = [Int](repeating: 0, count: 8)
+        for byte in draws.joined() { buckets[Int(byte >> 5)] += 1 }
+        #expect(buckets.allSatisfy { (4300...5300).contains($0) }, "\(buckets)")
+        let sizes = [1, 16, 255, 256].map { count in RandomPool.withBytes(count: count) { $0.count } }
+        #expect(sizes == [1, 16, 255, 256])
+    }
+
     @Test("access tokens are tsr_at_, the expiry day and 256 random bits, stored as their SHA-256")
     func accessTokens() throws {
         let expiry = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18 UTC, day 20775
