@@ -81,6 +81,7 @@ public final class BatchedTokenLedger: TokenLedger, Service {
 /// its token by key first (see `TokenSQL.joins` for why the order is fixed), and is judged at the time its caller
 /// gave (`at now:`), as the unbatched ledger does: one clock, the caller's.
 struct ActiveAccessTokens: PostgresPreparedStatement {
+    static let name = "tessera.ActiveAccessTokens"
     static let sql = """
         SELECT q.i, \(TokenSQL.reportedColumns)
         FROM unnest($1::bigint[], $2::bytea[], $3::timestamptz[], $4::timestamptz[]) WITH ORDINALITY

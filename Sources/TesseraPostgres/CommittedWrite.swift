@@ -44,7 +44,11 @@ extension PostgresConnection {
 }
 
 /// `SELECT 1` as a prepared statement: parsed once per connection, so that each write pays only for its round trip.
+///
+/// Every statement of ours names itself: PostgresNIO's default name is `String(reflecting:)` of the type, made
+/// again on every execution (0.5 us each, two per token).
 struct CommitBarrier: PostgresPreparedStatement {
+    static let name = "tessera.CommitBarrier"
     static let sql = "SELECT 1"
     typealias Row = Int32
 

@@ -5,6 +5,7 @@ import TesseraCore
 /// One INSERT for a whole batch of access tokens: each column travels as one array parameter, so the
 /// statement stays the same (and prepared) whatever the batch size.
 struct InsertAccessTokens: PostgresPreparedStatement {
+    static let name = "tessera.InsertAccessTokens"
     static let sql = """
         WITH batch AS (
             SELECT tenant_id, token_hash, application_id, subject, scopes, grant_type, issued_at, expires_at,

@@ -12,6 +12,7 @@ import TesseraCore
 /// never revoked. Keeping revoked families until no token references them instead would need an index of the
 /// access tokens by family on the hot insert path; a date written with the row costs nothing.
 struct InsertTokenFamily: PostgresPreparedStatement {
+    static let name = "tessera.InsertTokenFamily"
     static let sql = """
         WITH family AS (
             INSERT INTO token_families (tenant_id, application_id, user_id, created_at, expires_at)
@@ -75,6 +76,7 @@ struct InsertTokenFamily: PostgresPreparedStatement {
 /// the row lock on the presented token makes a concurrent second exchange wait and then find it used. The family
 /// lives on to the later expiry of the two new tokens, never shorter than before (see `InsertTokenFamily`).
 struct RotateRefreshToken: PostgresPreparedStatement {
+    static let name = "tessera.RotateRefreshToken"
     static let sql = """
         WITH used AS (
             UPDATE refresh_tokens SET used_at = $5

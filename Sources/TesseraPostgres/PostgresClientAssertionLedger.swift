@@ -25,6 +25,7 @@ public struct PostgresClientAssertionLedger: ClientAssertionLedger {
 
 /// Records an assertion id unless it is there already; a row back means this use is the first.
 struct UseClientAssertion: PostgresPreparedStatement {
+    static let name = "tessera.UseClientAssertion"
     static let sql = """
         INSERT INTO used_client_assertions (tenant_id, application_id, jti_hash, expires_at)
         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1

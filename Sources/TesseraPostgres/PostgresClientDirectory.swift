@@ -50,6 +50,7 @@ public struct PostgresClientDirectory: ClientDirectory {
 }
 
 struct TenantByDomain: PostgresPreparedStatement {
+    static let name = "tessera.TenantByDomain"
     static let sql = "SELECT tenant_id, domain, enabled FROM tenants WHERE domain = $1"
     typealias Row = Tenant
     let domain: String
@@ -67,6 +68,7 @@ struct TenantByDomain: PostgresPreparedStatement {
 }
 
 struct ApplicationByKey: PostgresPreparedStatement {
+    static let name = "tessera.ApplicationByKey"
     static let sql = """
         SELECT tenant_id, application_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
                default_scopes, default_token_validity, max_token_validity, enabled, refresh_token_validity,

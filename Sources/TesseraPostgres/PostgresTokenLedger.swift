@@ -181,6 +181,7 @@ enum TokenSQL {
 }
 
 struct ActiveAccessToken: PostgresPreparedStatement {
+    static let name = "tessera.ActiveAccessToken"
     static let sql = TokenSQL.read("access_tokens", columns: TokenSQL.reportedColumns) + " AND " + TokenSQL.active
     typealias Row = ActiveToken
     let lookup: TokenLookup
@@ -191,6 +192,7 @@ struct ActiveAccessToken: PostgresPreparedStatement {
 
 /// A used refresh token is inactive: it can never be exchanged again.
 struct ActiveRefreshToken: PostgresPreparedStatement {
+    static let name = "tessera.ActiveRefreshToken"
     static let sql =
         TokenSQL.read("refresh_tokens", columns: TokenSQL.reportedColumns) + " AND t.used_at IS NULL AND "
         + TokenSQL.active
@@ -202,6 +204,7 @@ struct ActiveRefreshToken: PostgresPreparedStatement {
 }
 
 struct RefreshTokenStateQuery: PostgresPreparedStatement {
+    static let name = "tessera.RefreshTokenStateQuery"
     static let sql = TokenSQL.read(
         "refresh_tokens",
         columns: "t.family_id, t.application_id, t.user_id, t.subject, t.scopes, t.used_at IS NOT NULL, "
@@ -221,6 +224,7 @@ struct RefreshTokenStateQuery: PostgresPreparedStatement {
 }
 
 struct RevokeAccessToken: PostgresPreparedStatement {
+    static let name = "tessera.RevokeAccessToken"
     static let sql = """
         UPDATE access_tokens SET revoked_at = $5
         WHERE tenant_id = $1 AND token_hash = $2 AND expires_at >= $3 AND expires_at < $4
@@ -238,6 +242,7 @@ struct RevokeAccessToken: PostgresPreparedStatement {
 /// RFC 7009 §2.1: revoking a refresh token revokes the grant it came from: its family, and so every access
 /// token issued in it.
 struct RevokeRefreshToken: PostgresPreparedStatement {
+    static let name = "tessera.RevokeRefreshToken"
     static let sql = """
         WITH revoked AS (
             UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, $5)

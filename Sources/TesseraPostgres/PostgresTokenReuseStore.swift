@@ -35,6 +35,7 @@ public struct PostgresTokenReuseStore: TokenReuseStore {
 }
 
 struct CurrentReusableToken: PostgresPreparedStatement {
+    static let name = "tessera.CurrentReusableToken"
     // TokenSQL.active reads t (the token), a, u, f and r, and $5 as now.
     static let sql = """
         SELECT k.sealed_token, k.issued_at, k.expires_at,
@@ -78,6 +79,7 @@ struct CurrentReusableToken: PostgresPreparedStatement {
 /// The claim and the token in one statement: the row and the token it points to become visible together.
 /// A concurrent claim of the same key waits for ours to commit, then finds the row changed and writes nothing.
 struct ClaimReusableToken: PostgresPreparedStatement {
+    static let name = "tessera.ClaimReusableToken"
     static let sql = """
         WITH claimed AS (
             INSERT INTO reusable_tokens AS k

@@ -26,6 +26,7 @@ public struct PostgresUserDirectory: UserDirectory {
 }
 
 struct UserByName: PostgresPreparedStatement {
+    static let name = "tessera.UserByName"
     static let sql = """
         SELECT tenant_id, user_id, username, password_hash, enabled FROM users
         WHERE tenant_id = $1 AND lower(username) = lower($2)
