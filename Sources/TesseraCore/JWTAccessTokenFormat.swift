@@ -11,11 +11,14 @@ public struct JWTAccessTokenFormat: AccessTokenFormat {
     private let keys: any SigningKeySource
     private let issuer: IssuerURL
     private let logger: Logger
+    private let logThrottle: LogThrottle
 
-    public init(keys: any SigningKeySource, issuer: IssuerURL, logger: Logger) {
+    public init(keys: any SigningKeySource, issuer: IssuerURL, logger: Logger, logThrottle: LogThrottle = LogThrottle())
+    {
         self.keys = keys
         self.issuer = issuer
         self.logger = logger
+        self.logThrottle = logThrottle
     }
 
     public func write(_ claims: AccessTokenClaims) async throws -> String {
@@ -27,9 +30,12 @@ public struct JWTAccessTokenFormat: AccessTokenFormat {
         case .key(let pair, let header):
             return try Self.sign(claims, issuer: issuer.url(for: claims.tenant), header: header, with: pair)
         case .sealedElsewhere(let key):
-            logger.error(
-                "the tenant's signing key was sealed under another server key: give every instance the same TESSERA_KEY",
-                metadata: ["tenant": "\(claims.tenant.domain)", "kid": "\(key.id)"])
+            // Every JWT of the tenant meets this until the key is fixed: once a minute per key is enough to see it.
+            if logThrottle.allows(key.id) {
+                logger.error(
+                    "the tenant's signing key was sealed under another server key: give every instance the same TESSERA_KEY",
+                    metadata: ["tenant": "\(claims.tenant.domain)", "kid": "\(key.id)"])
+            }
             throw OAuthError.temporarilyUnavailable(detail: "signing key unavailable on this instance")
         case .none:
             throw OAuthError.temporarilyUnavailable(detail: "no signing key")
