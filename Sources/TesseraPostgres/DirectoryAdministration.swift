@@ -3,19 +3,23 @@ import Logging
 import PostgresNIO
 import TesseraCore
 
-/// What operators do to tenants and applications from the CLI. Each operation is one statement or one
-/// transaction: a refused change writes nothing.
+/// What operators do to tenants and applications from the CLI. Each change is one transaction with its audit
+/// event (`AuditTrail`): a refused change writes nothing but the record of its refusal.
 public struct DirectoryAdministration: Sendable {
     private let client: any DatabaseClient
     private let logger: Logger
     private let clock: (@Sendable () -> Date)?
+    let audit: AuditTrail
 
-    /// - Parameter now: the clock revocations, rotations and their grace periods are dated by; the database's
-    ///   own (`now()`) by default, the clock servers issue tokens by (`DatabaseClock`). Tests give theirs.
-    public init(client: any DatabaseClient, logger: Logger, now: (@Sendable () -> Date)? = nil) {
+    /// - Parameters:
+    ///   - now: the clock revocations, rotations and their grace periods are dated by; the database's own
+    ///     (`now()`) by default, the clock servers issue tokens by (`DatabaseClock`). Tests give theirs.
+    ///   - actor: who the audit trail says made the changes.
+    public init(client: any DatabaseClient, logger: Logger, now: (@Sendable () -> Date)? = nil, actor: String = "cli") {
         self.client = client
         self.logger = logger
         self.clock = now
+        self.audit = AuditTrail(actor: actor, client: client, logger: logger)
     }
 
     /// The injected time, if any; statements read it as `COALESCE(time, now())`.
@@ -26,14 +30,27 @@ public struct DirectoryAdministration: Sendable {
     public func createTenant(domain rawDomain: String) async throws -> TenantRecord {
         let domain = try Self.domain(rawDomain)
         do {
+            // The tenant and its first event in one statement: the event needs the new tenant's id.
             let rows = try await client.committed(
-                "INSERT INTO tenants (domain) VALUES (\(domain)) RETURNING domain, enabled, created_at", logger: logger)
+                """
+                WITH tenant AS (
+                    INSERT INTO tenants (domain) VALUES (\(domain)) RETURNING tenant_id, domain, enabled, created_at
+                ), event AS (
+                    INSERT INTO audit_events (tenant_id, actor, operation, target, outcome)
+                    SELECT tenant_id, \(audit.actor), 'tenant.create', domain, 'ok' FROM tenant
+                )
+                SELECT domain, enabled, created_at FROM tenant
+                """, logger: logger)
             if let row = rows.first {
                 let (domain, enabled, createdAt) = try row.decode((String, Bool, Date).self)
                 return TenantRecord(domain: domain, enabled: enabled, createdAt: createdAt, applications: 0)
             }
         } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
-            throw AdministrationError("tenant \(domain) already exists")
+            let refusal = AdministrationError("tenant \(domain) already exists")
+            if let tenantID = try? await tenantID(domain) {
+                await audit.recordRefusal(refusal, "tenant.create", tenantID: tenantID, target: domain)
+            }
+            throw refusal
         }
         throw AdministrationError("tenant \(domain) was not created")
     }
@@ -55,8 +72,15 @@ public struct DirectoryAdministration: Sendable {
 
     public func setTenant(domain rawDomain: String, enabled: Bool) async throws {
         let domain = try Self.domain(rawDomain)
-        let rows = try await client.committed(
-            "UPDATE tenants SET enabled = \(enabled) WHERE domain = \(domain) RETURNING tenant_id", logger: logger)
+        let tenantID = try await tenantID(domain)
+        let rows = try await audit.record(
+            enabled ? "tenant.enable" : "tenant.disable", tenantID: tenantID, target: domain
+        ) { connection in
+            try await connection.query(
+                "UPDATE tenants SET enabled = \(enabled) WHERE tenant_id = \(tenantID) RETURNING tenant_id",
+                logger: logger
+            ).collect()
+        }
         if !rows.isEmpty { return }
         throw AdministrationError.unknownTenant(domain)
     }
@@ -70,25 +94,30 @@ public struct DirectoryAdministration: Sendable {
         let tenantID = try await tenantID(rawDomain)
         let key = CredentialGenerator.consumerKey()
         let secret = CredentialGenerator.consumerSecret()
-        do {
-            let rows = try await client.committed(
-                """
-                INSERT INTO applications (tenant_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
-                    default_scopes, default_token_validity, max_token_validity, refresh_token_validity, introspect_any,
-                    token_reuse, reuse_min_remaining, auth_methods, client_jwks, token_format, resources)
-                VALUES (\(tenantID), \(key), \(SecretHash.make(for: secret).encoded), \(settings.name),
-                    \(settings.grantTypes.map(\.rawValue).sorted()), \(settings.allowedScopes.tokens),
-                    \(settings.defaultScopes.tokens), \(settings.defaultTokenValidity), \(settings.maxTokenValidity),
-                    \(settings.refreshTokenValidity), \(settings.introspectAny), \(settings.tokenReuse.rawValue),
-                    \(settings.reuseMinRemaining), \(settings.authentication.methods.map(\.rawValue).sorted()),
-                    \(settings.authentication.keys?.json), \(settings.tokens.format.rawValue),
-                    \(settings.tokens.resources))
-                RETURNING \(unescaped: ApplicationRecord.columns)
-                """, logger: logger)
-            if let row = rows.first { return (try ApplicationRecord(row: row, tenant: Self.domain(rawDomain)), secret) }
-        } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
-            throw AdministrationError("an application named \"\(settings.name)\" already exists in \(rawDomain)")
+        let rows = try await audit.record(
+            "app.create", tenantID: tenantID, target: settings.name, outcome: { _ in "ok: consumer key \(key)" }
+        ) { connection in
+            do {
+                return try await connection.query(
+                    """
+                    INSERT INTO applications (tenant_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
+                        default_scopes, default_token_validity, max_token_validity, refresh_token_validity, introspect_any,
+                        token_reuse, reuse_min_remaining, auth_methods, client_jwks, token_format, resources)
+                    VALUES (\(tenantID), \(key), \(SecretHash.make(for: secret).encoded), \(settings.name),
+                        \(settings.grantTypes.map(\.rawValue).sorted()), \(settings.allowedScopes.tokens),
+                        \(settings.defaultScopes.tokens), \(settings.defaultTokenValidity), \(settings.maxTokenValidity),
+                        \(settings.refreshTokenValidity), \(settings.introspectAny), \(settings.tokenReuse.rawValue),
+                        \(settings.reuseMinRemaining), \(settings.authentication.methods.map(\.rawValue).sorted()),
+                        \(settings.authentication.keys?.json), \(settings.tokens.format.rawValue),
+                        \(settings.tokens.resources))
+                    RETURNING \(unescaped: ApplicationRecord.columns)
+                    """, logger: logger
+                ).collect()
+            } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
+                throw AdministrationError("an application named \"\(settings.name)\" already exists in \(rawDomain)")
+            }
         }
+        if let row = rows.first { return (try ApplicationRecord(row: row, tenant: Self.domain(rawDomain)), secret) }
         throw AdministrationError("the application was not created")
     }
 
@@ -123,20 +152,27 @@ public struct DirectoryAdministration: Sendable {
         let tenantID = try await tenantID(rawDomain)
         let secret = CredentialGenerator.consumerSecret()
         let now = time
-        let rows = try await client.committed(
-            """
-            UPDATE applications SET
-                previous_secret_hash = CASE WHEN \(grace) > 0 THEN secret_hash END,
-                previous_secret_expires_at = CASE WHEN \(grace) > 0
-                    THEN COALESCE(\(now)::timestamptz, now()) + make_interval(secs => \(Double(grace))) END,
-                secret_hash = \(SecretHash.make(for: secret).encoded),
-                secret_created_at = COALESCE(\(now)::timestamptz, now()),
-                tokens_revoked_before = CASE WHEN \(revokeTokens) THEN COALESCE(\(now)::timestamptz, now())
-                    ELSE tokens_revoked_before END
-            WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING previous_secret_expires_at
-            """, logger: logger)
-        guard let row = rows.first else { throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain) }
-        return SecretRotation(secret: secret, previousExpiresAt: try row.decode(Date?.self))
+        let hash = SecretHash.make(for: secret).encoded
+        let logger = logger
+        return try await audit.record("app.rotate-secret", tenantID: tenantID, target: consumerKey) { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE applications SET
+                    previous_secret_hash = CASE WHEN \(grace) > 0 THEN secret_hash END,
+                    previous_secret_expires_at = CASE WHEN \(grace) > 0
+                        THEN COALESCE(\(now)::timestamptz, now()) + make_interval(secs => \(Double(grace))) END,
+                    secret_hash = \(hash),
+                    secret_created_at = COALESCE(\(now)::timestamptz, now()),
+                    tokens_revoked_before = CASE WHEN \(revokeTokens) THEN COALESCE(\(now)::timestamptz, now())
+                        ELSE tokens_revoked_before END
+                WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING previous_secret_expires_at
+                """, logger: logger
+            ).collect()
+            guard let row = rows.first else {
+                throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
+            }
+            return SecretRotation(secret: secret, previousExpiresAt: try row.decode(Date?.self))
+        }
     }
 
     /// The application's secrets valid now, newest first: never the secrets themselves, only their dates.
@@ -172,16 +208,11 @@ public struct DirectoryAdministration: Sendable {
     public func setAuthentication(
         tenant rawDomain: String, consumerKey: String, authentication: ClientAuthentication
     ) async throws -> ApplicationRecord {
-        let tenantID = try await tenantID(rawDomain)
-        let rows = try await client.committed(
-            """
-            UPDATE applications SET auth_methods = \(authentication.methods.map(\.rawValue).sorted()),
-                client_jwks = \(authentication.keys?.json)
-            WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey)
-            RETURNING \(unescaped: ApplicationRecord.columns)
-            """, logger: logger)
-        guard let row = rows.first else { throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain) }
-        return try ApplicationRecord(row: row, tenant: Self.domain(rawDomain))
+        try await updateApplication(
+            "app.set-auth", tenant: rawDomain, consumerKey: consumerKey,
+            set: """
+                auth_methods = \(authentication.methods.map(\.rawValue).sorted()), client_jwks = \(authentication.keys?.json)
+                """)
     }
 
     /// Changes how the application's access tokens are written and what they may be for. Tokens already issued
@@ -190,15 +221,9 @@ public struct DirectoryAdministration: Sendable {
     public func setTokens(tenant rawDomain: String, consumerKey: String, tokens: TokenAudience) async throws
         -> ApplicationRecord
     {
-        let tenantID = try await tenantID(rawDomain)
-        let rows = try await client.committed(
-            """
-            UPDATE applications SET token_format = \(tokens.format.rawValue), resources = \(tokens.resources)
-            WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey)
-            RETURNING \(unescaped: ApplicationRecord.columns)
-            """, logger: logger)
-        guard let row = rows.first else { throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain) }
-        return try ApplicationRecord(row: row, tenant: Self.domain(rawDomain))
+        try await updateApplication(
+            "app.set-tokens", tenant: rawDomain, consumerKey: consumerKey,
+            set: "token_format = \(tokens.format.rawValue), resources = \(tokens.resources)")
     }
 
     /// The scopes an application may request and those a request without `scope` gets (checked by
@@ -206,29 +231,43 @@ public struct DirectoryAdministration: Sendable {
     public func setScopes(tenant rawDomain: String, consumerKey: String, allowed: ScopeSet, defaults: ScopeSet)
         async throws -> ApplicationRecord
     {
-        let tenantID = try await tenantID(rawDomain)
-        let rows = try await client.committed(
-            """
-            UPDATE applications SET allowed_scopes = \(allowed.tokens), default_scopes = \(defaults.tokens)
-            WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey)
-            RETURNING \(unescaped: ApplicationRecord.columns)
-            """, logger: logger)
-        guard let row = rows.first else { throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain) }
-        return try ApplicationRecord(row: row, tenant: Self.domain(rawDomain))
+        try await updateApplication(
+            "app.set-scopes", tenant: rawDomain, consumerKey: consumerKey,
+            set: "allowed_scopes = \(allowed.tokens), default_scopes = \(defaults.tokens)")
     }
 
     /// Disabling also revokes every token issued so far: enabling again does not bring them back.
     public func setApplication(tenant rawDomain: String, consumerKey: String, enabled: Bool) async throws {
-        let tenantID = try await tenantID(rawDomain)
-        let rows = try await client.committed(
-            """
-            UPDATE applications SET enabled = \(enabled),
-                tokens_revoked_before = CASE WHEN \(enabled) THEN tokens_revoked_before
+        _ = try await updateApplication(
+            enabled ? "app.enable" : "app.disable", tenant: rawDomain, consumerKey: consumerKey,
+            set: """
+                enabled = \(enabled), tokens_revoked_before = CASE WHEN \(enabled) THEN tokens_revoked_before
                     ELSE COALESCE(\(time)::timestamptz, now()) END
-            WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING application_id
-            """, logger: logger)
-        if !rows.isEmpty { return }
-        throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
+                """)
+    }
+
+    /// One audited UPDATE of an application: `assignments` is its SET list, with binds of its own.
+    private func updateApplication(
+        _ operation: String, tenant rawDomain: String, consumerKey: String, set assignments: PostgresQuery
+    ) async throws -> ApplicationRecord {
+        let tenantID = try await tenantID(rawDomain)
+        var query = PostgresQuery(unsafeSQL: "UPDATE applications SET " + assignments.sql)
+        var bindings = assignments.binds
+        bindings.append(tenantID)
+        bindings.append(consumerKey)
+        query.sql += """
+             WHERE tenant_id = $\(bindings.count - 1) AND consumer_key = $\(bindings.count)
+             RETURNING \(ApplicationRecord.columns)
+            """
+        query.binds = bindings
+        let (domain, logger, statement) = (try Self.domain(rawDomain), logger, query)
+        return try await audit.record(operation, tenantID: tenantID, target: consumerKey) { connection in
+            let rows = try await connection.query(statement, logger: logger).collect()
+            guard let row = rows.first else {
+                throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
+            }
+            return try ApplicationRecord(row: row, tenant: domain)
+        }
     }
 
     // MARK: Tokens
@@ -236,31 +275,33 @@ public struct DirectoryAdministration: Sendable {
     /// Revokes every token of the application issued until now, or only those of one user, on every server at
     /// once: a watermark that introspection and the refresh grant read, one row whatever the number of tokens.
     public func revokeTokens(tenant rawDomain: String, consumerKey: String, username: String? = nil) async throws {
-        let tenantID = try await tenantID(rawDomain)
         guard let username else {
-            let rows = try await client.committed(
-                """
-                UPDATE applications SET tokens_revoked_before = COALESCE(\(time)::timestamptz, now())
-                WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) RETURNING application_id
-                """, logger: logger)
-            if !rows.isEmpty { return }
-            throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
+            _ = try await updateApplication(
+                "token.revoke", tenant: rawDomain, consumerKey: consumerKey,
+                set: "tokens_revoked_before = COALESCE(\(time)::timestamptz, now())")
+            return
         }
-        let rows = try await client.committed(
-            """
-            WITH target AS (
-                SELECT a.application_id, u.user_id FROM applications a, users u
-                WHERE a.tenant_id = \(tenantID) AND a.consumer_key = \(consumerKey)
-                  AND u.tenant_id = \(tenantID) AND lower(u.username) = lower(\(username))
-            )
-            INSERT INTO user_token_revocations (tenant_id, application_id, user_id, revoked_before)
-            SELECT \(tenantID), application_id, user_id, COALESCE(\(time)::timestamptz, now()) FROM target
-            ON CONFLICT (tenant_id, application_id, user_id) DO UPDATE SET revoked_before = excluded.revoked_before
-            RETURNING user_id
-            """, logger: logger)
-        if !rows.isEmpty { return }
-        _ = try await application(tenant: rawDomain, consumerKey: consumerKey)
-        throw AdministrationError("unknown user \(username) in \(rawDomain.lowercased())")
+        let tenantID = try await tenantID(rawDomain)
+        let (now, logger) = (time, logger)
+        try await audit.record("token.revoke", tenantID: tenantID, target: "\(consumerKey) user \(username)") {
+            connection in
+            let rows = try await connection.query(
+                """
+                WITH target AS (
+                    SELECT a.application_id, u.user_id FROM applications a, users u
+                    WHERE a.tenant_id = \(tenantID) AND a.consumer_key = \(consumerKey)
+                      AND u.tenant_id = \(tenantID) AND lower(u.username) = lower(\(username))
+                )
+                INSERT INTO user_token_revocations (tenant_id, application_id, user_id, revoked_before)
+                SELECT \(tenantID), application_id, user_id, COALESCE(\(now)::timestamptz, now()) FROM target
+                ON CONFLICT (tenant_id, application_id, user_id) DO UPDATE SET revoked_before = excluded.revoked_before
+                RETURNING user_id
+                """, logger: logger
+            ).collect()
+            if !rows.isEmpty { return }
+            _ = try await application(tenant: rawDomain, consumerKey: consumerKey)
+            throw AdministrationError("unknown user \(username) in \(rawDomain.lowercased())")
+        }
     }
 
     // MARK: Lookups

@@ -10,11 +10,15 @@ public struct PostgresSigningKeys: SigningKeySource {
     private let client: any DatabaseClient
     private let serverKey: ServerKey
     private let logger: Logger
+    /// Who the audit trail says made a key: "cli" for `tessera key`; a server's first key and the schedule's
+    /// rotations name themselves.
+    private let audit: AuditTrail
 
-    public init(client: any DatabaseClient, serverKey: ServerKey, logger: Logger) {
+    public init(client: any DatabaseClient, serverKey: ServerKey, logger: Logger, actor: String = "cli") {
         self.client = client
         self.serverKey = serverKey
         self.logger = logger
+        self.audit = AuditTrail(actor: actor, client: client, logger: logger)
     }
 
     /// On the request path (a cache miss): within the database deadline, or unavailable.
@@ -28,7 +32,7 @@ public struct PostgresSigningKeys: SigningKeySource {
 
     public func makeFirstKey(of tenantID: Tenant.ID, at now: Date) async throws -> TenantSigningKeys {
         _ = try await PostgresAvailability.run(deadline: .seconds(10)) { [self] in
-            try await change(tenantID, at: now) { keys, now in
+            try await change(tenantID, at: now, operation: "key.first") { keys, now in
                 guard keys.timeline.signer(at: now) == nil else { return nil }
                 return (.standard, now)
             }
@@ -39,7 +43,7 @@ public struct PostgresSigningKeys: SigningKeySource {
     /// Adds a key that activates once it has been published long enough (at once for a tenant without a signer).
     /// Refused while another key waits to activate.
     public func rotate(_ tenantID: Tenant.ID, algorithm: SigningAlgorithm?, at now: Date?) async throws -> SigningKey {
-        let made = try await change(tenantID, at: now) { keys, now in
+        let made = try await change(tenantID, at: now, operation: "key.rotate") { keys, now in
             if let waiting = keys.timeline.keys.first(where: { keys.timeline.state(of: $0, at: now) == .next }) {
                 throw AdministrationError(
                     "key \(waiting.id) is already waiting to sign from \(waiting.activatesAt); rotate after that")
@@ -55,7 +59,7 @@ public struct PostgresSigningKeys: SigningKeySource {
     public func rotateDue(period: TimeInterval, at now: Date) async throws -> [Tenant.ID] {
         var rotated: [Tenant.ID] = []
         for tenantID in try await tenantsWithKeys() {
-            let made = try await change(tenantID, at: now) { keys, now in
+            let made = try await change(tenantID, at: now, operation: "key.rotate-scheduled") { keys, now in
                 guard keys.timeline.needsRotation(at: now, period: period) else { return nil }
                 return (
                     keys.timeline.signer(at: now)?.algorithm ?? .standard, keys.timeline.activation(ofKeyMadeAt: now)
@@ -69,7 +73,16 @@ public struct PostgresSigningKeys: SigningKeySource {
     /// Stops `kid` signing now. When it was the signer, the waiting key signs from now, or a new key does: the
     /// way out of a leaked key, at the price that verifiers holding an older key set refetch it.
     public func retire(_ tenantID: Tenant.ID, kid: String, at now: Date?) async throws -> SigningKey.State {
-        try await transaction { connection in
+        do {
+            return try await retiring(tenantID, kid: kid, at: now)
+        } catch let refusal as AdministrationError {
+            await audit.recordRefusal(refusal, "key.retire", tenantID: tenantID, target: String(kid.prefix(80)))
+            throw refusal
+        }
+    }
+
+    private func retiring(_ tenantID: Tenant.ID, kid: String, at now: Date?) async throws -> SigningKey.State {
+        try await transaction { [audit] connection in
             try await Self.lock(tenantID, on: connection, logger: logger)
             let now = try await Self.now(now, on: connection, logger: logger)
             let keys = try await Self.read(tenantID, on: connection, serverKey: serverKey, logger: logger)
@@ -82,6 +95,9 @@ public struct PostgresSigningKeys: SigningKeySource {
             }
             try await connection.query(
                 "UPDATE signing_keys SET retired_at = \(now) WHERE tenant_id = \(tenantID) AND kid = \(kid)",
+                logger: logger)
+            try await connection.query(
+                audit.insert(tenantID, "key.retire", target: kid, outcome: "ok: was \(state.rawValue)"),
                 logger: logger)
             guard state == .active else { return state }
             if let waiting = keys.timeline.keys.first(where: { keys.timeline.state(of: $0, at: now) == .next }) {
@@ -134,17 +150,28 @@ public struct PostgresSigningKeys: SigningKeySource {
     /// Runs `decide` on the keys under the tenant's lock; when it answers an algorithm and an activation, makes that
     /// key, in the same transaction.
     private func change(
-        _ tenantID: Tenant.ID, at now: Date?,
+        _ tenantID: Tenant.ID, at now: Date?, operation: String,
         decide: @escaping @Sendable (TenantSigningKeys, Date) throws -> (SigningAlgorithm, Date)?
     ) async throws -> SigningKey? {
-        try await transaction { connection in
-            try await Self.lock(tenantID, on: connection, logger: logger)
-            let now = try await Self.now(now, on: connection, logger: logger)
-            let keys = try await Self.read(tenantID, on: connection, serverKey: serverKey, logger: logger)
-            guard let (algorithm, activatesAt) = try decide(keys, now) else { return nil }
-            return try await Self.insert(
-                tenantID, algorithm: algorithm, at: now, activatesAt: activatesAt, on: connection,
-                serverKey: serverKey, logger: logger)
+        do {
+            return try await transaction { [audit] connection in
+                try await Self.lock(tenantID, on: connection, logger: logger)
+                let now = try await Self.now(now, on: connection, logger: logger)
+                let keys = try await Self.read(tenantID, on: connection, serverKey: serverKey, logger: logger)
+                guard let (algorithm, activatesAt) = try decide(keys, now) else { return nil }
+                let key = try await Self.insert(
+                    tenantID, algorithm: algorithm, at: now, activatesAt: activatesAt, on: connection,
+                    serverKey: serverKey, logger: logger)
+                try await connection.query(
+                    audit.insert(
+                        tenantID, operation, target: key.id, outcome: "ok: \(algorithm.name), signs from \(activatesAt)"
+                    ),
+                    logger: logger)
+                return key
+            }
+        } catch let refusal as AdministrationError {
+            await audit.recordRefusal(refusal, operation, tenantID: tenantID, target: "-")
+            throw refusal
         }
     }
 

@@ -3,31 +3,40 @@ import Logging
 import PostgresNIO
 import TesseraCore
 
-/// What operators do to a tenant's users from the CLI. Passwords arrive already hashed: nothing here sees one.
+/// What operators do to a tenant's users from the CLI. Passwords arrive already hashed: nothing here sees one, and
+/// the audit trail records the username only.
 public struct UserAdministration: Sendable {
     private let client: any DatabaseClient
     private let logger: Logger
+    private let audit: AuditTrail
 
-    public init(client: any DatabaseClient, logger: Logger) {
+    public init(client: any DatabaseClient, logger: Logger, actor: String = "cli") {
         self.client = client
         self.logger = logger
+        self.audit = AuditTrail(actor: actor, client: client, logger: logger)
     }
 
     public func createUser(tenant domain: String, username: String, passwordHash: String) async throws -> UserRecord {
         let tenantID = try await DirectoryAdministration(client: client, logger: logger).tenantID(domain)
         let username = try Self.validUsername(username)
-        do {
-            let rows = try await client.committed(
-                """
-                INSERT INTO users (tenant_id, username, password_hash) VALUES (\(tenantID), \(username), \(passwordHash))
-                RETURNING username, enabled, created_at
-                """, logger: logger)
-            if let row = rows.first {
-                let (name, enabled, createdAt) = try row.decode((String, Bool, Date).self)
-                return UserRecord(tenant: domain.lowercased(), username: name, enabled: enabled, createdAt: createdAt)
+        let logger = logger
+        let rows = try await audit.record("user.create", tenantID: tenantID, target: username) { connection in
+            do {
+                return try await connection.query(
+                    """
+                    INSERT INTO users (tenant_id, username, password_hash)
+                    VALUES (\(tenantID), \(username), \(passwordHash))
+                    RETURNING username, enabled, created_at
+                    """, logger: logger
+                ).collect()
+            } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
+                throw AdministrationError(
+                    "user \(username) already exists in \(domain.lowercased()) (names ignore case)")
             }
-        } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
-            throw AdministrationError("user \(username) already exists in \(domain.lowercased()) (names ignore case)")
+        }
+        if let row = rows.first {
+            let (name, enabled, createdAt) = try row.decode((String, Bool, Date).self)
+            return UserRecord(tenant: domain.lowercased(), username: name, enabled: enabled, createdAt: createdAt)
         }
         throw AdministrationError("the user was not created")
     }
@@ -46,14 +55,17 @@ public struct UserAdministration: Sendable {
     }
 
     public func setUser(tenant domain: String, username: String, enabled: Bool) async throws {
-        try await update(tenant: domain, username: username, "enabled = \(enabled)")
+        try await update(
+            enabled ? "user.enable" : "user.disable", tenant: domain, username: username, "enabled = \(enabled)")
     }
 
     public func setPassword(tenant domain: String, username: String, passwordHash: String) async throws {
-        try await update(tenant: domain, username: username, "password_hash = \(passwordHash)")
+        try await update("user.set-password", tenant: domain, username: username, "password_hash = \(passwordHash)")
     }
 
-    private func update(tenant domain: String, username: String, _ assignment: PostgresQuery) async throws {
+    private func update(_ operation: String, tenant domain: String, username: String, _ assignment: PostgresQuery)
+        async throws
+    {
         let tenantID = try await DirectoryAdministration(client: client, logger: logger).tenantID(domain)
         var query = PostgresQuery(unsafeSQL: "UPDATE users SET ")
         query.sql += assignment.sql
@@ -63,8 +75,11 @@ public struct UserAdministration: Sendable {
         query.sql +=
             " WHERE tenant_id = $\(bindings.count - 1) AND lower(username) = lower($\(bindings.count)) RETURNING user_id"
         query.binds = bindings
-        if try await !client.committed(query, logger: logger).isEmpty { return }
-        throw AdministrationError("no user \(username.prefix(80)) in tenant \(domain.lowercased())")
+        let (logger, statement) = (logger, query)
+        try await audit.record(operation, tenantID: tenantID, target: String(username.prefix(200))) { connection in
+            if try await !connection.query(statement, logger: logger).collect().isEmpty { return }
+            throw AdministrationError("no user \(username.prefix(80)) in tenant \(domain.lowercased())")
+        }
     }
 
     static func validUsername(_ raw: String) throws(AdministrationError) -> String {

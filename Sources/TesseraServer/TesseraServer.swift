@@ -55,7 +55,7 @@ public enum TesseraServer {
         let keySchedule = configuration.serverKey.map {
             [
                 SigningKeySchedule(
-                    keys: PostgresSigningKeys(client: client, serverKey: $0, logger: logger),
+                    keys: PostgresSigningKeys(client: client, serverKey: $0, logger: logger, actor: "schedule"),
                     rotationPeriod: Double(configuration.keyRotationDays * 86_400), logger: logger,
                     now: clock.now)
             ]

@@ -34,7 +34,8 @@ public struct TokenServer {
         let issuerURL = IssuerURL(base: configuration.publicURL)
         // JWT access tokens need the server key: it seals the tenants' signing keys.
         let signingKeys = configuration.serverKey.map {
-            CachedSigningKeys(source: PostgresSigningKeys(client: client, serverKey: $0, logger: logger))
+            CachedSigningKeys(
+                source: PostgresSigningKeys(client: client, serverKey: $0, logger: logger, actor: "server"))
         }
         let tokenStore = GroupCommitTokenStore(client: client, logger: logger, metrics: counting)
         let ledger = BatchedTokenLedger(client: client, logger: logger, metrics: counting)
