@@ -3,8 +3,8 @@ import Synchronization
 
 /// Random bytes for tokens, drawn from the system's generator 4 KiB at a time.
 ///
-/// Every token needs 16 to 32 random bytes, and asking the kernel for them (`getrandom`) cost 3 to 4 µs a token on
-/// the token path, more than hashing and storing it. The pool asks once per 128 tokens of 32 bytes. Its bytes come
+/// Every token needs 16 to 32 random bytes, and asking the kernel for them (`getrandom`, a system call) cost 3 to
+/// 4 µs of each token (perf, bench/RESULTS.md). The pool asks once per 128 tokens of 32 bytes. Its bytes come
 /// from the same source, and each is handed out once and erased as it is taken, so what stays in memory is only
 /// what no token has used yet.
 enum RandomPool {
