@@ -102,7 +102,8 @@ public struct ClientCredentials: Sendable {
             // On bytes: a Character search breaks the text into graphemes first.
             let colon = decoded.utf8.firstIndex(of: UInt8(ascii: ":")),
             let key = formURLDecode(decoded[..<colon]),
-            let secret = formURLDecode(decoded[decoded.index(after: colon)...]),
+            // The next byte, not the next Character: a combining mark after the colon is the secret's.
+            let secret = formURLDecode(decoded[decoded.utf8.index(after: colon)...]),
             !key.isEmpty
         else {
             throw .invalidClient(detail: "malformed HTTP Basic credentials")

@@ -64,8 +64,18 @@ public struct AuditTrail: Sendable {
     func insert(_ tenantID: Tenant.ID, _ operation: String, target: String, outcome: String) -> PostgresQuery {
         """
         INSERT INTO audit_events (tenant_id, actor, operation, target, outcome)
-        VALUES (\(tenantID), \(actor), \(operation), \(String(target.prefix(600))), \(String(outcome.prefix(600))))
+        VALUES (\(tenantID), \(actor), \(operation), \(Self.storable(target)), \(Self.storable(outcome)))
         """
+    }
+
+    /// Text as the table takes it: at most 600 code points (what PostgreSQL's `length` counts), control characters
+    /// (a NUL, which text cannot hold) as `?`. Targets of refusals are raw input, a consumer key no one has, say.
+    static func storable(_ text: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars.prefix(600) {
+            scalars.append(scalar.value < 0x20 || scalar.value == 0x7F ? "?" : scalar)
+        }
+        return String(scalars)
     }
 
     /// The tenant's events since `since`, oldest first; the latest `limit` of them.

@@ -227,11 +227,44 @@ public struct DirectoryAdministration: Sendable {
     }
 
     /// The scopes an application may request and those a request without `scope` gets (checked by
-    /// `ApplicationSettings.scopes`). Tokens already issued keep theirs.
-    public func setScopes(tenant rawDomain: String, consumerKey: String, allowed: ScopeSet, defaults: ScopeSet)
+    /// `ApplicationSettings.scopes`); without `defaults` the current ones stay, which must be among `allowed`, read
+    /// and changed in one transaction. Tokens already issued keep theirs.
+    public func setScopes(tenant rawDomain: String, consumerKey: String, allowed: ScopeSet, defaults: ScopeSet?)
         async throws -> ApplicationRecord
     {
-        try await updateApplication(
+        guard let defaults else {
+            let tenantID = try await tenantID(rawDomain)
+            let (domain, logger) = (try Self.domain(rawDomain), logger)
+            return try await audit.record("app.set-scopes", tenantID: tenantID, target: consumerKey) { connection in
+                let current = try await connection.query(
+                    """
+                    SELECT default_scopes FROM applications
+                    WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) FOR UPDATE
+                    """, logger: logger
+                ).collect()
+                guard let row = current.first else {
+                    throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
+                }
+                let missing = ScopeSet(try row.decode([String].self)).subtracting(allowed)
+                guard missing.isEmpty else {
+                    throw AdministrationError(
+                        "default scope \(missing.joined(separator: " ")) is not among the allowed scopes (set the default scopes too)"
+                    )
+                }
+                let rows = try await connection.query(
+                    """
+                    UPDATE applications SET allowed_scopes = \(allowed.tokens)
+                    WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey)
+                    RETURNING \(unescaped: ApplicationRecord.columns)
+                    """, logger: logger
+                ).collect()
+                guard let updated = rows.first else {
+                    throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
+                }
+                return try ApplicationRecord(row: updated, tenant: domain)
+            }
+        }
+        return try await updateApplication(
             "app.set-scopes", tenant: rawDomain, consumerKey: consumerKey,
             set: "allowed_scopes = \(allowed.tokens), default_scopes = \(defaults.tokens)")
     }

@@ -290,7 +290,8 @@ struct AppCommand: AsyncParsableCommand {
             abstract: "Set the scopes an application may request, and those a request without `scope` gets.",
             discussion: """
                 Every server follows within a second; tokens already issued keep their scopes. Without \
-                --default-scopes the default scopes stay as they are, which must then be among the new scopes.
+                --default-scopes the default scopes stay as they are, which must then be among the new scopes \
+                (else give --default-scopes too).
                 """)
 
         @OptionGroup var application: ApplicationOptions
@@ -309,17 +310,13 @@ struct AppCommand: AsyncParsableCommand {
         func run() async throws {
             let logger = CommandLogging.logger(level: .warning)
             let (tenant, key) = (application.tenant, application.consumerKey)
-            // Checked before the database is touched; against the current defaults when none are given.
-            _ = try Self.checked(scopes, defaultScopes ?? scopes)
-            let current = try await database.withClient(logger: logger) { client in
-                try await DirectoryAdministration(client: client, logger: logger).application(
-                    tenant: tenant, consumerKey: key)
-            }
-            let (allowed, defaults) = try Self.checked(
-                scopes, defaultScopes ?? current.defaultScopes.joined(separator: " "))
+            // Checked before the database is touched; without --default-scopes, the current defaults are checked
+            // against the new scopes in the same transaction as the change.
+            let (allowed, defaults) = try Self.checked(scopes, defaultScopes ?? scopes)
+            let kept = defaultScopes == nil ? nil : defaults
             let record = try await database.withClient(logger: logger) { client in
                 try await DirectoryAdministration(client: client, logger: logger).setScopes(
-                    tenant: tenant, consumerKey: key, allowed: allowed, defaults: defaults)
+                    tenant: tenant, consumerKey: key, allowed: allowed, defaults: kept)
             }
             if json {
                 try Output.json(record)

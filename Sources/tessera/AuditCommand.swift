@@ -65,8 +65,9 @@ struct AuditSince: ExpressibleByArgument {
 
     init?(argument: String) {
         guard argument.count <= 40 else { return nil }
-        if let unit = argument.last.flatMap({ Self.units[$0] }), let count = Int(argument.dropLast()),
-            (0...36_500 * 86_400).contains(count)
+        // At most a century ago: further back PostgreSQL's timestamps and PostgresNIO's microseconds overflow.
+        if let unit = argument.last.flatMap({ Self.units[$0] }), let count = Int(argument.dropLast()), count >= 0,
+            TimeInterval(count) * unit <= 36_500 * 86_400
         {
             value = .ago(TimeInterval(count) * unit)
         } else if let date = ISO8601DateFormatter().date(from: argument) {

@@ -51,6 +51,15 @@ struct ClientCredentialsTests {
         #expect(credentials.method == .clientSecretBasic)
     }
 
+    @Test("the colon splits bytes, not Characters: a combining mark after it stays in the secret")
+    func colonSplitsBytes() throws {
+        let header = Self.basic("key", "\u{301}secret")
+        let credentials = try #require(try ClientCredentials.extract(authorization: header, form: .init([:])))
+        #expect(credentials.consumerKey == "key")
+        #expect(credentials.secret == "\u{301}secret", "the secret keeps its first code point")
+        #expect(credentials.secret != "secret")
+    }
+
     @Test("client_secret_post reads client_id and client_secret from the body")
     func post() throws {
         let form = TokenRequestParameters(["client_id": "abc", "client_secret": "xyz"])

@@ -49,6 +49,7 @@ struct ConnectionLimitsEndToEndTests {
                 ("GET /health/live HTTP/1.1\r\n\r\n", 400),
                 ("GET /health/live HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
                 ("GET /health/live HTTP/1.1\r\nHOST: a, b\r\n\r\n", 400),
+                ("GET /health/live HTTP/1.1\r\nHost: \r\n\r\n", 400),
                 ("POST /token HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n", 413),
                 ("POST /token HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: tea\r\n\r\n", 417),
                 ("NOT\u{1}HTTP / HTTP/1.1\r\n\r\n", 400),

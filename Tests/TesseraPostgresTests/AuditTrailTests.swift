@@ -40,6 +40,17 @@ struct AuditTrailTests {
             #expect(events.map(\.operation) == ["tenant.create", "app.create", "app.disable"], "\(events)")
             #expect(events.last?.outcome.hasPrefix("refused: no application with consumer key nosuchkey") == true)
             #expect(try await database.count("applications") == 1)
+
+            // A refusal's target is raw input: 700 combining marks are 1 Character but 701 code points, over the
+            // table's 600; it is recorded cut to 600 code points, not lost.
+            let strange = "n" + String(repeating: "\u{301}", count: 700)
+            await #expect(throws: AdministrationError.self) {
+                try await database.administration.setApplication(
+                    tenant: "acme.example", consumerKey: strange, enabled: false)
+            }
+            let later = try await AuditTrail(actor: "cli", client: database.client, logger: database.logger).events(
+                tenantID: tenantID, domain: "acme.example", since: nil, limit: 10)
+            #expect(later.count == 4 && later.last?.target.unicodeScalars.count == 600, "\(later.count)")
         }
     }
 }
