@@ -425,6 +425,11 @@ if t and limit and len(t) > 16 and len(limit) > 16 and t[15] not in ("", "-") an
     tessera_cpu = float(t[15]) + float(t[16])
     print("\ncc CPU per token: tessera %.1f us (server %s + database %s) = %.2fx the limit server's %s us per request"
           % (tessera_cpu, t[15], t[16], tessera_cpu / float(limit[15]), limit[15]))
+i = rows.get(("introspection", "tessera"))
+if i and limit and len(i) > 16 and i[15] not in ("", "-") and limit[15] not in ("", "-", "0.0"):
+    introspection_cpu = float(i[15]) + float(i[16])
+    print("introspection CPU per request: tessera %.1f us (server %s + database %s) = %.2fx the limit server's %s us"
+          % (introspection_cpu, i[15], i[16], introspection_cpu / float(limit[15]), limit[15]))
 j, o = rows.get(("cc-jwt", "tessera")), rows.get(("cc-opaque", "tessera"))
 if o and j and float(o[4]) > 0 and len(j) > 16 and j[15] not in ("", "-") and o[15] not in ("", "-"):
     print("cc-jwt: %.0f%% of the opaque rate (cc-opaque, alternating with it); CPU per token %.1f us (server %s +"
