@@ -25,15 +25,15 @@ public struct PostgresSigningKeys: SigningKeySource {
     public func keys(of tenantID: Tenant.ID) async throws -> TenantSigningKeys {
         try await PostgresAvailability.run { [client, serverKey, logger] in
             try await client.current.withConnection { connection in
-                try await Self.read(tenantID, on: connection, serverKey: serverKey, logger: logger)
+                try await Self.read(tenantID, on: connection, opening: serverKey, logger: logger)
             }
         }
     }
 
     public func makeFirstKey(of tenantID: Tenant.ID, at now: Date) async throws -> TenantSigningKeys {
         _ = try await PostgresAvailability.run(deadline: .seconds(10)) { [self] in
-            try await change(tenantID, at: now, operation: "key.first") { keys, now in
-                guard keys.timeline.signer(at: now) == nil else { return nil }
+            try await change(tenantID, at: now, operation: "key.first") { timeline, now in
+                guard timeline.signer(at: now) == nil else { return nil }
                 return (.standard, now)
             }
         }
@@ -43,13 +43,13 @@ public struct PostgresSigningKeys: SigningKeySource {
     /// Adds a key that activates once it has been published long enough (at once for a tenant without a signer).
     /// Refused while another key waits to activate.
     public func rotate(_ tenantID: Tenant.ID, algorithm: SigningAlgorithm?, at now: Date?) async throws -> SigningKey {
-        let made = try await change(tenantID, at: now, operation: "key.rotate") { keys, now in
-            if let waiting = keys.timeline.keys.first(where: { keys.timeline.state(of: $0, at: now) == .next }) {
+        let made = try await change(tenantID, at: now, operation: "key.rotate") { timeline, now in
+            if let waiting = timeline.keys.first(where: { timeline.state(of: $0, at: now) == .next }) {
                 throw AdministrationError(
                     "key \(waiting.id) is already waiting to sign from \(waiting.activatesAt); rotate after that")
             }
-            let algorithm = algorithm ?? keys.timeline.signer(at: now)?.algorithm ?? .standard
-            return (algorithm, keys.timeline.activation(ofKeyMadeAt: now))
+            let algorithm = algorithm ?? timeline.signer(at: now)?.algorithm ?? .standard
+            return (algorithm, timeline.activation(ofKeyMadeAt: now))
         }
         return made!
     }
@@ -59,11 +59,9 @@ public struct PostgresSigningKeys: SigningKeySource {
     public func rotateDue(period: TimeInterval, at now: Date) async throws -> [Tenant.ID] {
         var rotated: [Tenant.ID] = []
         for tenantID in try await tenantsWithKeys() {
-            let made = try await change(tenantID, at: now, operation: "key.rotate-scheduled") { keys, now in
-                guard keys.timeline.needsRotation(at: now, period: period) else { return nil }
-                return (
-                    keys.timeline.signer(at: now)?.algorithm ?? .standard, keys.timeline.activation(ofKeyMadeAt: now)
-                )
+            let made = try await change(tenantID, at: now, operation: "key.rotate-scheduled") { timeline, now in
+                guard timeline.needsRotation(at: now, period: period) else { return nil }
+                return (timeline.signer(at: now)?.algorithm ?? .standard, timeline.activation(ofKeyMadeAt: now))
             }
             if made != nil { rotated.append(tenantID) }
         }
@@ -85,11 +83,11 @@ public struct PostgresSigningKeys: SigningKeySource {
         try await transaction { [audit] connection in
             try await Self.lock(tenantID, on: connection, logger: logger)
             let now = try await Self.now(now, on: connection, logger: logger)
-            let keys = try await Self.read(tenantID, on: connection, serverKey: serverKey, logger: logger)
-            guard let key = keys.timeline.keys.first(where: { $0.id == kid }) else {
+            let timeline = try await Self.read(tenantID, on: connection, opening: nil, logger: logger).timeline
+            guard let key = timeline.keys.first(where: { $0.id == kid }) else {
                 throw AdministrationError("no signing key \(kid.prefix(80)) in this tenant (see `tessera key list`)")
             }
-            let state = keys.timeline.state(of: key, at: now)
+            let state = timeline.state(of: key, at: now)
             guard state == .active || state == .next else {
                 throw AdministrationError("key \(kid) signs no more (it is \(state.rawValue))")
             }
@@ -100,7 +98,7 @@ public struct PostgresSigningKeys: SigningKeySource {
                 audit.insert(tenantID, "key.retire", target: kid, outcome: "ok: was \(state.rawValue)"),
                 logger: logger)
             guard state == .active else { return state }
-            if let waiting = keys.timeline.keys.first(where: { keys.timeline.state(of: $0, at: now) == .next }) {
+            if let waiting = timeline.keys.first(where: { timeline.state(of: $0, at: now) == .next }) {
                 try await connection.query(
                     """
                     UPDATE signing_keys SET activates_at = \(now)
@@ -119,7 +117,7 @@ public struct PostgresSigningKeys: SigningKeySource {
     public func list(_ tenantID: Tenant.ID, at now: Date?) async throws -> [SigningKeyRecord] {
         try await client.current.withConnection { connection in
             let now = try await Self.now(now, on: connection, logger: logger)
-            let timeline = try await Self.read(tenantID, on: connection, serverKey: serverKey, logger: logger).timeline
+            let timeline = try await Self.read(tenantID, on: connection, opening: nil, logger: logger).timeline
             return timeline.keys.sorted { SigningKeyTimeline.isLater($0, than: $1) }.map { key in
                 SigningKeyRecord(key: key, timeline: timeline, at: now)
             }
@@ -147,18 +145,18 @@ public struct PostgresSigningKeys: SigningKeySource {
         return tenants
     }
 
-    /// Runs `decide` on the keys under the tenant's lock; when it answers an algorithm and an activation, makes that
-    /// key, in the same transaction.
+    /// Runs `decide` on the keys' timeline under the tenant's lock; when it answers an algorithm and an activation,
+    /// makes that key, in the same transaction.
     private func change(
         _ tenantID: Tenant.ID, at now: Date?, operation: String,
-        decide: @escaping @Sendable (TenantSigningKeys, Date) throws -> (SigningAlgorithm, Date)?
+        decide: @escaping @Sendable (SigningKeyTimeline, Date) throws -> (SigningAlgorithm, Date)?
     ) async throws -> SigningKey? {
         do {
             return try await transaction { [audit] connection in
                 try await Self.lock(tenantID, on: connection, logger: logger)
                 let now = try await Self.now(now, on: connection, logger: logger)
-                let keys = try await Self.read(tenantID, on: connection, serverKey: serverKey, logger: logger)
-                guard let (algorithm, activatesAt) = try decide(keys, now) else { return nil }
+                let timeline = try await Self.read(tenantID, on: connection, opening: nil, logger: logger).timeline
+                guard let (algorithm, activatesAt) = try decide(timeline, now) else { return nil }
                 let key = try await Self.insert(
                     tenantID, algorithm: algorithm, at: now, activatesAt: activatesAt, on: connection,
                     serverKey: serverKey, logger: logger)
@@ -235,8 +233,11 @@ public struct PostgresSigningKeys: SigningKeySource {
         return SigningKey(id: kid, algorithm: algorithm, publicJWK: jwk, createdAt: now, activatesAt: activatesAt)
     }
 
+    /// The tenant's keys; their private halves too with `opening`, the server key. Only signing needs those: opening
+    /// one costs an AES-GCM open and, for P-256, a scalar multiplication, which deciding a rotation or listing the
+    /// keys has no use for.
     static func read(
-        _ tenantID: Tenant.ID, on connection: PostgresConnection, serverKey: ServerKey, logger: Logger
+        _ tenantID: Tenant.ID, on connection: PostgresConnection, opening serverKey: ServerKey?, logger: Logger
     ) async throws -> TenantSigningKeys {
         var keys: [SigningKey] = []
         var pairs: [String: SigningKeyPair] = [:]
@@ -253,7 +254,7 @@ public struct PostgresSigningKeys: SigningKeySource {
                 SigningKey(
                     id: kid, algorithm: algorithm, publicJWK: jwk, createdAt: createdAt, activatesAt: activatesAt,
                     retiredAt: retiredAt))
-            if let bytes = serverKey.open(
+            if let bytes = serverKey?.open(
                 Array(sealed.readableBytesView), binding: binding(tenantID: tenantID, kid: kid, algorithm: algorithm)),
                 let pair = SigningKeyPair(algorithm: algorithm, privateKeyBytes: bytes)
             {
