@@ -61,14 +61,8 @@ public final class DatabaseClock: Service, Sendable {
 
     /// Measures the offset every `interval` until shutdown; a round that fails keeps the last offset.
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await synchronize()
-            } catch {
-                logger.debug(
-                    "the database's clock was not read; the last offset stays", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
+        await Periodic.run(every: interval, synchronize) { [logger] error in
+            logger.debug("the database's clock was not read; the last offset stays", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -22,25 +22,21 @@ public struct PurgeSchedule: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let report = try await partitions.purge(now: now())
-                if !report.droppedPartitions.isEmpty || report.deletedFamilies > 0 || report.expiredSecrets > 0
-                    || report.expiredAssertions > 0
-                {
-                    logger.info(
-                        "purged expired tokens",
-                        metadata: [
-                            "partitions": "\(report.droppedPartitions.joined(separator: ","))",
-                            "families": "\(report.deletedFamilies)", "secrets": "\(report.expiredSecrets)",
-                            "assertions": "\(report.expiredAssertions)",
-                        ])
-                }
-            } catch {
-                logger.notice("token purge did not finish; it runs again later", metadata: ["error": "\(error)"])
+        await Periodic.run(every: interval) {
+            let report = try await partitions.purge(now: now())
+            if !report.droppedPartitions.isEmpty || report.deletedFamilies > 0 || report.expiredSecrets > 0
+                || report.expiredAssertions > 0
+            {
+                logger.info(
+                    "purged expired tokens",
+                    metadata: [
+                        "partitions": "\(report.droppedPartitions.joined(separator: ","))",
+                        "families": "\(report.deletedFamilies)", "secrets": "\(report.expiredSecrets)",
+                        "assertions": "\(report.expiredAssertions)",
+                    ])
             }
-            // Sleeps until the next round, or returns at once on shutdown.
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        } failed: { error in
+            logger.notice("token purge did not finish; it runs again later", metadata: ["error": "\(error)"])
         }
     }
 }

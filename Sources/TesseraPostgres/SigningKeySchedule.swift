@@ -30,14 +30,8 @@ public struct SigningKeySchedule: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await runOnce()
-            } catch {
-                logger.notice(
-                    "signing key schedule did not finish; it runs again later", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        await Periodic.run(every: interval, runOnce) { error in
+            logger.notice("signing key schedule did not finish; it runs again later", metadata: ["error": "\(error)"])
         }
     }
 
