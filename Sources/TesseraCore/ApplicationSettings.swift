@@ -93,12 +93,17 @@ extension ApplicationSettings {
         } catch {
             throw .init("scopes must be space-separated tokens of printable ASCII without quotes or backslashes")
         }
-        guard defaultSet.isSubset(of: allowedSet) else {
-            throw .init(
-                "default scope \(defaultSet.subtracting(allowedSet).joined(separator: " ")) is not among the allowed scopes (set the default scopes too)"
-            )
-        }
+        if let refusal = outsideAllowed(defaultSet, allowedSet) { throw refusal }
         return (allowedSet, defaultSet)
+    }
+
+    /// Why `defaults` cannot be an application's default scopes under `allowed`, or nil when they can.
+    public static func outsideAllowed(_ defaults: ScopeSet, _ allowed: ScopeSet) -> ApplicationSettingsError? {
+        let outside = defaults.subtracting(allowed)
+        guard !outside.isEmpty else { return nil }
+        return .init(
+            "default scope \(outside.joined(separator: " ")) is not among the allowed scopes (set the default scopes too)"
+        )
     }
 }
 

@@ -233,35 +233,23 @@ public struct DirectoryAdministration: Sendable {
         async throws -> ApplicationRecord
     {
         guard let defaults else {
-            let tenantID = try await tenantID(rawDomain)
-            let (domain, logger) = (try Self.domain(rawDomain), logger)
-            return try await audit.record("app.set-scopes", tenantID: tenantID, target: consumerKey) { connection in
-                let current = try await connection.query(
+            // The current defaults, read under the row's lock in the transaction that changes the scopes.
+            let logger = logger
+            return try await updateApplication(
+                "app.set-scopes", tenant: rawDomain, consumerKey: consumerKey, set: "allowed_scopes = \(allowed.tokens)"
+            ) { connection, tenantID in
+                let rows = try await connection.query(
                     """
                     SELECT default_scopes FROM applications
                     WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) FOR UPDATE
                     """, logger: logger
                 ).collect()
-                guard let row = current.first else {
+                guard let row = rows.first else {
                     throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
                 }
-                let missing = ScopeSet(try row.decode([String].self)).subtracting(allowed)
-                guard missing.isEmpty else {
-                    throw AdministrationError(
-                        "default scope \(missing.joined(separator: " ")) is not among the allowed scopes (set the default scopes too)"
-                    )
+                if let refusal = ApplicationSettings.outsideAllowed(ScopeSet(try row.decode([String].self)), allowed) {
+                    throw AdministrationError(refusal.description)
                 }
-                let rows = try await connection.query(
-                    """
-                    UPDATE applications SET allowed_scopes = \(allowed.tokens)
-                    WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey)
-                    RETURNING \(unescaped: ApplicationRecord.columns)
-                    """, logger: logger
-                ).collect()
-                guard let updated = rows.first else {
-                    throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
-                }
-                return try ApplicationRecord(row: updated, tenant: domain)
             }
         }
         return try await updateApplication(
@@ -279,9 +267,11 @@ public struct DirectoryAdministration: Sendable {
                 """)
     }
 
-    /// One audited UPDATE of an application: `assignments` is its SET list, with binds of its own.
+    /// One audited UPDATE of an application: `assignments` is its SET list, with binds of its own; `check` runs
+    /// first in the same transaction and may refuse.
     private func updateApplication(
-        _ operation: String, tenant rawDomain: String, consumerKey: String, set assignments: PostgresQuery
+        _ operation: String, tenant rawDomain: String, consumerKey: String, set assignments: PostgresQuery,
+        check: (@Sendable (PostgresConnection, Tenant.ID) async throws -> Void)? = nil
     ) async throws -> ApplicationRecord {
         let tenantID = try await tenantID(rawDomain)
         var query = PostgresQuery(unsafeSQL: "UPDATE applications SET " + assignments.sql)
@@ -295,6 +285,7 @@ public struct DirectoryAdministration: Sendable {
         query.binds = bindings
         let (domain, logger, statement) = (try Self.domain(rawDomain), logger, query)
         return try await audit.record(operation, tenantID: tenantID, target: consumerKey) { connection in
+            try await check?(connection, tenantID)
             let rows = try await connection.query(statement, logger: logger).collect()
             guard let row = rows.first else {
                 throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
