@@ -30,39 +30,6 @@ public enum CredentialGenerator {
     }
 
     static func randomBase64URL(byteCount: Int) -> String {
-        RandomPool.withBytes(count: byteCount) { base64URL($0) }
-    }
-
-    private static let base64URLAlphabet = Array(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-
-    /// RFC 4648 §5 base64url without padding, straight from bytes: every token is made on the hot path, and
-    /// Foundation's base64 plus three string replacements cost more than the rest of making it.
-    public static func base64URL(_ bytes: UnsafeRawBufferPointer) -> String {
-        var output = [UInt8]()
-        appendBase64URL(bytes, to: &output)
-        return String(decoding: output, as: UTF8.self)
-    }
-
-    /// `base64URL` appended to bytes, for text built as bytes (a JWT).
-    public static func appendBase64URL(_ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
-        let alphabet = base64URLAlphabet
-        output.reserveCapacity(output.count + (bytes.count * 4 + 2) / 3)
-        var index = 0
-        while index + 3 <= bytes.count {
-            let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            output.append(alphabet[Int(chunk >> 18 & 63)])
-            output.append(alphabet[Int(chunk >> 12 & 63)])
-            output.append(alphabet[Int(chunk >> 6 & 63)])
-            output.append(alphabet[Int(chunk & 63)])
-            index += 3
-        }
-        let rest = bytes.count - index
-        if rest > 0 {
-            let chunk = UInt32(bytes[index]) << 16 | (rest == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
-            output.append(alphabet[Int(chunk >> 18 & 63)])
-            output.append(alphabet[Int(chunk >> 12 & 63)])
-            if rest == 2 { output.append(alphabet[Int(chunk >> 6 & 63)]) }
-        }
+        RandomPool.withBytes(count: byteCount) { Base64URL.encode($0) }
     }
 }

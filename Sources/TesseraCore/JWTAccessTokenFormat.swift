@@ -84,10 +84,10 @@ public struct JWTAccessTokenFormat: AccessTokenFormat {
         // Two dots, the payload's base64url and the signature's (86 characters for ES256, 342 for RS256).
         token.reserveCapacity(header.count + 2 + (payload.count * 4 + 2) / 3 + 342)
         token.append(UInt8(ascii: "."))
-        payload.withUnsafeBytes { CredentialGenerator.appendBase64URL($0, to: &token) }
+        payload.withUnsafeBytes { Base64URL.append($0, to: &token) }
         let signature = try token.withUnsafeBytes { try pair.sign($0) }
         token.append(UInt8(ascii: "."))
-        signature.withUnsafeBytes { CredentialGenerator.appendBase64URL($0, to: &token) }
+        signature.withUnsafeBytes { Base64URL.append($0, to: &token) }
         return String(decoding: token, as: UTF8.self)
     }
 }
