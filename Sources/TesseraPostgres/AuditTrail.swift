@@ -27,8 +27,8 @@ public struct AuditTrail: Sendable {
         outcome: @escaping @Sendable (Result) -> String = { _ in "ok" },
         _ change: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        do {
-            return try await client.current.withConnection { connection in
+        try await recordingRefusal(operation, tenantID: tenantID, target: target) {
+            try await client.current.withConnection { connection in
                 try await connection.query("BEGIN", logger: logger)
                 do {
                     let result = try await change(connection)
@@ -41,6 +41,15 @@ public struct AuditTrail: Sendable {
                     throw error
                 }
             }
+        }
+    }
+
+    /// Runs `change`, which records its own success; a refusal it throws is recorded here, then rethrown.
+    func recordingRefusal<Result>(
+        _ operation: String, tenantID: Tenant.ID, target: String, _ change: () async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await change()
         } catch let refusal as AdministrationError {
             await recordRefusal(refusal, operation, tenantID: tenantID, target: target)
             throw refusal

@@ -71,11 +71,8 @@ public struct PostgresSigningKeys: SigningKeySource {
     /// Stops `kid` signing now. When it was the signer, the waiting key signs from now, or a new key does: the
     /// way out of a leaked key, at the price that verifiers holding an older key set refetch it.
     public func retire(_ tenantID: Tenant.ID, kid: String, at now: Date?) async throws -> SigningKey.State {
-        do {
-            return try await retiring(tenantID, kid: kid, at: now)
-        } catch let refusal as AdministrationError {
-            await audit.recordRefusal(refusal, "key.retire", tenantID: tenantID, target: String(kid.prefix(80)))
-            throw refusal
+        try await audit.recordingRefusal("key.retire", tenantID: tenantID, target: String(kid.prefix(80))) {
+            try await retiring(tenantID, kid: kid, at: now)
         }
     }
 
@@ -151,8 +148,8 @@ public struct PostgresSigningKeys: SigningKeySource {
         _ tenantID: Tenant.ID, at now: Date?, operation: String,
         decide: @escaping @Sendable (SigningKeyTimeline, Date) throws -> (SigningAlgorithm, Date)?
     ) async throws -> SigningKey? {
-        do {
-            return try await transaction { [audit] connection in
+        try await audit.recordingRefusal(operation, tenantID: tenantID, target: "-") {
+            try await transaction { [audit] connection in
                 try await Self.lock(tenantID, on: connection, logger: logger)
                 let now = try await Self.now(now, on: connection, logger: logger)
                 let timeline = try await Self.read(tenantID, on: connection, opening: nil, logger: logger).timeline
@@ -167,9 +164,6 @@ public struct PostgresSigningKeys: SigningKeySource {
                     logger: logger)
                 return key
             }
-        } catch let refusal as AdministrationError {
-            await audit.recordRefusal(refusal, operation, tenantID: tenantID, target: "-")
-            throw refusal
         }
     }
 
