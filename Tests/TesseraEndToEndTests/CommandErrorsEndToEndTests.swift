@@ -23,9 +23,8 @@ struct CommandErrorsEndToEndTests {
             (["user", "list", "--tenant", "nosuch.test"], "no tenant nosuch.test"),
         ])
     func refusedInput(_ arguments: [String], _ reason: String) async throws {
-        let database = try TesseraBinary.databaseURL()
+        let database = try await TesseraBinary.migratedDatabaseURL()
         let domain = "errors-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
         #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
         // Commands that name no tenant of their own act on the one just created.
         let command =

@@ -38,8 +38,7 @@ struct ConfigurationEndToEndTests {
 
     @Test("variables configure serve; an option wins over its variable")
     func environment() async throws {
-        let database = try TesseraBinary.databaseURL()
-        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
+        let database = try await TesseraBinary.migratedDatabaseURL()
         let (ignored, port, metricsPort) = (
             try TesseraBinary.freePort(), try TesseraBinary.freePort(), try TesseraBinary.freePort()
         )

@@ -31,11 +31,20 @@ enum Curl {
             error: String(decoding: errorData, as: UTF8.self))
     }
 
-    /// Polls `url` with `arguments` until curl gets any HTTP answer, up to `timeout`.
-    static func waitUntilServing(_ url: String, _ arguments: [String], timeout: Duration = .seconds(60)) async throws {
+    /// Polls `url` with `arguments` until curl gets any HTTP answer, up to `timeout`; a `server` that exits first ends
+    /// the wait at once with the last lines of its `log` (a refusal to start reads better than a timeout).
+    static func waitUntilServing(
+        _ url: String, _ arguments: [String], server: Process? = nil, log: URL? = nil, timeout: Duration = .seconds(60)
+    ) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await run(arguments + ["--output", "/dev/null", url]).status == 0 { return }
+            if let server, !server.isRunning {
+                let tail = log.flatMap { try? String(contentsOf: $0, encoding: .utf8) }?
+                    .split(separator: "\n").suffix(5).joined(separator: "\n")
+                Issue.record("the server exited with \(server.terminationStatus) before \(url) answered: \(tail ?? "")")
+                return
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         Issue.record("\(url) did not answer within \(timeout)")

@@ -14,9 +14,8 @@ struct HTTPSEndToEndTests {
         "a token over HTTPS with curl; the certificate and the server key are reused on the next start; TLS 1.1 is refused"
     )
     func httpsJourney() async throws {
-        let database = try TesseraBinary.databaseURL()
+        let database = try await TesseraBinary.migratedDatabaseURL()
         let domain = "tls-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
         #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
         let created = try await TesseraBinary.run(
             ["app", "create", "--tenant", domain, "--name", "tls", "--json"], databaseURL: database)

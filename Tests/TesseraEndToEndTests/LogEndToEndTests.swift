@@ -12,9 +12,8 @@ struct LogEndToEndTests {
 
     @Test("one JSON line per request with status and latency; no secret, token, password or query string")
     func jsonAccessLog() async throws {
-        let database = try TesseraBinary.databaseURL()
+        let database = try await TesseraBinary.migratedDatabaseURL()
         let domain = "log-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
         #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
         let password = "log horse \(UInt32.random(in: 0...UInt32.max))"
         let user = try await TesseraBinary.run(

@@ -20,9 +20,8 @@ struct MetricsEndToEndTests {
 
     @Test("scrape, request, scrape again: the request, failure, latency and batch series moved; no client data")
     func countersMove() async throws {
-        let database = try TesseraBinary.databaseURL()
+        let database = try await TesseraBinary.migratedDatabaseURL()
         let domain = "metrics-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
         #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
         let created = try await TesseraBinary.run(
             ["app", "create", "--tenant", domain, "--name", "measured", "--json"], databaseURL: database)

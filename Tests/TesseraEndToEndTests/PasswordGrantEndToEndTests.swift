@@ -12,9 +12,8 @@ struct PasswordGrantEndToEndTests {
 
     @Test("sign in with the password grant; the statistics agree in every form; no password in the log or database")
     func journey() async throws {
-        let database = try TesseraBinary.databaseURL()
+        let database = try await TesseraBinary.migratedDatabaseURL()
         let domain = "pw-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
         #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
         let password = "correct horse \(UInt32.random(in: 0...UInt32.max))"
         let user = try await TesseraBinary.run(

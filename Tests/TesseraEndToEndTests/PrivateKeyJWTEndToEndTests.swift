@@ -20,9 +20,8 @@ struct PrivateKeyJWTEndToEndTests {
 
     @Test("ES256, EdDSA, RS256 and PS256 assertions from PyJWT get tokens; a replay on the second instance is refused")
     func pyJWTOnTwoInstances() async throws {
-        let database = try TesseraBinary.databaseURL()
+        let database = try await TesseraBinary.migratedDatabaseURL()
         let domain = "pkjwt-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
         #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
 
         let ports = [try TesseraBinary.freePort(), try TesseraBinary.freePort()]

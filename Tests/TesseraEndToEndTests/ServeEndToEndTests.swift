@@ -16,9 +16,8 @@ struct ServeEndToEndTests {
     @Test(
         "migrate, create a tenant and application, serve, issue tokens; CLI changes reach the server without a restart")
     func fullJourney() async throws {
-        let database = try TesseraBinary.databaseURL()
+        let database = try await TesseraBinary.migratedDatabaseURL()
         let domain = "e2e-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
         let tenant = try await TesseraBinary.run(["tenant", "create", domain, "--json"], databaseURL: database)
         try #require(tenant.status == 0, "tenant create: \(tenant.error)")
         #expect(tenant.output.contains("\"domain\":\"\(domain)\""))
@@ -150,9 +149,8 @@ struct ServeEndToEndTests {
 
     @Test("a duplicate tenant is refused and the first stays as it was")
     func duplicateTenant() async throws {
-        let database = try TesseraBinary.databaseURL()
+        let database = try await TesseraBinary.migratedDatabaseURL()
         let domain = "dup-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
         #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
         let again = try await TesseraBinary.run(["tenant", "create", domain.uppercased()], databaseURL: database)
         #expect(again.status != 0)

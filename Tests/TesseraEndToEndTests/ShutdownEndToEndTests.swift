@@ -53,9 +53,8 @@ struct ShutdownEndToEndTests {
 
     @Test("16 clients loop token requests; SIGTERM: every accepted request gets a full 200, exit 0 within 10 s")
     func sigtermUnderLoad() async throws {
-        let database = try TesseraBinary.databaseURL()
+        let database = try await TesseraBinary.migratedDatabaseURL()
         let domain = "stop-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
         #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
         let created = try await TesseraBinary.run(
             ["app", "create", "--tenant", domain, "--name", "loaded", "--json"], databaseURL: database)

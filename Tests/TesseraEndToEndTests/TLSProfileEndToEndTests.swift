@@ -27,9 +27,10 @@ struct TLSProfileEndToEndTests {
             [
                 "--port", "0", "--https-port", "\(httpsPort)", "--tls-cert", "\(directory)/server.crt", "--tls-key",
                 "\(directory)/server.key",
-            ], databaseURL: try TesseraBinary.databaseURL(), log: log)
+            ], databaseURL: try await TesseraBinary.migratedDatabaseURL(), log: log)
         defer { if server.isRunning { server.terminate() } }
-        try await Curl.waitUntilServing("https://127.0.0.1:\(httpsPort)/health/live", ["-k"])
+        try await Curl.waitUntilServing(
+            "https://127.0.0.1:\(httpsPort)/health/live", ["-k"], server: server, log: log)
 
         // Every TLS 1.2 suite this OpenSSL knows, offered alone, with the client's own floor lowered so that the
         // server is the one refusing.

@@ -27,6 +27,15 @@ enum TesseraBinary {
             "TESSERA_TEST_DATABASE_URL is not set: run the suite with deploy/test.sh, which starts PostgreSQL")
     }
 
+    /// The test database, migrated: a test that starts a server must not count on another test having migrated it
+    /// first (the order of tests is not fixed; a server on an unmigrated database refuses to start).
+    static func migratedDatabaseURL() async throws -> String {
+        let database = try databaseURL()
+        let migrated = try await run(["migrate"], databaseURL: database)
+        try #require(migrated.status == 0, "migrate: \(migrated.error)")
+        return database
+    }
+
     /// An application's credentials as `app create --json` prints them.
     struct CreatedApplication: Decodable {
         let consumer_key: String

@@ -7,9 +7,8 @@ import Testing
 struct TokenLifecycleEndToEndTests {
     @Test("introspect, revoke through the endpoint and the CLI, purge")
     func lifecycle() async throws {
-        let database = try TesseraBinary.databaseURL()
+        let database = try await TesseraBinary.migratedDatabaseURL()
         let domain = "life-\(UInt32.random(in: 0...UInt32.max)).test"
-        #expect(try await TesseraBinary.run(["migrate"], databaseURL: database).status == 0)
         #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
         func create(_ arguments: [String]) async throws -> ServeEndToEndTests.Application {
             let created = try await TesseraBinary.run(
