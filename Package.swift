@@ -29,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
     ],
     targets: [
         // The core: domain types, the token endpoint pipeline, the grant seam. No I/O library.
@@ -104,11 +107,29 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The administration API: handlers over the operations of TesseraPostgres (DirectoryAdministration, ...), with
+        // types generated from its OpenAPI document (Sources/TesseraAdmin/openapi.json), which it also serves.
+        .target(
+            name: "TesseraAdmin",
+            dependencies: [
+                "TesseraCore", "TesseraPostgres", "TesseraHTTP",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict,
+            plugins: [
+                .plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator"), "EmbedOpenAPIPlugin",
+            ]
+        ),
         // Composition: which grants are installed, and the `serve` wiring of pool, cache and router.
         .target(
             name: "TesseraServer",
             dependencies: [
-                "TesseraCore", "TesseraPostgres", "TesseraHTTP", "ClientCredentialsGrant", "PasswordGrant",
+                "TesseraCore", "TesseraPostgres", "TesseraHTTP", "TesseraAdmin", "ClientCredentialsGrant", "PasswordGrant",
                 "RefreshTokenGrant", "CConcurrencyHook",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -133,7 +154,7 @@ let package = Package(
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "TesseraCore", "TesseraPostgres", "TesseraServer", "TesseraHTTP",
+                "TesseraCore", "TesseraPostgres", "TesseraServer", "TesseraHTTP", "TesseraAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,13 +163,20 @@ let package = Package(
         ),
         // The Swift runtime's global-enqueue hook, for EventLoopExecutor (a C global has no Swift name).
         .target(name: "CConcurrencyHook"),
-        // Build tooling: compiles sql/migrations into the binary, so the SQL files stay the one source.
-        .executableTarget(name: "EmbedMigrations", path: "BuildTools/EmbedMigrations"),
+        // Build tooling: compiles sql/migrations and the OpenAPI document into the binary, so the files stay the one
+        // source.
+        .executableTarget(name: "EmbedFiles", path: "BuildTools/EmbedFiles"),
         .plugin(
             name: "EmbedMigrationsPlugin",
             capability: .buildTool(),
-            dependencies: ["EmbedMigrations"],
+            dependencies: ["EmbedFiles"],
             path: "BuildTools/EmbedMigrationsPlugin"
+        ),
+        .plugin(
+            name: "EmbedOpenAPIPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedFiles"],
+            path: "BuildTools/EmbedOpenAPIPlugin"
         ),
         .testTarget(
             name: "TesseraCoreTests",

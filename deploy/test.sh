@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 deploy/postgres.sh install
 # PyJWT signs the private_key_jwt assertions of the end-to-end test (Tests/jose/client_assertion.py): the server's
 # verifier is tested against a third-party library. cryptography, which it needs, comes with it if missing.
-python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'PyJWT[crypto]==2.10.1'
+# openapi-spec-validator checks the admin API's OpenAPI document (Tests/openapi/validate.py).
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'PyJWT[crypto]==2.10.1' \
+    'openapi-spec-validator==0.9.0'
 dir=$(mktemp -d /tmp/tessera-test-postgres.XXXXXX)
 chmod 755 "$dir"
 # The tests' own files (the servers' logs, throwaway clusters) go to a folder of this run (TMPDIR): removed after

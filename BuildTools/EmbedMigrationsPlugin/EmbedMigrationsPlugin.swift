@@ -1,7 +1,8 @@
 import Foundation
 import PackagePlugin
 
-/// Compiles every `sql/migrations/*.sql` file of the package into the target that uses this plugin.
+/// Compiles every `sql/migrations/*.sql` file of the package into the target that uses this plugin
+/// (`EmbeddedMigrations.files`).
 @main
 struct EmbedMigrationsPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
@@ -12,8 +13,8 @@ struct EmbedMigrationsPlugin: BuildToolPlugin {
         return [
             .buildCommand(
                 displayName: "Embedding \(files.count) SQL migrations",
-                executable: try context.tool(named: "EmbedMigrations").url,
-                arguments: [migrations.path, output.path],
+                executable: try context.tool(named: "EmbedFiles").url,
+                arguments: ["EmbeddedMigrations", output.path] + files.map(\.path),
                 inputFiles: files + [migrations],
                 outputFiles: [output]
             )

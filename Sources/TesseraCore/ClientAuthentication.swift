@@ -17,6 +17,21 @@ public struct ClientAuthentication: Sendable, Hashable {
         self.init(checkedMethods: methods, keys: keys)
     }
 
+    /// The methods named, checked: one refusal names the unknown one and lists the known.
+    public static func methods(named names: [String]) throws(ApplicationSettingsError) -> Set<
+        ClientAuthenticationMethod
+    > {
+        var methods: Set<ClientAuthenticationMethod> = []
+        for name in names {
+            guard let method = ClientAuthenticationMethod(rawValue: name) else {
+                let known = ClientAuthenticationMethod.allCases.map(\.rawValue).joined(separator: ", ")
+                throw .init("unknown authentication method \(name.prefix(80)) (known: \(known))")
+            }
+            methods.insert(method)
+        }
+        return methods
+    }
+
     private init(checkedMethods: Set<ClientAuthenticationMethod>, keys: ClientKeySet?) {
         self.methods = checkedMethods
         self.keys = keys

@@ -9,7 +9,7 @@ public struct DirectoryAdministration: Sendable {
     private let client: any DatabaseClient
     private let logger: Logger
     private let clock: (@Sendable () -> Date)?
-    let audit: AuditTrail
+    public let audit: AuditTrail
 
     /// - Parameters:
     ///   - now: the clock revocations, rotations and their grace periods are dated by; the database's own
@@ -46,7 +46,7 @@ public struct DirectoryAdministration: Sendable {
                 return TenantRecord(domain: domain, enabled: enabled, createdAt: createdAt, applications: 0)
             }
         } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
-            let refusal = AdministrationError("tenant \(domain) already exists")
+            let refusal = AdministrationError("tenant \(domain) already exists", kind: .conflict)
             if let tenantID = try? await tenantID(domain) {
                 await audit.recordRefusal(refusal, "tenant.create", tenantID: tenantID, target: domain)
             }
@@ -55,13 +55,30 @@ public struct DirectoryAdministration: Sendable {
         throw AdministrationError("tenant \(domain) was not created")
     }
 
-    public func tenants() async throws -> [TenantRecord] {
-        let rows = try await client.current.query(
-            """
+    /// The tenants by domain; a page of at most `limit` after the domain `after` (keyset paging: stable while
+    /// tenants come and go).
+    public func tenants(after: String? = nil, limit: Int = .max) async throws -> [TenantRecord] {
+        try await tenants(where: "t.domain > COALESCE(\(after), '')", limit: limit)
+    }
+
+    /// One tenant, as `tenants()` lists it.
+    public func tenant(domain rawDomain: String) async throws -> TenantRecord {
+        let domain = try Self.domain(rawDomain)
+        guard let record = try await tenants(where: "t.domain = \(domain)", limit: 1).first else {
+            throw AdministrationError.unknownTenant(domain)
+        }
+        return record
+    }
+
+    private func tenants(where condition: PostgresQuery, limit: Int) async throws -> [TenantRecord] {
+        var query = condition
+        query.sql = """
             SELECT t.domain, t.enabled, t.created_at, count(a.application_id)::bigint
             FROM tenants t LEFT JOIN applications a ON a.tenant_id = t.tenant_id
-            GROUP BY t.tenant_id ORDER BY t.domain
-            """, logger: logger)
+            WHERE \(condition.sql)
+            GROUP BY t.tenant_id ORDER BY t.domain LIMIT \(limit)
+            """
+        let rows = try await client.current.query(query, logger: logger)
         var records: [TenantRecord] = []
         for try await (domain, enabled, createdAt, count) in rows.decode((String, Bool, Date, Int64).self) {
             records.append(
@@ -114,17 +131,24 @@ public struct DirectoryAdministration: Sendable {
                     """, logger: logger
                 ).collect()
             } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
-                throw AdministrationError("an application named \"\(settings.name)\" already exists in \(rawDomain)")
+                throw AdministrationError(
+                    "an application named \"\(settings.name)\" already exists in \(rawDomain)", kind: .conflict)
             }
         }
         if let row = rows.first { return (try ApplicationRecord(row: row, tenant: Self.domain(rawDomain)), secret) }
         throw AdministrationError("the application was not created")
     }
 
-    public func applications(tenant rawDomain: String) async throws -> [ApplicationRecord] {
+    /// The tenant's applications by name; a page of at most `limit` after the name `after`.
+    public func applications(tenant rawDomain: String, after: String? = nil, limit: Int = .max) async throws
+        -> [ApplicationRecord]
+    {
         let tenantID = try await tenantID(rawDomain)
         let rows = try await client.current.query(
-            "SELECT \(unescaped: ApplicationRecord.columns) FROM applications WHERE tenant_id = \(tenantID) ORDER BY name",
+            """
+            SELECT \(unescaped: ApplicationRecord.columns) FROM applications
+            WHERE tenant_id = \(tenantID) AND name > COALESCE(\(after), '') ORDER BY name LIMIT \(limit)
+            """,
             logger: logger)
         var records: [ApplicationRecord] = []
         for try await row in rows { records.append(try ApplicationRecord(row: row, tenant: Self.domain(rawDomain))) }
@@ -142,6 +166,10 @@ public struct DirectoryAdministration: Sendable {
         throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
     }
 
+    /// The longest grace period of a replaced secret: 30 days, long enough for a monthly deploy cycle; any longer and
+    /// the old secret is simply a second long-lived secret.
+    public static let maximumGrace = 30 * 86_400
+
     /// Replaces the secret. Without `grace` the old one, and any earlier one still in its grace period, stop working
     /// at once on every server (the change feed drops them). With `grace` seconds, the old one stays valid beside
     /// the new one until then, so that every replica of the client can move to the new one; at most these two are
@@ -149,6 +177,13 @@ public struct DirectoryAdministration: Sendable {
     public func rotateSecret(
         tenant rawDomain: String, consumerKey: String, revokeTokens: Bool = false, grace: Int = 0
     ) async throws -> SecretRotation {
+        guard (0...Self.maximumGrace).contains(grace) else {
+            throw AdministrationError("the grace period must be 0 to \(Self.maximumGrace / 86_400) days")
+        }
+        if revokeTokens, grace > 0 {
+            throw AdministrationError(
+                "revoking every token is for a leaked secret, which must stop at once: it takes no grace period")
+        }
         let tenantID = try await tenantID(rawDomain)
         let secret = CredentialGenerator.consumerSecret()
         let now = time
@@ -258,8 +293,11 @@ public struct DirectoryAdministration: Sendable {
     }
 
     /// Disabling also revokes every token issued so far: enabling again does not bring them back.
-    public func setApplication(tenant rawDomain: String, consumerKey: String, enabled: Bool) async throws {
-        _ = try await updateApplication(
+    @discardableResult
+    public func setApplication(tenant rawDomain: String, consumerKey: String, enabled: Bool) async throws
+        -> ApplicationRecord
+    {
+        try await updateApplication(
             enabled ? "app.enable" : "app.disable", tenant: rawDomain, consumerKey: consumerKey,
             set: """
                 enabled = \(enabled), tokens_revoked_before = CASE WHEN \(enabled) THEN tokens_revoked_before
@@ -324,7 +362,7 @@ public struct DirectoryAdministration: Sendable {
             ).collect()
             if !rows.isEmpty { return }
             _ = try await application(tenant: rawDomain, consumerKey: consumerKey)
-            throw AdministrationError("unknown user \(username) in \(rawDomain.lowercased())")
+            throw AdministrationError("unknown user \(username) in \(rawDomain.lowercased())", kind: .notFound)
         }
     }
 
@@ -347,16 +385,30 @@ public struct DirectoryAdministration: Sendable {
     }
 }
 
-/// A refused administrative change, in one line.
+/// A refused administrative change, in one line, and what kind of refusal it is (the admin API's status).
 public struct AdministrationError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable {
+        /// The input cannot work (400).
+        case invalid
+        /// What the change names does not exist (404).
+        case notFound
+        /// It conflicts with what exists: a name taken (409).
+        case conflict
+    }
+
     public let description: String
-    public init(_ description: String) { self.description = description }
+    public let kind: Kind
+
+    public init(_ description: String, kind: Kind = .invalid) {
+        self.description = description
+        self.kind = kind
+    }
 
     static func unknownTenant(_ domain: String) -> AdministrationError {
-        AdministrationError("no tenant \(domain) (see `tessera tenant list`)")
+        AdministrationError("no tenant \(domain) (see `tessera tenant list`)", kind: .notFound)
     }
 
     static func unknownApplication(_ key: String, tenant: String) -> AdministrationError {
-        AdministrationError("no application with consumer key \(key.prefix(80)) in tenant \(tenant)")
+        AdministrationError("no application with consumer key \(key.prefix(80)) in tenant \(tenant)", kind: .notFound)
     }
 }

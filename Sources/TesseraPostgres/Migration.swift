@@ -25,7 +25,7 @@ public struct Migration: Sendable, Equatable {
     public static func embedded() throws(MigrationError) -> [Migration] {
         var migrations: [Migration] = []
         for file in EmbeddedMigrations.files {
-            migrations.append(try Migration(name: file.name, sql: file.sql))
+            migrations.append(try Migration(name: file.name, sql: file.text))
         }
         return try ordered(migrations)
     }

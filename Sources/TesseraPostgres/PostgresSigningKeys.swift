@@ -82,7 +82,8 @@ public struct PostgresSigningKeys: SigningKeySource {
             let now = try await Self.now(now, on: connection, logger: logger)
             let timeline = try await Self.read(tenantID, on: connection, opening: nil, logger: logger).timeline
             guard let key = timeline.keys.first(where: { $0.id == kid }) else {
-                throw AdministrationError("no signing key \(kid.prefix(80)) in this tenant (see `tessera key list`)")
+                throw AdministrationError(
+                    "no signing key \(kid.prefix(80)) in this tenant (see `tessera key list`)", kind: .notFound)
             }
             let state = timeline.state(of: key, at: now)
             guard state == .active || state == .next else {

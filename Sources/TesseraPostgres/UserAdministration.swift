@@ -31,7 +31,7 @@ public struct UserAdministration: Sendable {
                 ).collect()
             } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
                 throw AdministrationError(
-                    "user \(username) already exists in \(domain.lowercased()) (names ignore case)")
+                    "user \(username) already exists in \(domain.lowercased()) (names ignore case)", kind: .conflict)
             }
         }
         if let row = rows.first {
@@ -78,7 +78,8 @@ public struct UserAdministration: Sendable {
         let (logger, statement) = (logger, query)
         try await audit.record(operation, tenantID: tenantID, target: String(username.prefix(200))) { connection in
             if try await !connection.query(statement, logger: logger).collect().isEmpty { return }
-            throw AdministrationError("no user \(username.prefix(80)) in tenant \(domain.lowercased())")
+            throw AdministrationError(
+                "no user \(username.prefix(80)) in tenant \(domain.lowercased())", kind: .notFound)
         }
     }
 

@@ -8,6 +8,12 @@ public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var defaultTenant: String?
+    /// The system tenant: its clients with scope `tessera:admin` administer every tenant through the admin API.
+    public var adminTenant = ServerConfiguration.defaultAdminTenant
+    public static let defaultAdminTenant = "system"
+    /// What `POST /token` serves: the default tenant, else the system tenant (so that an admin client's token comes
+    /// from `/token` on a server with no default tenant).
+    public var servedDefaultTenant: String { defaultTenant ?? adminTenant }
     public var database: DatabaseURL
     /// Connections in the PostgreSQL pool.
     public var databaseConnections: Int

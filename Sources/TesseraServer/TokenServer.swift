@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import TesseraAdmin
 import TesseraCore
 import TesseraHTTP
 import TesseraPostgres
@@ -72,14 +73,18 @@ public struct TokenServer {
                     assertions: assertions, now: now),
                 revocation: RevocationEndpoint(
                     directory: directory, ledger: ledger, throttle: throttle, assertions: assertions, now: now),
-                defaultTenant: configuration.defaultTenant, trustedProxies: configuration.trustedProxies),
+                defaultTenant: configuration.servedDefaultTenant, trustedProxies: configuration.trustedProxies),
             discovery: DiscoveryRoutes(
                 directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes, signs: signingKeys != nil),
             keySets: signingKeys.map {
-                KeySetRoutes(directory: directory, keys: $0, defaultTenant: configuration.defaultTenant, now: now)
+                KeySetRoutes(directory: directory, keys: $0, defaultTenant: configuration.servedDefaultTenant, now: now)
             },
             health: HealthRoutes(readiness: readiness.check),
             metrics: metrics.map { RequestMetrics(factory: $0) })
+        try AdminRoutes(
+            client: client, directory: directory, ledger: ledger, systemTenant: configuration.adminTenant,
+            supportedGrantTypes: InstalledGrants.grantTypes, logger: logger, now: now
+        ).register(on: router)
         self.clock = clock
         self.directory = directory
         self.services = [

@@ -364,6 +364,8 @@ struct AppCommand: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
 
+        /// The operation refuses this too (for the admin API); here it is a usage error naming the options, before
+        /// the database is touched.
         func validate() throws {
             if revokeTokens, (grace?.seconds ?? 0) > 0 {
                 throw ValidationError(

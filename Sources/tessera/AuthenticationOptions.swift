@@ -22,13 +22,11 @@ struct AuthenticationOptions: ParsableArguments {
         guard authMethod != nil || jwksFile != nil else { return nil }
         var methods = ClientAuthenticationMethod.defaults
         if let authMethod {
-            methods = []
-            for name in authMethod.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-                guard let method = ClientAuthenticationMethod(rawValue: name) else {
-                    let known = ClientAuthenticationMethod.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw CommandFailure("unknown authentication method \(name) (known: \(known))")
-                }
-                methods.insert(method)
+            do {
+                methods = try ClientAuthentication.methods(
+                    named: authMethod.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            } catch {
+                throw CommandFailure("\(error)")
             }
         }
         let given = try jwksFile.map { path -> ClientKeySet in

@@ -41,6 +41,11 @@ extension ServeCommand {
             database: databaseURL,
             databaseConnections: connections
         )
+        let admin = adminTenant ?? environment["TESSERA_ADMIN_TENANT"] ?? ServerConfiguration.defaultAdminTenant
+        guard let adminDomain = Tenant.normalizedDomain(admin) else {
+            throw CommandFailure("the admin tenant must be a domain: letters, digits, hyphens and dots")
+        }
+        configuration.adminTenant = adminDomain
         configuration.httpsPort = httpsPort
         configuration.metricsPort = metricsPort
         switch (tlsCertificate ?? environment["TESSERA_TLS_CERT"], tlsKey ?? environment["TESSERA_TLS_KEY"]) {

@@ -37,6 +37,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Tenant that POST /token serves (env: TESSERA_DEFAULT_TENANT).", valueName: "domain"))
     var defaultTenant: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The system tenant, whose clients with scope tessera:admin administer every tenant (env: TESSERA_ADMIN_TENANT; default system); POST /token serves it when no default tenant is set.",
+            valueName: "domain"))
+    var adminTenant: String?
+
     @Option(help: "PostgreSQL connections in the pool (env: TESSERA_DATABASE_CONNECTIONS; default 16).")
     var databaseConnections: Int?
 

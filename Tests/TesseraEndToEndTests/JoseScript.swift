@@ -7,11 +7,11 @@ enum JoseScript {
         let description: String
     }
 
-    /// Runs Tests/jose/`name` with `arguments` on a thread of its own; its standard output, or `Failure` with its
+    /// Runs Tests/`folder`/`name` with `arguments` on a thread of its own; its standard output, or `Failure` with its
     /// standard error when it exits non-zero.
-    static func run(_ name: String, _ arguments: [String]) async throws -> Data {
+    static func run(_ name: String, _ arguments: [String], folder: String = "jose") async throws -> Data {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("jose/\(name)").path
+            .appendingPathComponent("\(folder)/\(name)").path
         return try await offThePool {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -48,6 +48,17 @@ struct TokenClient {
         return Array(request.utf8)
     }
 
+    /// Any request: `method path` with `headers` (lines) and `body`, if any; the answer's body is in `text` (and
+    /// `json` when it is a JSON object).
+    func request(_ method: String, _ path: String, headers: [String] = [], body: String? = nil) async throws -> Answer {
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        request += headers.map { $0 + "\r\n" }.joined()
+        if let body { request += "Content-Length: \(body.utf8.count)\r\n" }
+        request += "\r\n" + (body ?? "")
+        let bytes = Array(request.utf8)
+        return try parse(await offThePool { try exchange(bytes) })
+    }
+
     /// `GET path`; the body is in `text`.
     func get(_ path: String, headers: [String] = []) async throws -> Answer {
         let extra = headers.map { $0 + "\r\n" }.joined()

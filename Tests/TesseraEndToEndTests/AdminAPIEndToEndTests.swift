@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+
+/// Issue 16's journey through the binary: `tessera admin create-client`, a token from `/token`, then the admin API
+/// with that token, a tenant administrator kept to its tenant, refusals as problems, and the audit trail.
+@Suite("Admin API, end to end", .timeLimit(.minutes(3)))
+struct AdminAPIEndToEndTests {
+    struct Client: Decodable {
+        let consumer_key: String
+        let consumer_secret: String
+    }
+
+    @Test(
+        "create-client, /token, tenants and applications; a tenant admin reaches its tenant only; the audit names the client"
+    )
+    func journey() async throws {
+        let database = try await TesseraBinary.migratedDatabaseURL()
+        let suffix = UInt32.random(in: 0...UInt32.max)
+        let made = try await TesseraBinary.run(
+            ["admin", "create-client", "--name", "platform-\(suffix)", "--json"], databaseURL: database)
+        try #require(made.status == 0, "\(made.error)")
+        let platform = try JSONDecoder().decode(Client.self, from: Data(made.output.utf8))
+
+        let port = try TesseraBinary.freePort()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-admin-\(port).log")
+        let server = try TesseraBinary.serve(["--port", "\(port)"], databaseURL: database, log: log)
+        defer { if server.isRunning { server.terminate() } }
+        let client = TokenClient(port: port)
+        try await client.waitUntilServing()
+
+        // The issue's curl: /token serves the system tenant when no default tenant is set.
+        let issued = try await client.post(
+            "/token", form: "grant_type=client_credentials&scope=tessera:admin", key: platform.consumer_key,
+            secret: platform.consumer_secret)
+        let token = try #require(issued.json["access_token"] as? String, "\(issued.text)")
+        #expect(issued.json["scope"] as? String == "tessera:admin")
+        func call(_ method: String, _ path: String, _ body: String? = nil, bearer: String? = nil) async throws
+            -> TokenClient.Answer
+        {
+            var headers = ["Authorization: Bearer \(bearer ?? token)"]
+            if body != nil { headers.append("Content-Type: application/json") }
+            return try await client.request(method, path, headers: headers, body: body)
+        }
+
+        let domain = "beta-\(suffix).example"
+        let created = try await call("POST", "/admin/v1/tenants", #"{"domain":"\#(domain)"}"#)
+        #expect(created.status == 201 && created.json["domain"] as? String == domain, "\(created.text)")
+        #expect(created.headers["cache-control"] == "no-store")
+        let again = try await call("POST", "/admin/v1/tenants", #"{"domain":"\#(domain)"}"#)
+        #expect(again.status == 409 && again.headers["content-type"] == "application/problem+json", "\(again.text)")
+        #expect(again.json["detail"] as? String == "tenant \(domain) already exists", "the CLI's reason")
+        let empty = try await call("GET", "/admin/v1/tenants/\(domain)/applications")
+        #expect(empty.status == 200 && (empty.json["applications"] as? [Any])?.isEmpty == true, "\(empty.text)")
+
+        // An application made through the API works at the token endpoint with the secret it was answered.
+        let app = try await call(
+            "POST", "/admin/v1/tenants/\(domain)/applications",
+            #"{"name":"agent","scopes":["default","read"],"token_format":"jwt","resources":["https://api.beta.test"]}"#)
+        #expect(app.status == 201, "\(app.text)")
+        let application = try #require(app.json["application"] as? [String: Any], "\(app.text)")
+        let key = try #require(application["consumer_key"] as? String)
+        let secret = try #require(app.json["consumer_secret"] as? String)
+        #expect(
+            application["scopes"] as? [String] == ["default", "read"] && application["token_format"] as? String == "jwt"
+        )
+        let used = try await client.post(
+            "/t/\(domain)/token", form: "grant_type=client_credentials&scope=read", key: key, secret: secret)
+        #expect(used.status == 200 && (used.json["access_token"] as? String)?.hasPrefix("eyJ") == true, "\(used.text)")
+        let badGrant = try await call(
+            "POST", "/admin/v1/tenants/\(domain)/applications", #"{"name":"x","grant_types":["implicit"]}"#)
+        #expect(badGrant.status == 400, "\(badGrant.text)")
+        #expect((badGrant.json["detail"] as? String)?.hasPrefix("unknown grant type implicit (supported:") == true)
+        let notJSON = try await call("POST", "/admin/v1/tenants/\(domain)/applications", "{\"name\":")
+        #expect(
+            notJSON.status == 400 && notJSON.headers["content-type"] == "application/problem+json", "\(notJSON.text)")
+        let wrongType = try await call("POST", "/admin/v1/tenants/\(domain)/applications", #"{"name":7}"#)
+        #expect(wrongType.status == 400 && (wrongType.json["detail"] as? String)?.contains("name") == true)
+        let huge = try await call(
+            "POST", "/admin/v1/tenants/\(domain)/applications",
+            #"{"name":"\#(String(repeating: "x", count: 200_000))"}"#)
+        #expect(huge.status == 413, "\(huge.text.prefix(300))")
+        let unknownApp = try await call("GET", "/admin/v1/tenants/\(domain)/applications/nope")
+        #expect(unknownApp.status == 404, "\(unknownApp.text)")
+
+        // A tenant administrator: its own tenant only.
+        let tenantMade = try await TesseraBinary.run(
+            ["admin", "create-client", "--tenant", domain, "--name", "ops", "--json"], databaseURL: database)
+        try #require(tenantMade.status == 0, "\(tenantMade.error)")
+        let ops = try JSONDecoder().decode(Client.self, from: Data(tenantMade.output.utf8))
+        let opsIssued = try await client.post(
+            "/t/\(domain)/token", form: "grant_type=client_credentials&scope=tessera:tenant-admin",
+            key: ops.consumer_key, secret: ops.consumer_secret)
+        let opsToken = try #require(opsIssued.json["access_token"] as? String, "\(opsIssued.text)")
+        let own = try await call("GET", "/admin/v1/tenants/\(domain)/applications", bearer: opsToken)
+        #expect(own.status == 200 && (own.json["applications"] as? [Any])?.count == 2, "\(own.text)")
+        // Its token is looked up in the tenant the path names: a path of no tenant finds it nowhere.
+        let listAll = try await call("GET", "/admin/v1/tenants", bearer: opsToken)
+        #expect(listAll.status == 401, "\(listAll.text)")
+        let showOwn = try await call("GET", "/admin/v1/tenants/\(domain)", bearer: opsToken)
+        #expect(showOwn.status == 200 && showOwn.json["applications"] as? Int == 2, "\(showOwn.text)")
+        let disableOwn = try await call("POST", "/admin/v1/tenants/\(domain)/disable", bearer: opsToken)
+        #expect(disableOwn.status == 403, "a tenant admin does not switch its tenant off: \(disableOwn.text)")
+        #expect(disableOwn.headers["www-authenticate"]?.contains(#"error="insufficient_scope""#) == true)
+        let emptyCreate = try await call("POST", "/admin/v1/tenants", "")
+        #expect(emptyCreate.status == 400 && (emptyCreate.json["detail"] as? String)?.contains("domain") == true)
+        let other = try await call("GET", "/admin/v1/tenants/system/applications", bearer: opsToken)
+        #expect(other.status == 401, "another tenant: \(other.text)")
+        #expect(other.headers["www-authenticate"]?.contains(#"error="invalid_token""#) == true)
+
+        // No token, a token of nobody's: 401 with RFC 6750's challenge.
+        let anonymous = try await client.request("GET", "/admin/v1/tenants/\(domain)")
+        #expect(anonymous.status == 401 && anonymous.headers["www-authenticate"] == #"Bearer realm="tessera-admin""#)
+        let forged = try await call(
+            "GET", "/admin/v1/tenants/\(domain)", bearer: "tsr_at_20000.\(String(repeating: "A", count: 43))")
+        #expect(forged.status == 401, "\(forged.text)")
+
+        // The system admin revokes the tenant admin's tokens: refused at once, as introspection would.
+        let revoked = try await call(
+            "POST", "/admin/v1/tenants/\(domain)/applications/\(ops.consumer_key)/revoke-tokens")
+        #expect(revoked.status == 204, "\(revoked.text)")
+        let afterRevoke = try await call("GET", "/admin/v1/tenants/\(domain)/applications", bearer: opsToken)
+        #expect(afterRevoke.status == 401, "\(afterRevoke.text)")
+
+        // The audit trail names the client that acted, through the API and the CLI alike.
+        let audit = try await call("GET", "/admin/v1/tenants/\(domain)/audit")
+        let events = try #require(audit.json["events"] as? [[String: Any]], "\(audit.text)")
+        let actor = "system/\(platform.consumer_key)"
+        let byOperation = Dictionary(grouping: events) { $0["operation"] as? String ?? "" }
+        #expect(byOperation["tenant.create"]?.first?["actor"] as? String == actor, "\(audit.text)")
+        #expect(
+            byOperation["app.create"]?.contains {
+                $0["actor"] as? String == actor && $0["target"] as? String == "agent"
+            } == true)
+        #expect(
+            byOperation["app.create"]?.contains { $0["actor"] as? String == "cli" && $0["target"] as? String == "ops" }
+                == true)
+        #expect(byOperation["token.revoke"]?.first?["actor"] as? String == actor)
+        let cli = try await TesseraBinary.run(["audit", "--tenant", domain, "--json"], databaseURL: database)
+        #expect(cli.status == 0 && cli.output.contains(actor), "\(cli.error)")
+        #expect(!audit.text.contains(secret) && !cli.output.contains(secret), "never a secret in the audit")
+
+        // The served document is the committed one, valid OpenAPI 3.1, and the answers above match its schemas.
+        let served = try await client.get("/admin/v1/openapi.json")
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/admin-api.openapi.json")
+        let committed = try String(contentsOf: docs, encoding: .utf8)
+        #expect(served.status == 200 && served.text == committed)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-admin-\(suffix)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var pairs: [String] = []
+        for (name, answer) in [
+            ("Tenant", created), ("Problem", again), ("ApplicationPage", own), ("CreatedApplication", app),
+            ("Problem", disableOwn), ("Problem", listAll), ("Tenant", showOwn),
+        ] {
+            let file = folder.appendingPathComponent("\(pairs.count).json")
+            try Data(answer.text.utf8).write(to: file)
+            pairs.append("\(name)=\(file.path)")
+        }
+        let document = folder.appendingPathComponent("openapi.json")
+        try Data(served.text.utf8).write(to: document)
+        let verdict = try await JoseScript.run("validate.py", [document.path] + pairs, folder: "openapi")
+        #expect(String(decoding: verdict, as: UTF8.self).contains("valid"))
+    }
+}
