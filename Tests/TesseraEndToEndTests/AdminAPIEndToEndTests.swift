@@ -79,6 +79,31 @@ struct AdminAPIEndToEndTests {
             "POST", "/admin/v1/tenants/\(domain)/applications",
             #"{"name":"\#(String(repeating: "x", count: 200_000))"}"#)
         #expect(huge.status == 413, "\(huge.text.prefix(300))")
+        // Rotation with a grace period: both secrets work, the secrets list shows the old one's expiry.
+        let path = "/admin/v1/tenants/\(domain)/applications/\(key)"
+        let leaked = try await call("POST", "\(path)/rotate-secret", #"{"grace_seconds":3600,"revoke_tokens":true}"#)
+        #expect(leaked.status == 400 && (leaked.json["detail"] as? String)?.contains("leaked") == true)
+        let rotated = try await call("POST", "\(path)/rotate-secret", #"{"grace_seconds":3600}"#)
+        let newSecret = try #require(rotated.json["consumer_secret"] as? String, "\(rotated.text)")
+        #expect(rotated.json["previous_secret_expires_at"] is String, "\(rotated.text)")
+        let secrets = try await call("GET", "\(path)/secrets")
+        #expect(
+            (secrets.json["secrets"] as? [[String: Any]])?.compactMap { $0["secret"] as? String } == [
+                "current", "previous",
+            ])
+        for candidate in [secret, newSecret] {
+            let answer = try await client.post(
+                "/t/\(domain)/token", form: "grant_type=client_credentials", key: key, secret: candidate)
+            #expect(answer.status == 200, "\(answer.text)")
+        }
+        let disabled = try await call("POST", "\(path)/disable")
+        #expect(disabled.status == 200 && disabled.json["enabled"] as? Bool == false, "\(disabled.text)")
+        let enabled = try await call("POST", "\(path)/enable")
+        #expect(enabled.status == 200 && enabled.json["enabled"] as? Bool == true, "\(enabled.text)")
+        let page = try await call("GET", "/admin/v1/tenants?limit=1")
+        #expect((page.json["tenants"] as? [Any])?.count == 1 && page.json["next"] is String, "\(page.text)")
+        let tooMany = try await call("GET", "/admin/v1/tenants?limit=501")
+        #expect(tooMany.status == 400, "\(tooMany.text)")
         let unknownApp = try await call("GET", "/admin/v1/tenants/\(domain)/applications/nope")
         #expect(unknownApp.status == 404, "\(unknownApp.text)")
 
@@ -151,7 +176,8 @@ struct AdminAPIEndToEndTests {
         var pairs: [String] = []
         for (name, answer) in [
             ("Tenant", created), ("Problem", again), ("ApplicationPage", own), ("CreatedApplication", app),
-            ("Problem", disableOwn), ("Problem", listAll), ("Tenant", showOwn),
+            ("Problem", disableOwn), ("Problem", listAll), ("Tenant", showOwn), ("SecretRotation", rotated),
+            ("Application", disabled), ("TenantPage", page), ("Problem", tooMany),
         ] {
             let file = folder.appendingPathComponent("\(pairs.count).json")
             try Data(answer.text.utf8).write(to: file)
