@@ -5,11 +5,6 @@ import Testing
 /// with that token, a tenant administrator kept to its tenant, refusals as problems, and the audit trail.
 @Suite("Admin API, end to end", .timeLimit(.minutes(3)))
 struct AdminAPIEndToEndTests {
-    struct Client: Decodable {
-        let consumer_key: String
-        let consumer_secret: String
-    }
-
     @Test(
         "create-client, /token, tenants and applications; a tenant admin reaches its tenant only; the audit names the client"
     )
@@ -19,7 +14,7 @@ struct AdminAPIEndToEndTests {
         let made = try await TesseraBinary.run(
             ["admin", "create-client", "--name", "platform-\(suffix)", "--json"], databaseURL: database)
         try #require(made.status == 0, "\(made.error)")
-        let platform = try JSONDecoder().decode(Client.self, from: Data(made.output.utf8))
+        let platform = try JSONDecoder().decode(TesseraBinary.CreatedApplication.self, from: Data(made.output.utf8))
 
         let port = try TesseraBinary.freePort()
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-admin-\(port).log")
@@ -111,7 +106,7 @@ struct AdminAPIEndToEndTests {
         let tenantMade = try await TesseraBinary.run(
             ["admin", "create-client", "--tenant", domain, "--name", "ops", "--json"], databaseURL: database)
         try #require(tenantMade.status == 0, "\(tenantMade.error)")
-        let ops = try JSONDecoder().decode(Client.self, from: Data(tenantMade.output.utf8))
+        let ops = try JSONDecoder().decode(TesseraBinary.CreatedApplication.self, from: Data(tenantMade.output.utf8))
         let opsIssued = try await client.post(
             "/t/\(domain)/token", form: "grant_type=client_credentials&scope=tessera:tenant-admin",
             key: ops.consumer_key, secret: ops.consumer_secret)
