@@ -15,6 +15,10 @@ struct AdminAPI: APIProtocol {
     let supportedGrantTypes: Set<GrantType>
     /// The clock revocations and rotations are dated by: the one tokens are issued by.
     let now: @Sendable () -> Date
+    /// The server's password hashing (its own threads and queue), for users' passwords.
+    let passwords: any PasswordHasher
+    /// The key tenants' signing keys are sealed under; nil on a server that issues no JWTs.
+    let serverKey: ServerKey?
 
     /// An admin request's database work ends within this or answers 503.
     static let deadline: Duration = .seconds(10)
@@ -22,7 +26,7 @@ struct AdminAPI: APIProtocol {
     // MARK: Authorization
 
     /// The caller, allowed to act on `domain`; 403 when its scope does not reach it.
-    private func administration(of domain: String) throws -> DirectoryAdministration {
+    func administration(of domain: String) throws -> DirectoryAdministration {
         let principal = try caller()
         let normalized = Tenant.normalizedDomain(domain) ?? domain
         guard principal.mayAdminister(normalized) else {
@@ -31,6 +35,12 @@ struct AdminAPI: APIProtocol {
                 needs: "\(AdminPrincipal.systemScope) \(AdminPrincipal.tenantScope)")
         }
         return DirectoryAdministration(client: client, logger: logger, now: now, actor: principal.actor)
+    }
+
+    /// As `administration(of:)`, for the tenant's users.
+    func userAdministration(of domain: String) throws -> UserAdministration {
+        _ = try administration(of: domain)
+        return UserAdministration(client: client, logger: logger, actor: try caller().actor)
     }
 
     /// The caller, allowed to act on every tenant (creating, listing, disabling tenants).
@@ -44,7 +54,7 @@ struct AdminAPI: APIProtocol {
         return DirectoryAdministration(client: client, logger: logger, now: now, actor: principal.actor)
     }
 
-    private func caller() throws -> AdminPrincipal {
+    func caller() throws -> AdminPrincipal {
         // AdminAuthenticator runs before every operation; without it nothing is allowed.
         guard let principal = AdminPrincipal.current else {
             throw AdminProblem(
@@ -53,7 +63,7 @@ struct AdminAPI: APIProtocol {
         return principal
     }
 
-    private func database<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws
+    func database<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws
         -> Result
     {
         try await PostgresAvailability.run(deadline: Self.deadline, operation)

@@ -80,6 +80,11 @@ struct AdminProblem: Error, Sendable {
             var problem = AdminProblem(.serviceUnavailable, "the database is unavailable; retry shortly")
             problem.retryAfter = 1
             return problem
+        case let error as OAuthError where error.code == .temporarilyUnavailable:
+            // The password hashing threads are all busy with a full queue.
+            var problem = AdminProblem(.serviceUnavailable, "the server is busy; retry shortly")
+            problem.retryAfter = error.retryAfter ?? 1
+            return problem
         case let error as DecodingError:
             return AdminProblem(.badRequest, "the body does not match the API document: \(describe(error))")
         case let error as any HTTPResponseError:

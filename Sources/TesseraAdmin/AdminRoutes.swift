@@ -22,13 +22,16 @@ public struct AdminRoutes: Sendable {
     /// - Parameters:
     ///   - systemTenant: the tenant whose clients with `tessera:admin` administer every tenant.
     ///   - supportedGrantTypes: the grant types installed on this server.
+    ///   - passwords: the server's password hasher (its hashing threads), for users' passwords.
+    ///   - serverKey: the key the tenants' signing keys are sealed under, if the server has one.
     public init(
         client: any DatabaseClient, directory: any ClientDirectory, ledger: any TokenLedger, systemTenant: String,
-        supportedGrantTypes: Set<GrantType>, logger: Logger, now: @escaping @Sendable () -> Date
+        supportedGrantTypes: Set<GrantType>, passwords: any PasswordHasher, serverKey: ServerKey?, logger: Logger,
+        now: @escaping @Sendable () -> Date
     ) {
         self.api = AdminAPI(
             client: client, logger: logger, systemTenant: systemTenant, supportedGrantTypes: supportedGrantTypes,
-            now: now)
+            now: now, passwords: passwords, serverKey: serverKey)
         self.authenticator = AdminAuthenticator(
             directory: directory, ledger: ledger, systemTenant: systemTenant, now: now)
     }

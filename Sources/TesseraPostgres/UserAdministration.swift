@@ -41,11 +41,33 @@ public struct UserAdministration: Sendable {
         throw AdministrationError("the user was not created")
     }
 
-    public func users(tenant domain: String) async throws -> [UserRecord] {
+    /// The tenant's users by name (ignoring case); a page of at most `limit` after the name `after`.
+    public func users(tenant domain: String, after: String? = nil, limit: Int = .max) async throws -> [UserRecord] {
+        try await users(tenant: domain, where: "lower(username) > lower(COALESCE(\(after), ''))", limit: limit)
+    }
+
+    /// One user, as `users` lists them.
+    public func user(tenant domain: String, username: String) async throws -> UserRecord {
+        guard let user = try await users(tenant: domain, where: "lower(username) = lower(\(username))", limit: 1).first
+        else {
+            throw AdministrationError(
+                "no user \(username.prefix(80)) in tenant \(domain.lowercased())", kind: .notFound)
+        }
+        return user
+    }
+
+    private func users(tenant domain: String, where condition: PostgresQuery, limit: Int) async throws
+        -> [UserRecord]
+    {
         let tenantID = try await DirectoryAdministration(client: client, logger: logger).tenantID(domain)
-        let rows = try await client.current.query(
-            "SELECT username, enabled, created_at FROM users WHERE tenant_id = \(tenantID) ORDER BY lower(username)",
-            logger: logger)
+        var query = condition
+        query.binds.append(tenantID)
+        query.sql = """
+            SELECT username, enabled, created_at FROM users
+            WHERE tenant_id = $\(query.binds.count) AND \(condition.sql)
+            ORDER BY lower(username) LIMIT \(limit)
+            """
+        let rows = try await client.current.query(query, logger: logger)
         var records: [UserRecord] = []
         for try await (name, enabled, createdAt) in rows.decode((String, Bool, Date).self) {
             records.append(
@@ -81,6 +103,12 @@ public struct UserAdministration: Sendable {
             throw AdministrationError(
                 "no user \(username.prefix(80)) in tenant \(domain.lowercased())", kind: .notFound)
         }
+    }
+
+    /// A password the hasher can take whole: bcrypt reads 72 bytes, and a longer password would be cut silently.
+    public static func checkPassword(_ password: String) throws(AdministrationError) {
+        guard !password.isEmpty else { throw AdministrationError("the password is empty") }
+        guard password.utf8.count <= 72 else { throw AdministrationError("the password must be at most 72 bytes") }
     }
 
     static func validUsername(_ raw: String) throws(AdministrationError) -> String {

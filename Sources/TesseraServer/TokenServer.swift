@@ -83,7 +83,8 @@ public struct TokenServer {
             metrics: metrics.map { RequestMetrics(factory: $0) })
         try AdminRoutes(
             client: client, directory: directory, ledger: ledger, systemTenant: configuration.adminTenant,
-            supportedGrantTypes: InstalledGrants.grantTypes, logger: logger, now: now
+            supportedGrantTypes: InstalledGrants.grantTypes, passwords: passwords,
+            serverKey: configuration.serverKey, logger: logger, now: now
         ).register(on: router)
         self.clock = clock
         self.directory = directory

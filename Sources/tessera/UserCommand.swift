@@ -34,9 +34,11 @@ struct UserCommand: AsyncParsableCommand {
             var password = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
             if password.hasSuffix("\n") { password.removeLast() }
             if password.hasSuffix("\r") { password.removeLast() }
-            guard !password.isEmpty else { throw CommandFailure("the password is empty") }
-            // bcrypt reads 72 bytes; a longer password would be silently cut.
-            guard password.utf8.count <= 72 else { throw CommandFailure("the password must be at most 72 bytes") }
+            do {
+                try UserAdministration.checkPassword(password)
+            } catch {
+                throw CommandFailure(error.description)
+            }
             let cost =
                 try passwordCost ?? ProcessInfo.processInfo.environment["TESSERA_PASSWORD_COST"].map {
                     guard let cost = Int($0) else {

@@ -9,32 +9,15 @@ struct AdminAPIEndToEndTests {
         "create-client, /token, tenants and applications; a tenant admin reaches its tenant only; the audit names the client"
     )
     func journey() async throws {
-        let database = try await TesseraBinary.migratedDatabaseURL()
-        let suffix = UInt32.random(in: 0...UInt32.max)
-        let made = try await TesseraBinary.run(
-            ["admin", "create-client", "--name", "platform-\(suffix)", "--json"], databaseURL: database)
-        try #require(made.status == 0, "\(made.error)")
-        let platform = try JSONDecoder().decode(TesseraBinary.CreatedApplication.self, from: Data(made.output.utf8))
-
-        let port = try TesseraBinary.freePort()
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-admin-\(port).log")
-        let server = try TesseraBinary.serve(["--port", "\(port)"], databaseURL: database, log: log)
-        defer { if server.isRunning { server.terminate() } }
-        let client = TokenClient(port: port)
-        try await client.waitUntilServing()
-
-        // The issue's curl: /token serves the system tenant when no default tenant is set.
-        let issued = try await client.post(
-            "/token", form: "grant_type=client_credentials&scope=tessera:admin", key: platform.consumer_key,
-            secret: platform.consumer_secret)
-        let token = try #require(issued.json["access_token"] as? String, "\(issued.text)")
-        #expect(issued.json["scope"] as? String == "tessera:admin")
+        let session = try await AdminSession.start("admin")
+        defer { session.stop() }
+        let (database, suffix, client, platform) = (
+            session.database, session.suffix, session.client, session.platform
+        )
         func call(_ method: String, _ path: String, _ body: String? = nil, bearer: String? = nil) async throws
             -> TokenClient.Answer
         {
-            var headers = ["Authorization: Bearer \(bearer ?? token)"]
-            if body != nil { headers.append("Content-Type: application/json") }
-            return try await client.request(method, path, headers: headers, body: body)
+            try await session.call(method, path, body, bearer: bearer)
         }
 
         let domain = "beta-\(suffix).example"
@@ -182,5 +165,130 @@ struct AdminAPIEndToEndTests {
         try Data(served.text.utf8).write(to: document)
         let verdict = try await JoseScript.run("validate.py", [document.path] + pairs, folder: "openapi")
         #expect(String(decoding: verdict, as: UTF8.self).contains("valid"))
+    }
+
+    @Test("users with passwords in the body, their registered-user statistics, and the tenant's signing keys")
+    func usersStatisticsAndKeys() async throws {
+        let session = try await AdminSession.start("admin-users", serve: ["--password-cost", "4"])
+        defer { session.stop() }
+        let domain = "users-\(session.suffix).example"
+        let tenant = "/admin/v1/tenants/\(domain)"
+        #expect(try await session.call("POST", "/admin/v1/tenants", #"{"domain":"\#(domain)"}"#).status == 201)
+        let app = try await session.call(
+            "POST", "\(tenant)/applications", #"{"name":"portal","grant_types":["password","client_credentials"]}"#)
+        let key = try #require((app.json["application"] as? [String: Any])?["consumer_key"] as? String, "\(app.text)")
+        let secret = try #require(app.json["consumer_secret"] as? String)
+        func signIn(_ username: String, _ password: String) async throws -> Int {
+            try await session.client.post(
+                "/t/\(domain)/token", form: "grant_type=password&username=\(username)&password=\(password)", key: key,
+                secret: secret
+            ).status
+        }
+
+        let alice = try await session.call("POST", "\(tenant)/users", #"{"username":"alice","password":"first-pw"}"#)
+        #expect(alice.status == 201 && alice.json["username"] as? String == "alice", "\(alice.text)")
+        #expect(!alice.text.contains("first-pw") && !alice.text.contains("$2"), "no password, no hash")
+        let taken = try await session.call("POST", "\(tenant)/users", #"{"username":"ALICE","password":"x"}"#)
+        #expect(taken.status == 409, "names ignore case: \(taken.text)")
+        let long = try await session.call(
+            "POST", "\(tenant)/users", #"{"username":"bob","password":"\#(String(repeating: "p", count: 73))"}"#)
+        #expect(long.status == 400 && long.json["detail"] as? String == "the password must be at most 72 bytes")
+        #expect(try await session.call("POST", "\(tenant)/users", #"{"username":"bob","password":"b"}"#).status == 201)
+        #expect(try await signIn("alice", "first-pw") == 200)
+
+        let first = try await session.call("GET", "\(tenant)/users?limit=1")
+        #expect((first.json["users"] as? [[String: Any]])?.first?["username"] as? String == "alice", "\(first.text)")
+        let after = try #require(first.json["next"] as? String)
+        let second = try await session.call("GET", "\(tenant)/users?limit=1&after=\(after)")
+        #expect((second.json["users"] as? [[String: Any]])?.first?["username"] as? String == "bob", "\(second.text)")
+        #expect(second.json["next"] == nil, "the last page: \(second.text)")
+
+        let changed = try await session.call("POST", "\(tenant)/users/alice/password", #"{"password":"second-pw"}"#)
+        #expect(changed.status == 204, "\(changed.text)")
+        #expect(try await signIn("alice", "first-pw") == 400)
+        #expect(try await signIn("alice", "second-pw") == 200)
+        let disabled = try await session.call("POST", "\(tenant)/users/alice/disable")
+        #expect(disabled.status == 200 && disabled.json["enabled"] as? Bool == false, "\(disabled.text)")
+        #expect(try await signIn("alice", "second-pw") == 400)
+        #expect(try await session.call("GET", "\(tenant)/users/nobody").status == 404)
+
+        let statistics = try await session.call("GET", "\(tenant)/statistics/registered-users?consumer_key=\(key)")
+        let line = try #require((statistics.json["applications"] as? [[String: Any]])?.first, "\(statistics.text)")
+        #expect(line["registered_users"] as? Int == 1 && line["consumer_key"] as? String == key, "\(statistics.text)")
+
+        let rotated = try await session.call("POST", "\(tenant)/keys/rotate", #"{"algorithm":"EdDSA"}"#)
+        let kid = try #require(rotated.json["kid"] as? String, "\(rotated.text)")
+        let listed = try await session.call("GET", "\(tenant)/keys")
+        let keys = try #require(listed.json["keys"] as? [[String: Any]], "\(listed.text)")
+        #expect(
+            keys.contains { $0["kid"] as? String == kid && $0["algorithm"] as? String == "EdDSA" }, "\(listed.text)")
+        // The first key of a tenant without a signer signs at once; the next waits to be published long enough,
+        // and a third is refused while it waits.
+        #expect(keys.first { $0["kid"] as? String == kid }?["state"] as? String == "active", "\(listed.text)")
+        let next = try await session.call("POST", "\(tenant)/keys/rotate")
+        #expect(next.status == 200, "\(next.text)")
+        let third = try await session.call("POST", "\(tenant)/keys/rotate")
+        #expect(third.status == 400 && (third.json["detail"] as? String)?.contains("already waiting") == true)
+        let retired = try await session.call("POST", "\(tenant)/keys/\(kid)/retire")
+        #expect(retired.status == 200, "\(retired.text)")
+        let state = (retired.json["keys"] as? [[String: Any]])?.first { $0["kid"] as? String == kid }?["state"]
+        #expect(state as? String == "retired", "\(retired.text)")
+        #expect(try await session.call("POST", "\(tenant)/keys/nope/retire").status == 404)
+
+        let audit = try await session.call("GET", "\(tenant)/audit")
+        let operations = (audit.json["events"] as? [[String: Any]])?.compactMap { $0["operation"] as? String } ?? []
+        for operation in ["user.create", "user.set-password", "user.disable", "key.rotate", "key.retire"] {
+            #expect(operations.contains(operation), "\(operation): \(audit.text)")
+        }
+        #expect(!audit.text.contains("second-pw"))
+    }
+}
+
+/// A server and an admin client of the system tenant with its token, got as issue 16 shows: `tessera admin
+/// create-client`, then the client credentials grant at `/token` with scope tessera:admin.
+struct AdminSession {
+    let database: String
+    let suffix: UInt32
+    let server: Process
+    let client: TokenClient
+    let platform: TesseraBinary.CreatedApplication
+    let token: String
+
+    static func start(_ name: String, serve extra: [String] = []) async throws -> AdminSession {
+        let database = try await TesseraBinary.migratedDatabaseURL()
+        let suffix = UInt32.random(in: 0...UInt32.max)
+        let made = try await TesseraBinary.run(
+            ["admin", "create-client", "--name", "\(name)-\(suffix)", "--json"], databaseURL: database)
+        try #require(made.status == 0, "\(made.error)")
+        let platform = try JSONDecoder().decode(TesseraBinary.CreatedApplication.self, from: Data(made.output.utf8))
+        let port = try TesseraBinary.freePort()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-\(name)-\(port).log")
+        let server = try TesseraBinary.serve(["--port", "\(port)"] + extra, databaseURL: database, log: log)
+        let client = TokenClient(port: port)
+        do {
+            try await client.waitUntilServing()
+            // /token serves the system tenant when no default tenant is set.
+            let issued = try await client.post(
+                "/token", form: "grant_type=client_credentials&scope=tessera:admin", key: platform.consumer_key,
+                secret: platform.consumer_secret)
+            let token = try #require(issued.json["access_token"] as? String, "\(issued.text)")
+            #expect(issued.json["scope"] as? String == "tessera:admin")
+            return AdminSession(
+                database: database, suffix: suffix, server: server, client: client, platform: platform, token: token)
+        } catch {
+            server.terminate()
+            throw error
+        }
+    }
+
+    func stop() { if server.isRunning { server.terminate() } }
+
+    /// A request to the admin API with the admin token, or `bearer`; a body is sent as JSON.
+    func call(_ method: String, _ path: String, _ body: String? = nil, bearer: String? = nil) async throws
+        -> TokenClient.Answer
+    {
+        var headers = ["Authorization: Bearer \(bearer ?? token)"]
+        if body != nil { headers.append("Content-Type: application/json") }
+        return try await client.request(method, path, headers: headers, body: body)
     }
 }
