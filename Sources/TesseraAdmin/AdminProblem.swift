@@ -90,13 +90,25 @@ struct AdminProblem: Error, Sendable {
         case let error as any HTTPResponseError:
             return AdminProblem(
                 error.status, error.status == .contentTooLarge ? "the body is too large" : error.status.reasonPhrase)
+        case let error where DatabaseErrorMessage.sqlState(error)?.hasPrefix("22") == true:
+            // A data exception: a value PostgreSQL will not take as text (a NUL character, mostly), which no rule
+            // upstream turned away. The input's fault, whatever the field.
+            return AdminProblem(.badRequest, "a value is not valid text (NUL characters are refused)")
         default:
             if let runtimeStatus, (400..<500).contains(runtimeStatus.code) {
                 // The runtime's own refusals: a missing body, a content type other than JSON, a bad parameter.
                 let cause = (error as? ServerError)?.causeDescription ?? runtimeStatus.reasonPhrase
                 return AdminProblem(runtimeStatus, String(cause.prefix(200)))
             }
-            logger.error("admin request failed", metadata: ["error": "\(String(reflecting: error))"])
+            // Never the request: its Authorization header holds the caller's token. The operation, the error's
+            // type and its SQLSTATE say where to look.
+            logger.error(
+                "admin request failed",
+                metadata: [
+                    "operation": "\((error as? ServerError)?.operationID ?? "-")",
+                    "error": "\(type(of: underlying))",
+                    "sqlstate": "\(DatabaseErrorMessage.sqlState(underlying) ?? "-")",
+                ])
             return AdminProblem(.internalServerError, "the server could not complete the request")
         }
     }

@@ -36,7 +36,7 @@ public enum DatabaseErrorMessage {
     }
 
     /// The SQLSTATE of a server error, such as `23505` for a unique violation.
-    static func sqlState(_ error: any Error) -> String? {
+    public static func sqlState(_ error: any Error) -> String? {
         (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 }

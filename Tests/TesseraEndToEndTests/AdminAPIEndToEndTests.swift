@@ -235,6 +235,15 @@ struct AdminAPIEndToEndTests {
         #expect(state as? String == "retired", "\(retired.text)")
         #expect(try await session.call("POST", "\(tenant)/keys/nope/retire").status == 404)
 
+        // What the fuzzer found: a NUL character reached PostgreSQL, which refused it, and the 500's log line held
+        // the request with its Authorization header.
+        let nul = try await session.call(
+            "POST", "\(tenant)/applications/\(key)/revoke-tokens", #"{"username":"a\u0000b"}"#)
+        #expect(nul.status == 400, "\(nul.text)")
+        #expect(try await session.call("GET", "\(tenant)/applications?after=%00").status == 400)
+        let logged = try String(contentsOf: session.log, encoding: .utf8)
+        #expect(!logged.contains(session.token), "the admin token in the server log")
+
         let audit = try await session.call("GET", "\(tenant)/audit")
         let operations = (audit.json["events"] as? [[String: Any]])?.compactMap { $0["operation"] as? String } ?? []
         for operation in ["user.create", "user.set-password", "user.disable", "key.rotate", "key.retire"] {
@@ -253,6 +262,8 @@ struct AdminSession {
     let client: TokenClient
     let platform: TesseraBinary.CreatedApplication
     let token: String
+    /// The server's log.
+    let log: URL
 
     static func start(_ name: String, serve extra: [String] = []) async throws -> AdminSession {
         let database = try await TesseraBinary.migratedDatabaseURL()
@@ -274,7 +285,8 @@ struct AdminSession {
             let token = try #require(issued.json["access_token"] as? String, "\(issued.text)")
             #expect(issued.json["scope"] as? String == "tessera:admin")
             return AdminSession(
-                database: database, suffix: suffix, server: server, client: client, platform: platform, token: token)
+                database: database, suffix: suffix, server: server, client: client, platform: platform, token: token,
+                log: log)
         } catch {
             server.terminate()
             throw error

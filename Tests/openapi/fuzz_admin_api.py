@@ -90,6 +90,7 @@ def main():
             [st, "run", f"{base}/admin/v1/openapi.json", "--checks", CHECKS, "--max-time", str(args.max_time),
              "--seed", str(args.seed), "--workers", "1", "--header", f"Authorization: Bearer {token}",
              "--request-timeout", "15", "--warnings", "off", "--report-dir", work],
+            cwd=work,
             timeout=args.max_time + 120)
         return run.returncode
     finally:
