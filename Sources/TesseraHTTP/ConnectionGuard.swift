@@ -125,10 +125,19 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     struct Refusal: Equatable {
         let status: HTTPResponseStatus
         let description: String
+        /// Answered as an RFC 9457 problem, as the admin API answers, rather than as an OAuth error.
+        var problem = false
     }
 
-    /// Why the request with this head is answered here, not by the router; nil when it goes on.
+    /// Why the request with this head is answered here, not by the router; nil when it goes on. Under `/admin/`
+    /// the refusal is a problem, as every other answer there.
     func refusal(of head: HTTPRequestHead) -> Refusal? {
+        guard var refusal = reason(of: head) else { return nil }
+        refusal.problem = head.uri.hasPrefix("/admin/")
+        return refusal
+    }
+
+    private func reason(of head: HTTPRequestHead) -> Refusal? {
         // The non-empty comma-separated values of every Host field, as `headers[canonicalForm:]` counts them, but on
         // bytes: that split every value into new strings, 1 µs of each token request.
         var hosts = 0
@@ -155,14 +164,21 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         return nil
     }
 
-    /// Sends `refusal` as the server's JSON error and closes the connection.
+    /// Sends `refusal` as the server's JSON error (or problem) and closes the connection.
     private func answer(_ refusal: Refusal, context: ChannelHandlerContext) {
         finished = true
-        let body = JSONObject()
-            .adding("error", refusal.status == .requestTimeout ? "request_timeout" : "invalid_request")
-            .adding("error_description", refusal.description)
-            .buffer()
-        var headers = HTTPHeaders(HTTPFields.oauthResponse.map { ($0.name.rawName, $0.value) })
+        let body =
+            refusal.problem
+            ? JSONObject().adding("type", "about:blank").adding("title", refusal.status.reasonPhrase)
+                .adding("status", Int(refusal.status.code)).adding("detail", refusal.description).buffer()
+            : JSONObject()
+                .adding("error", refusal.status == .requestTimeout ? "request_timeout" : "invalid_request")
+                .adding("error_description", refusal.description)
+                .buffer()
+        var headers =
+            refusal.problem
+            ? HTTPHeaders([("Content-Type", "application/problem+json"), ("Cache-Control", "no-store")])
+            : HTTPHeaders(HTTPFields.oauthResponse.map { ($0.name.rawName, $0.value) })
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         headers.add(name: "Connection", value: "close")
         context.write(
