@@ -17,6 +17,16 @@ public struct ClientAuthentication: Sendable, Hashable {
         self.init(checkedMethods: methods, keys: keys)
     }
 
+    /// What an operator's choice comes to: `methods` (nil: the two secret methods) with the keys `given`, else the
+    /// application's `stored` keys while private_key_jwt stays allowed (a client moved back to secrets drops them).
+    public static func chosen(
+        methods: Set<ClientAuthenticationMethod>?, given: ClientKeySet?, stored: ClientKeySet?
+    ) throws(ApplicationSettingsError) -> ClientAuthentication {
+        let methods = methods ?? ClientAuthenticationMethod.defaults
+        return try ClientAuthentication(
+            methods: methods, keys: given ?? (methods.contains(.privateKeyJWT) ? stored : nil))
+    }
+
     /// The methods named, checked: one refusal names the unknown one and lists the known.
     public static func methods(named names: [String]) throws(ApplicationSettingsError) -> Set<
         ClientAuthenticationMethod

@@ -20,7 +20,7 @@ struct AuthenticationOptions: ParsableArguments {
     /// `storedKeys` (the application's registered set, for `set-auth`) serve private_key_jwt.
     func authentication(storedKeys: ClientKeySet? = nil) throws -> ClientAuthentication? {
         guard authMethod != nil || jwksFile != nil else { return nil }
-        var methods = ClientAuthenticationMethod.defaults
+        var methods: Set<ClientAuthenticationMethod>?
         if let authMethod {
             do {
                 methods = try ClientAuthentication.methods(
@@ -39,10 +39,8 @@ struct AuthenticationOptions: ParsableArguments {
                 throw CommandFailure("\(path): \(error)")
             }
         }
-        // Keys stay registered only while private_key_jwt is allowed: a client moved back to secrets drops them.
-        let keys = given ?? (methods.contains(.privateKeyJWT) ? storedKeys : nil)
         do {
-            return try ClientAuthentication(methods: methods, keys: keys)
+            return try ClientAuthentication.chosen(methods: methods, given: given, stored: storedKeys)
         } catch {
             throw CommandFailure("\(error)")
         }

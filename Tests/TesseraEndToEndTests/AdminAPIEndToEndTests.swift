@@ -75,6 +75,35 @@ struct AdminAPIEndToEndTests {
                 "/t/\(domain)/token", form: "grant_type=client_credentials", key: key, secret: candidate)
             #expect(answer.status == 200, "\(answer.text)")
         }
+        // Settings of a running application, as set-scopes, set-tokens and set-auth change them.
+        let narrowed = try await call("PUT", "\(path)/scopes", #"{"scopes":["default","write"]}"#)
+        #expect(
+            narrowed.status == 200 && narrowed.json["scopes"] as? [String] == ["default", "write"], "\(narrowed.text)")
+        let outside = try await call("PUT", "\(path)/scopes", #"{"scopes":["write"]}"#)
+        #expect(outside.status == 400 && (outside.json["detail"] as? String)?.contains("default scope") == true)
+        let resources = try await call(
+            "PUT", "\(path)/tokens", #"{"resources":["https://api.beta.test","https://b.beta.test"]}"#)
+        #expect(resources.json["resources"] as? [String] == ["https://api.beta.test", "https://b.beta.test"])
+        #expect(resources.json["token_format"] as? String == "jwt", "left out, the format stays: \(resources.text)")
+        let relative = try await call("PUT", "\(path)/tokens", #"{"resources":["api"]}"#)
+        #expect(relative.status == 400, "\(relative.text)")
+        let keyless = try await call("PUT", "\(path)/authentication", #"{"auth_methods":["private_key_jwt"]}"#)
+        #expect(keyless.status == 400 && (keyless.json["detail"] as? String)?.contains("public keys") == true)
+        let postOnly = try await call("PUT", "\(path)/authentication", #"{"auth_methods":["client_secret_post"]}"#)
+        #expect(postOnly.json["auth_methods"] as? [String] == ["client_secret_post"], "\(postOnly.text)")
+        // Every server follows through the change feed, within about a second.
+        var basicRefused = 0
+        for _ in 0..<50 {
+            basicRefused = try await client.post(
+                "/t/\(domain)/token", form: "grant_type=client_credentials", key: key, secret: newSecret
+            ).status
+            if basicRefused == 401 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(basicRefused == 401, "Basic is no longer allowed")
+        let basicAgain = try await call("PUT", "\(path)/authentication", "{}")
+        #expect(basicAgain.json["auth_methods"] as? [String] == ["client_secret_basic", "client_secret_post"])
+
         let disabled = try await call("POST", "\(path)/disable")
         #expect(disabled.status == 200 && disabled.json["enabled"] as? Bool == false, "\(disabled.text)")
         let enabled = try await call("POST", "\(path)/enable")
@@ -157,6 +186,7 @@ struct AdminAPIEndToEndTests {
             ("Tenant", created), ("Problem", again), ("ApplicationPage", own), ("CreatedApplication", app),
             ("Problem", disableOwn), ("Problem", listAll), ("Tenant", showOwn), ("SecretRotation", rotated),
             ("Application", disabled), ("TenantPage", page), ("Problem", tooMany), ("Problem", huge),
+            ("Application", resources), ("Problem", keyless),
         ] {
             let file = folder.appendingPathComponent("\(pairs.count).json")
             try Data(answer.text.utf8).write(to: file)
