@@ -45,6 +45,11 @@ public struct ServerConfiguration: Sendable {
     /// Seals reusable tokens and tenants' signing keys; without one, `serve` uses (or makes) the one in
     /// `dataDirectory`.
     public var serverKey: ServerKey?
+    /// A plain-HTTP listener of the admin API's own on `adminHost`; 0 serves the admin API on the public listeners
+    /// instead. With one, the public listeners do not serve it, so it can stay off the public network.
+    public var adminPort = 0
+    /// Where the admin listener binds: loopback unless the operator opens it.
+    public var adminHost = "127.0.0.1"
     /// Port of the Prometheus `/metrics` server on `host`; 0 turns metrics off.
     public var metricsPort = 9090
     /// HTTPS port on `host`, serving what `port` serves; 0 turns HTTPS off.

@@ -63,8 +63,20 @@ public enum TesseraServer {
         let metricsServer = metrics.map {
             [$0.server(host: configuration.host, port: configuration.metricsPort, logger: logger)]
         }
-        let (listeners, addresses) = try Self.listeners(
+        var (listeners, addresses) = try Self.listeners(
             configuration, responder: server.router.buildResponder(), logger: logger)
+        if let adminRouter = server.adminRouter {
+            listeners.append(
+                Application(
+                    responder: adminRouter.buildResponder(),
+                    server: .guardedHTTP1(
+                        limits: configuration.connectionLimits,
+                        registry: ConnectionRegistry(maximum: configuration.connectionLimits.maximumConnections)),
+                    configuration: .init(
+                        address: .hostname(configuration.adminHost, port: configuration.adminPort), serverName: nil),
+                    logger: logger))
+            addresses.append("http://\(configuration.adminHost):\(configuration.adminPort) (admin API)")
+        }
         let serving: Logger.Metadata = ["address": .array(addresses.map { .string($0) })]
         let database = configuration.database
         // Metrics before the public listeners, so that scrapes still work while those drain.

@@ -14,6 +14,8 @@ import TesseraPostgres
 /// the listeners, the metrics server and the purge schedule around it.
 public struct TokenServer {
     public let router: Router<TesseraRequestContext>
+    /// The admin API's own router, for the admin listener (`adminPort`); nil when the public router serves it.
+    public let adminRouter: Router<TesseraRequestContext>?
     public let clock: DatabaseClock
     public let directory: CachedClientDirectory
     /// What must run while requests are served, in start order: started before the listeners, stopped after them
@@ -81,11 +83,21 @@ public struct TokenServer {
             },
             health: HealthRoutes(readiness: readiness.check),
             metrics: metrics.map { RequestMetrics(factory: $0) })
-        try AdminRoutes(
+        let admin = AdminRoutes(
             client: client, directory: directory, ledger: ledger, systemTenant: configuration.adminTenant,
             supportedGrantTypes: InstalledGrants.grantTypes, passwords: passwords,
-            serverKey: configuration.serverKey, logger: logger, now: now
-        ).register(on: router)
+            serverKey: configuration.serverKey, logger: logger, now: now)
+        // The admin API on the public listeners, or on a listener of its own that alone serves it.
+        if configuration.adminPort > 0 {
+            let adminRouter = buildRouter(
+                tokenRoutes: nil, health: HealthRoutes(readiness: readiness.check),
+                metrics: metrics.map { RequestMetrics(factory: $0) })
+            try admin.register(on: adminRouter)
+            self.adminRouter = adminRouter
+        } else {
+            try admin.register(on: router)
+            self.adminRouter = nil
+        }
         self.clock = clock
         self.directory = directory
         self.services = [

@@ -19,15 +19,16 @@ extension ServeCommand {
         let port = try source.integer(port, "TESSERA_PORT", default: 8280)
         let httpsPort = try source.integer(httpsPort, "TESSERA_HTTPS_PORT", default: 8243)
         let metricsPort = try source.integer(metricsPort, "TESSERA_METRICS_PORT", default: 9090)
-        guard [port, httpsPort, metricsPort].allSatisfy((0...65535).contains) else {
+        let adminPort = try source.integer(adminPort, "TESSERA_ADMIN_PORT", default: 0)
+        guard [port, httpsPort, metricsPort, adminPort].allSatisfy((0...65535).contains) else {
             throw CommandFailure("ports must be between 0 (off) and 65535")
         }
         guard port > 0 || httpsPort > 0 else {
             throw CommandFailure("nothing to serve: --port and --https-port are both 0")
         }
-        let listening = [port, httpsPort, metricsPort].filter { $0 > 0 }
+        let listening = [port, httpsPort, metricsPort, adminPort].filter { $0 > 0 }
         guard Set(listening).count == listening.count else {
-            throw CommandFailure("the HTTP, HTTPS and metrics ports must differ")
+            throw CommandFailure("the HTTP, HTTPS, metrics and admin ports must differ")
         }
         let connections = try source.integer(databaseConnections, "TESSERA_DATABASE_CONNECTIONS", default: 16)
         guard (1...1000).contains(connections) else {
@@ -48,6 +49,8 @@ extension ServeCommand {
         configuration.adminTenant = adminDomain
         configuration.httpsPort = httpsPort
         configuration.metricsPort = metricsPort
+        configuration.adminPort = adminPort
+        configuration.adminHost = adminHost ?? environment["TESSERA_ADMIN_HOST"] ?? configuration.adminHost
         switch (tlsCertificate ?? environment["TESSERA_TLS_CERT"], tlsKey ?? environment["TESSERA_TLS_KEY"]) {
         case (let certificate?, let key?): configuration.tlsFiles = (certificate, key)
         case (nil, nil): break

@@ -100,6 +100,17 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var keyRotationDays: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Port of a plain-HTTP listener of the admin API's own, which the public listeners then do not serve; 0 to serve /admin/v1/ on the public listeners (env: TESSERA_ADMIN_PORT; default 0).",
+            valueName: "port"))
+    var adminPort: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Address the admin listener binds (env: TESSERA_ADMIN_HOST; default 127.0.0.1).", valueName: "address"))
+    var adminHost: String?
+
     @Option(help: "Port of the Prometheus GET /metrics server, 0 for none (env: TESSERA_METRICS_PORT; default 9090).")
     var metricsPort: Int?
 

@@ -282,6 +282,25 @@ struct AdminAPIEndToEndTests {
         }
         #expect(!audit.text.contains("second-pw"))
     }
+
+    @Test("with --admin-port the admin API is served on that listener alone; the public one answers 404 there")
+    func listenerOfItsOwn() async throws {
+        let adminPort = try TesseraBinary.freePort()
+        let session = try await AdminSession.start("admin-port", serve: ["--admin-port", "\(adminPort)"])
+        defer { session.stop() }
+        let admin = TokenClient(port: adminPort)
+        try await admin.waitUntilServing()
+        let headers = ["Authorization: Bearer \(session.token)"]
+        let own = try await admin.request("GET", "/admin/v1/tenants?limit=1", headers: headers)
+        #expect(own.status == 200 && own.json["tenants"] is [Any], "\(own.text)")
+        #expect(try await admin.get("/admin/v1/openapi.json").status == 200)
+        #expect(try await admin.get("/health/ready").status == 200)
+        let publicAnswer = try await session.call("GET", "/admin/v1/tenants?limit=1")
+        #expect(publicAnswer.status == 404, "\(publicAnswer.text)")
+        #expect(try await session.client.get("/admin/v1/openapi.json").status == 404)
+        let token = try await admin.request("POST", "/token", body: "grant_type=client_credentials")
+        #expect(token.status == 404, "no token endpoint on the admin listener: \(token.text)")
+    }
 }
 
 /// A server and an admin client of the system tenant with its token, got as issue 16 shows: `tessera admin
