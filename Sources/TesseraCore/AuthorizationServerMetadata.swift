@@ -15,6 +15,8 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
     public let revocationEndpointAuthSigningAlgValuesSupported: [String]
     /// Required by RFC 8414 even without an authorization endpoint; no grant here uses one.
     public let responseTypesSupported: [String]
+    /// Dynamic client registration (RFC 7591), with an initial access token from an administrator.
+    public let registrationEndpoint: String
     /// The tenant's signing keys (`GET /jwks`), where this server can sign JWT access tokens.
     public let jwksURI: String?
 
@@ -28,6 +30,7 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
         self.tokenEndpoint = base + "/token"
         self.introspectionEndpoint = base + "/introspect"
         self.revocationEndpoint = base + "/revoke"
+        self.registrationEndpoint = base + "/register"
         self.grantTypesSupported = grantTypes.map(\.rawValue).sorted()
         self.tokenEndpointAuthMethodsSupported = Self.clientAuthenticationMethods
         self.introspectionEndpointAuthMethodsSupported = Self.clientAuthenticationMethods
@@ -44,6 +47,7 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
         case tokenEndpoint = "token_endpoint"
         case introspectionEndpoint = "introspection_endpoint"
         case revocationEndpoint = "revocation_endpoint"
+        case registrationEndpoint = "registration_endpoint"
         case grantTypesSupported = "grant_types_supported"
         case tokenEndpointAuthMethodsSupported = "token_endpoint_auth_methods_supported"
         case introspectionEndpointAuthMethodsSupported = "introspection_endpoint_auth_methods_supported"

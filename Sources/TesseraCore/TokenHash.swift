@@ -18,4 +18,13 @@ public struct TokenHash: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "TokenHash(****)" }
+
+    /// Whether `stored` is this hash, compared in constant time: every byte is looked at whatever the first
+    /// difference.
+    public func matches(_ stored: [UInt8]) -> Bool {
+        guard stored.count == bytes.count else { return false }
+        var difference: UInt8 = 0
+        for index in bytes.indices { difference |= bytes[index] ^ stored[index] }
+        return difference == 0
+    }
 }

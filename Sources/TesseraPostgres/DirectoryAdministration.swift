@@ -6,8 +6,8 @@ import TesseraCore
 /// What operators do to tenants and applications from the CLI. Each change is one transaction with its audit
 /// event (`AuditTrail`): a refused change writes nothing but the record of its refusal.
 public struct DirectoryAdministration: Sendable {
-    private let client: any DatabaseClient
-    private let logger: Logger
+    let client: any DatabaseClient
+    let logger: Logger
     private let clock: (@Sendable () -> Date)?
     public let audit: AuditTrail
 
@@ -23,7 +23,7 @@ public struct DirectoryAdministration: Sendable {
     }
 
     /// The injected time, if any; statements read it as `COALESCE(time, now())`.
-    private var time: Date? { clock?() }
+    var time: Date? { clock?() }
 
     // MARK: Tenants
 
@@ -105,28 +105,44 @@ public struct DirectoryAdministration: Sendable {
     // MARK: Applications
 
     /// Creates an application with a fresh consumer key and secret; the secret is returned here and never again.
+    /// With `registration`, a client registering itself (RFC 7591): its initial access token is spent in the same
+    /// transaction, or nothing is made (`RegistrationRefusal.invalidToken`).
     public func createApplication(
-        tenant rawDomain: String, settings: ApplicationSettings
+        tenant rawDomain: String, settings: ApplicationSettings, registration: ClientRegistration? = nil
     ) async throws -> (application: ApplicationRecord, secret: String) {
         let tenantID = try await tenantID(rawDomain)
         let key = CredentialGenerator.consumerKey()
         let secret = CredentialGenerator.consumerSecret()
         let rows = try await audit.record(
-            "app.create", tenantID: tenantID, target: settings.name, outcome: { _ in "ok: consumer key \(key)" }
+            registration == nil ? "app.create" : "app.register", tenantID: tenantID, target: settings.name,
+            outcome: { _ in "ok: consumer key \(key)" }
         ) { connection in
+            if let registration {
+                let spent = try await connection.query(
+                    """
+                    UPDATE registration_tokens SET uses_left = uses_left - 1
+                    WHERE tenant_id = \(tenantID) AND token_hash = \(ByteBuffer(bytes: registration.initialTokenHash.bytes))
+                      AND uses_left > 0 AND expires_at > now()
+                    RETURNING uses_left
+                    """, logger: logger
+                ).collect()
+                if spent.isEmpty { throw RegistrationRefusal.invalidToken }
+            }
             do {
                 return try await connection.query(
                     """
                     INSERT INTO applications (tenant_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
                         default_scopes, default_token_validity, max_token_validity, refresh_token_validity, introspect_any,
-                        token_reuse, reuse_min_remaining, auth_methods, client_jwks, token_format, resources)
+                        token_reuse, reuse_min_remaining, auth_methods, client_jwks, token_format, resources,
+                        registration_token_hash, software_id, software_version)
                     VALUES (\(tenantID), \(key), \(SecretHash.make(for: secret).encoded), \(settings.name),
                         \(settings.grantTypes.map(\.rawValue).sorted()), \(settings.allowedScopes.tokens),
                         \(settings.defaultScopes.tokens), \(settings.defaultTokenValidity), \(settings.maxTokenValidity),
                         \(settings.refreshTokenValidity), \(settings.introspectAny), \(settings.tokenReuse.rawValue),
                         \(settings.reuseMinRemaining), \(settings.authentication.methods.map(\.rawValue).sorted()),
                         \(settings.authentication.keys?.json), \(settings.tokens.format.rawValue),
-                        \(settings.tokens.resources))
+                        \(settings.tokens.resources), \(registration.map { ByteBuffer(bytes: $0.accessTokenHash.bytes) }),
+                        \(registration?.softwareID), \(registration?.softwareVersion))
                     RETURNING \(unescaped: ApplicationRecord.columns)
                     """, logger: logger
                 ).collect()
@@ -307,7 +323,7 @@ public struct DirectoryAdministration: Sendable {
 
     /// One audited UPDATE of an application: `assignments` is its SET list, with binds of its own; `check` runs
     /// first in the same transaction and may refuse.
-    private func updateApplication(
+    func updateApplication(
         _ operation: String, tenant rawDomain: String, consumerKey: String, set assignments: PostgresQuery,
         check: (@Sendable (PostgresConnection, Tenant.ID) async throws -> Void)? = nil
     ) async throws -> ApplicationRecord {

@@ -110,7 +110,7 @@ public enum PostgresAvailability {
             isUnavailable(error) ? StoreUnavailableError("database unavailable: \(error.code)") : error
         // The operation's own refusals ("no tenant x", an edited migration) answered from a reachable database.
         case is StoreUnavailableError, is CorruptRowError, is CancellationError, is AdministrationError,
-            is ApplicationSettingsError, is MigrationError:
+            is ApplicationSettingsError, is RegistrationRefusal, is MigrationError:
             error
         // Anything else is the pool's: its circuit breaker after a long outage, a shutdown, a cancelled lease.
         default: StoreUnavailableError("database unavailable: \(error)")

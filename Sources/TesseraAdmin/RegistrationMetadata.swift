@@ -1,0 +1,83 @@
+import Foundation
+import TesseraCore
+
+/// A client's metadata as RFC 7591 §2 sends it, read into what `createApplication` takes. Unknown members are
+/// ignored (§2); a member of the wrong type or a value we cannot honour is `Invalid` (`invalid_client_metadata`).
+struct RegistrationMetadata {
+    struct Invalid: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    var clientName: String?
+    var grantTypes: [String]?
+    var scope: String?
+    var authMethod: String?
+    var jwks: String?
+    var softwareID: String?
+    var softwareVersion: String?
+
+    init(json: Data) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any] else {
+            throw Invalid("the body must be a JSON object of client metadata")
+        }
+        clientName = try Self.string(object, "client_name", maximum: 150)
+        scope = try Self.string(object, "scope", maximum: 2000)
+        authMethod = try Self.string(object, "token_endpoint_auth_method", maximum: 40)
+        softwareID = try Self.string(object, "software_id", maximum: 200)
+        softwareVersion = try Self.string(object, "software_version", maximum: 200)
+        if let value = object["grant_types"] {
+            guard let types = value as? [String], types.count <= 16, types.allSatisfy({ $0.utf8.count <= 100 }) else {
+                throw Invalid("grant_types must be an array of at most 16 grant types")
+            }
+            grantTypes = types
+        }
+        if object["jwks_uri"] != nil {
+            throw Invalid("jwks_uri is not supported: send the public keys as jwks")
+        }
+        if let value = object["jwks"] {
+            guard value is [String: Any],
+                let data = try? JSONSerialization.data(withJSONObject: value), data.count <= ClientKeySet.maximumSize
+            else { throw Invalid("jwks must be a JWK set of at most \(ClientKeySet.maximumSize) bytes") }
+            jwks = String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    /// The settings the metadata asks for, by the rules of `tessera app create`. The name gets a random suffix:
+    /// names are unique within a tenant, and many clients register as the same software.
+    func settings(supportedGrantTypes: Set<GrantType>) throws -> ApplicationSettings {
+        let name = "\(clientName ?? "client") (\(CredentialGenerator.consumerKey().prefix(6)))"
+        var settings = try ApplicationSettings(
+            name: name,
+            grantTypes: grantTypes.map { Set($0.map(GrantType.init(rawValue:))) }
+                ?? ApplicationSettings.defaultGrantTypes,
+            allowedScopes: scope ?? ApplicationSettings.defaultScope,
+            defaultScopes: scope ?? ApplicationSettings.defaultScope,
+            supportedGrantTypes: supportedGrantTypes)
+        // RFC 7591's default is client_secret_basic; a public client ("none") has nothing to authenticate with here.
+        let method = authMethod ?? ClientAuthenticationMethod.clientSecretBasic.rawValue
+        guard let chosen = ClientAuthenticationMethod(rawValue: method) else {
+            throw Invalid("token_endpoint_auth_method \(method.prefix(40)) is not supported")
+        }
+        let keys: ClientKeySet?
+        do {
+            keys = try jwks.map { try ClientKeySet(json: $0) }
+        } catch {
+            throw Invalid("jwks: \(error)")
+        }
+        settings.authentication = try ClientAuthentication(methods: [chosen], keys: keys)
+        return settings
+    }
+
+    /// The one method a registered client was given, as `token_endpoint_auth_method` says it.
+    static func method(of methods: [String]) -> String {
+        methods.count == 1 ? methods[0] : ClientAuthenticationMethod.clientSecretBasic.rawValue
+    }
+
+    private static func string(_ object: [String: Any], _ name: String, maximum: Int) throws -> String? {
+        guard let value = object[name] else { return nil }
+        guard let text = value as? String, !text.isEmpty, text.utf8.count <= maximum, !text.hasControlCharacters
+        else { throw Invalid("\(name) must be a string of 1 to \(maximum) bytes") }
+        return text
+    }
+}

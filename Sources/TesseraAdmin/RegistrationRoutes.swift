@@ -1,0 +1,179 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import TesseraCore
+import TesseraHTTP
+import TesseraPostgres
+
+/// Dynamic client registration: RFC 7591 `POST /t/<tenant>/register` with an initial access token an administrator
+/// made (`tessera app registration-token`, or the admin API), and RFC 7592 `GET` and `DELETE
+/// /t/<tenant>/register/<client_id>` with the registration access token the registration answered.
+///
+/// A registration is `createApplication` (the same rules, the same audit trail, actor "registration"), its
+/// initial access token spent in the same transaction. Metadata: `client_name`, `grant_types`, `scope`,
+/// `token_endpoint_auth_method`, `jwks`, `software_id`, `software_version`; anything else is ignored, and a value
+/// that cannot work is 400 `invalid_client_metadata`.
+public struct RegistrationRoutes: Sendable {
+    private let client: any DatabaseClient
+    private let publicURL: String
+    private let supportedGrantTypes: Set<GrantType>
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+
+    public init(
+        client: any DatabaseClient, publicURL: String, supportedGrantTypes: Set<GrantType>, logger: Logger,
+        now: @escaping @Sendable () -> Date
+    ) {
+        self.client = client
+        self.publicURL = publicURL
+        self.supportedGrantTypes = supportedGrantTypes
+        self.logger = logger
+        self.now = now
+    }
+
+    static let maximumBodySize = 64 * 1024
+
+    public func register(on router: Router<TesseraRequestContext>) {
+        router.post("/t/:tenant/register") { request, context in
+            await answer(context) { try await register(request, tenant: context.parameters.get("tenant") ?? "") }
+        }
+        router.get("/t/:tenant/register/:client") { request, context in
+            await answer(context) {
+                try await read(
+                    request, tenant: context.parameters.get("tenant") ?? "",
+                    key: context.parameters.get("client") ?? "")
+            }
+        }
+        router.delete("/t/:tenant/register/:client") { request, context in
+            await answer(context) {
+                try await unregister(
+                    request, tenant: context.parameters.get("tenant") ?? "",
+                    key: context.parameters.get("client") ?? "")
+            }
+        }
+    }
+
+    // MARK: Operations
+
+    private func register(_ request: Request, tenant: String) async throws -> Response {
+        guard let initial = Self.bearer(request) else { throw RegistrationRefusal.invalidToken }
+        var request = request
+        let body = try await request.body.collect(upTo: Self.maximumBodySize)
+        let metadata = try RegistrationMetadata(json: Data(body.readableBytesView))
+        let settings = try metadata.settings(supportedGrantTypes: supportedGrantTypes)
+        let accessToken = ClientRegistration.newAccessToken()
+        let registration = ClientRegistration(
+            initialTokenHash: TokenHash(of: initial), accessTokenHash: TokenHash(of: accessToken),
+            softwareID: metadata.softwareID, softwareVersion: metadata.softwareVersion)
+        let (client, logger, now) = (client, logger, now)
+        let (record, secret) = try await PostgresAvailability.run(deadline: .seconds(10)) {
+            try await DirectoryAdministration(client: client, logger: logger, now: now, actor: "registration")
+                .createApplication(tenant: tenant, settings: settings, registration: registration)
+        }
+        var answer = information(record, software: (metadata.softwareID, metadata.softwareVersion))
+        answer["registration_access_token"] = accessToken
+        answer["client_id_issued_at"] = Int(record.createdAt.timeIntervalSince1970)
+        if settings.authentication.usesSecret {
+            answer["client_secret"] = secret
+            answer["client_secret_expires_at"] = 0
+        }
+        if let keys = settings.authentication.keys,
+            let jwks = try? JSONSerialization.jsonObject(with: Data(keys.json.utf8))
+        {
+            answer["jwks"] = jwks
+        }
+        return try Self.json(.created, answer)
+    }
+
+    private func read(_ request: Request, tenant: String, key: String) async throws -> Response {
+        guard let token = Self.bearer(request) else { throw RegistrationRefusal.invalidToken }
+        let (client, logger) = (client, logger)
+        let found = try await PostgresAvailability.run(deadline: .seconds(10)) {
+            try await DirectoryAdministration(client: client, logger: logger)
+                .registeredApplication(tenant: tenant, consumerKey: key, accessToken: token)
+        }
+        return try Self.json(.ok, information(found.application, software: (found.softwareID, found.softwareVersion)))
+    }
+
+    private func unregister(_ request: Request, tenant: String, key: String) async throws -> Response {
+        guard let token = Self.bearer(request) else { throw RegistrationRefusal.invalidToken }
+        let (client, logger, now) = (client, logger, now)
+        try await PostgresAvailability.run(deadline: .seconds(10)) {
+            try await DirectoryAdministration(client: client, logger: logger, now: now, actor: "registration")
+                .deleteRegistration(tenant: tenant, consumerKey: key, accessToken: token)
+        }
+        return Response(status: .noContent, headers: [.cacheControl: "no-store"])
+    }
+
+    /// The client's registered metadata (RFC 7591 §3.2.1), never its secret.
+    private func information(_ record: ApplicationRecord, software: (id: String?, version: String?)) -> [String: Any] {
+        var information: [String: Any] = [
+            "client_id": record.consumerKey,
+            "client_name": record.name,
+            "grant_types": record.grantTypes,
+            "scope": record.scopes.joined(separator: " "),
+            "token_endpoint_auth_method": RegistrationMetadata.method(of: record.authMethods),
+            "registration_client_uri": "\(publicURL)/t/\(record.tenant)/register/\(record.consumerKey)",
+        ]
+        if let id = software.id { information["software_id"] = id }
+        if let version = software.version { information["software_version"] = version }
+        return information
+    }
+
+    // MARK: Answers
+
+    private func answer(_ context: TesseraRequestContext, _ operation: () async throws -> Response) async -> Response {
+        do {
+            return try await operation()
+        } catch RegistrationRefusal.invalidToken {
+            var response = Self.error(.unauthorized, "invalid_token", "the token is not valid for this registration")
+            response.headers[.wwwAuthenticate] = "Bearer error=\"invalid_token\""
+            return response
+        } catch let refusal as RegistrationMetadata.Invalid {
+            return Self.error(.badRequest, "invalid_client_metadata", refusal.description)
+        } catch let refusal as ApplicationSettingsError {
+            return Self.error(.badRequest, "invalid_client_metadata", refusal.description)
+        } catch let refusal as AdministrationError {
+            // An unknown tenant reads as a bad token: nothing tells which tenants exist.
+            if refusal.kind == .notFound {
+                var response = Self.error(
+                    .unauthorized, "invalid_token", "the token is not valid for this registration")
+                response.headers[.wwwAuthenticate] = "Bearer error=\"invalid_token\""
+                return response
+            }
+            return Self.error(.badRequest, "invalid_client_metadata", refusal.description)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            return Self.error(.contentTooLarge, "invalid_request", "the request body is too large")
+        } catch is StoreUnavailableError {
+            var response = Self.error(.serviceUnavailable, "temporarily_unavailable", "the database is unavailable")
+            response.headers[.retryAfter] = "1"
+            return response
+        } catch {
+            context.logger.error(
+                "registration failed",
+                metadata: [
+                    "error": "\(type(of: error))", "sqlstate": "\(DatabaseErrorMessage.sqlState(error) ?? "-")",
+                ])
+            return Self.error(.internalServerError, "server_error", "the server could not complete the request")
+        }
+    }
+
+    private static func error(_ status: HTTPResponse.Status, _ code: String, _ description: String) -> Response {
+        (try? json(status, ["error": code, "error_description": description]))
+            ?? Response(status: .internalServerError)
+    }
+
+    private static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    private static func bearer(_ request: Request) -> String? {
+        AdminAuthenticator.bearerToken(request.headers[.authorization])
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TesseraCore
+
+/// What a client registering itself (RFC 7591) adds to `createApplication`: the initial access token it presented,
+/// the registration access token it is given, and its software's name and version.
+public struct ClientRegistration: Sendable {
+    public let initialTokenHash: TokenHash
+    public let accessTokenHash: TokenHash
+    public let softwareID: String?
+    public let softwareVersion: String?
+
+    public init(initialTokenHash: TokenHash, accessTokenHash: TokenHash, softwareID: String?, softwareVersion: String?)
+    {
+        self.initialTokenHash = initialTokenHash
+        self.accessTokenHash = accessTokenHash
+        self.softwareID = softwareID
+        self.softwareVersion = softwareVersion
+    }
+
+    /// Initial access tokens are `tsr_ri_<random>`, registration access tokens `tsr_ra_<random>`: secret scanners
+    /// know them, and neither can pass for an access token.
+    public static func newInitialToken() -> String { "tsr_ri_" + CredentialGenerator.consumerSecret() }
+    public static func newAccessToken() -> String { "tsr_ra_" + CredentialGenerator.consumerSecret() }
+
+    /// The longest an initial access token lives: 30 days.
+    public static let maximumInitialTokenLifetime = 30 * 86_400
+    public static let maximumInitialTokenUses = 10_000
+}
+
+/// A registration refused for its token: answered 401 `invalid_token` (RFC 6750), never audited as a change.
+public enum RegistrationRefusal: Error, Sendable {
+    /// The initial access token is unknown, spent or expired; or the registration access token does not match.
+    case invalidToken
+}
+
+extension DirectoryAdministration {
+    /// An initial access token for `uses` registrations within `lifetime` seconds; the token is returned here and
+    /// never again.
+    public func createRegistrationToken(tenant rawDomain: String, uses: Int, lifetime: Int) async throws
+        -> (token: String, expiresAt: Date)
+    {
+        guard (1...ClientRegistration.maximumInitialTokenUses).contains(uses) else {
+            throw AdministrationError("uses must be 1 to \(ClientRegistration.maximumInitialTokenUses)")
+        }
+        guard (1...ClientRegistration.maximumInitialTokenLifetime).contains(lifetime) else {
+            throw AdministrationError(
+                "the lifetime must be 1 second to \(ClientRegistration.maximumInitialTokenLifetime / 86_400) days")
+        }
+        let tenantID = try await tenantID(rawDomain)
+        let token = ClientRegistration.newInitialToken()
+        let hash = ByteBuffer(bytes: TokenHash(of: token).bytes)
+        let (logger, now) = (logger, time)
+        let expiresAt = try await audit.record(
+            "registration-token.create", tenantID: tenantID, target: "\(uses) uses",
+            outcome: { (expiry: Date) in "ok: expires \(expiry)" }
+        ) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO registration_tokens (tenant_id, token_hash, uses_left, expires_at)
+                VALUES (\(tenantID), \(hash), \(uses),
+                    COALESCE(\(now)::timestamptz, now()) + make_interval(secs => \(Double(lifetime))))
+                RETURNING expires_at
+                """, logger: logger
+            ).collect()
+            guard let row = rows.first else { throw AdministrationError("the token was not created") }
+            return try row.decode(Date.self)
+        }
+        return (token, expiresAt)
+    }
+
+    /// The application registered as `consumerKey` whose registration access token is `accessToken` (RFC 7592),
+    /// with its software; `RegistrationRefusal.invalidToken` for anything else, an unknown client included.
+    public func registeredApplication(tenant rawDomain: String, consumerKey: String, accessToken: String) async throws
+        -> (application: ApplicationRecord, softwareID: String?, softwareVersion: String?)
+    {
+        guard let domain = Tenant.normalizedDomain(rawDomain), let tenantID = try? await tenantID(domain) else {
+            throw RegistrationRefusal.invalidToken
+        }
+        let rows = try await client.current.query(
+            """
+            SELECT \(unescaped: ApplicationRecord.columns), registration_token_hash, software_id, software_version
+            FROM applications WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) AND enabled
+            """, logger: logger)
+        for try await row in rows {
+            let columns = row.makeRandomAccess()
+            let stored = try columns[columns.count - 3].decode(ByteBuffer?.self)
+            guard let stored, TokenHash(of: accessToken).matches(Array(stored.readableBytesView)) else { break }
+            return (
+                try ApplicationRecord(row: row, tenant: domain), try columns[columns.count - 2].decode(String?.self),
+                try columns[columns.count - 1].decode(String?.self)
+            )
+        }
+        throw RegistrationRefusal.invalidToken
+    }
+
+    /// Ends a registration (RFC 7592 §2.3): the application is disabled, its tokens revoked, its registration access
+    /// token forgotten.
+    public func deleteRegistration(tenant rawDomain: String, consumerKey: String, accessToken: String) async throws {
+        _ = try await registeredApplication(tenant: rawDomain, consumerKey: consumerKey, accessToken: accessToken)
+        _ = try await updateApplication(
+            "app.unregister", tenant: rawDomain, consumerKey: consumerKey,
+            set: """
+                enabled = false, registration_token_hash = NULL,
+                tokens_revoked_before = COALESCE(\(time)::timestamptz, now())
+                """)
+    }
+}

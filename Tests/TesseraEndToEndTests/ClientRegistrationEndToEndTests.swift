@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+/// Dynamic client registration through the binary (issue 16, item 5): an administrator's initial access token, a
+/// client registering itself (RFC 7591), reading and deleting its registration (RFC 7592), and the refusals.
+@Suite("Dynamic client registration, end to end", .timeLimit(.minutes(3)))
+struct ClientRegistrationEndToEndTests {
+    @Test(
+        "register with an initial access token, get tokens, read and delete the registration; refusals as RFC 7591 says"
+    )
+    func registration() async throws {
+        let session = try await AdminSession.start("dcr")
+        defer { session.stop() }
+        let domain = "dcr-\(session.suffix).example"
+        #expect(try await session.call("POST", "/admin/v1/tenants", #"{"domain":"\#(domain)"}"#).status == 201)
+        let made = try await session.call(
+            "POST", "/admin/v1/tenants/\(domain)/registration-tokens", #"{"uses":2,"expires_in":600}"#)
+        let initial = try #require(made.json["token"] as? String, "\(made.text)")
+        #expect(initial.hasPrefix("tsr_ri_") && made.json["uses"] as? Int == 2)
+
+        let client = session.client
+        func register(_ metadata: String, token: String? = nil) async throws -> TokenClient.Answer {
+            try await client.request(
+                "POST", "/t/\(domain)/register",
+                headers: ["Authorization: Bearer \(token ?? initial)", "Content-Type: application/json"], body: metadata
+            )
+        }
+        let metadata = #"""
+            {"client_name":"agent","grant_types":["client_credentials"],"scope":"read write",
+             "token_endpoint_auth_method":"client_secret_post","software_id":"agent-sdk","software_version":"2.3",
+             "redirect_uris":["https://ignored.example/cb"],"logo_uri":"https://ignored.example/logo.png"}
+            """#
+        let registered = try await register(metadata)
+        #expect(registered.status == 201, "\(registered.text)")
+        #expect(registered.headers["cache-control"] == "no-store")
+        let clientID = try #require(registered.json["client_id"] as? String)
+        let secret = try #require(registered.json["client_secret"] as? String)
+        let access = try #require(registered.json["registration_access_token"] as? String)
+        let uri = try #require(registered.json["registration_client_uri"] as? String)
+        #expect(
+            registered.json["client_secret_expires_at"] as? Int == 0 && registered.json["client_id_issued_at"] is Int)
+        #expect(registered.json["scope"] as? String == "read write")
+        #expect(registered.json["token_endpoint_auth_method"] as? String == "client_secret_post")
+        #expect(registered.json["software_id"] as? String == "agent-sdk")
+        #expect(registered.json["redirect_uris"] == nil, "unknown metadata is ignored, not echoed")
+        #expect(uri.hasSuffix("/t/\(domain)/register/\(clientID)"), "\(uri)")
+
+        // The registered client gets tokens with the method it registered.
+        let token = try await client.post(
+            "/t/\(domain)/token",
+            form: "grant_type=client_credentials&scope=read&client_id=\(clientID)&client_secret=\(secret)")
+        #expect(token.status == 200 && token.json["scope"] as? String == "read", "\(token.text)")
+
+        // RFC 7592: read with the registration access token; anything else is 401.
+        let path = "/t/\(domain)/register/\(clientID)"
+        let read = try await client.request("GET", path, headers: ["Authorization: Bearer \(access)"])
+        #expect(read.status == 200 && read.json["client_id"] as? String == clientID, "\(read.text)")
+        #expect(read.json["client_secret"] == nil, "the secret is never shown again")
+        let wrong = try await client.request("GET", path, headers: ["Authorization: Bearer \(initial)"])
+        #expect(wrong.status == 401 && wrong.headers["www-authenticate"]?.contains("invalid_token") == true)
+
+        // Invalid metadata is 400 invalid_client_metadata, and spends nothing.
+        for bad in [
+            #"{"grant_types":["implicit"]}"#, #"{"token_endpoint_auth_method":"none"}"#,
+            #"{"token_endpoint_auth_method":"private_key_jwt"}"#, #"{"jwks_uri":"https://x.example/jwks"}"#,
+            #"{"client_name":7}"#, #"{"scope":"read \"x\""}"#, "[]",
+        ] {
+            let refused = try await register(bad)
+            #expect(
+                refused.status == 400 && refused.json["error"] as? String == "invalid_client_metadata",
+                "\(bad): \(refused.text)")
+        }
+        // The second and last use, then the token is spent.
+        #expect(try await register(#"{"client_name":"second"}"#).status == 201)
+        let spent = try await register(#"{"client_name":"third"}"#)
+        #expect(spent.status == 401 && spent.json["error"] as? String == "invalid_token", "\(spent.text)")
+        let none = try await client.request("POST", "/t/\(domain)/register", body: "{}")
+        #expect(none.status == 401, "\(none.text)")
+
+        // Deleting the registration disables the client: no more tokens, the registration is gone.
+        let deleted = try await client.request("DELETE", path, headers: ["Authorization: Bearer \(access)"])
+        #expect(deleted.status == 204, "\(deleted.text)")
+        let after = try await client.post(
+            "/t/\(domain)/token", form: "grant_type=client_credentials&client_id=\(clientID)&client_secret=\(secret)")
+        #expect(after.status == 401, "\(after.text)")
+        #expect(try await client.request("GET", path, headers: ["Authorization: Bearer \(access)"]).status == 401)
+
+        let metadataDocument = try await client.get("/.well-known/oauth-authorization-server/t/\(domain)")
+        #expect((metadataDocument.json["registration_endpoint"] as? String)?.hasSuffix("/t/\(domain)/register") == true)
+        let audit = try await session.call("GET", "/admin/v1/tenants/\(domain)/audit")
+        for operation in ["registration-token.create", "app.register", "app.unregister"] {
+            #expect(audit.text.contains(operation), "\(operation): \(audit.text)")
+        }
+        #expect(!audit.text.contains(initial) && !audit.text.contains(access) && !audit.text.contains(secret))
+    }
+}
