@@ -11,6 +11,15 @@ deploy/postgres.sh install
 # openapi-spec-validator checks the admin API's OpenAPI document (Tests/openapi/validate.py).
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'PyJWT[crypto]==2.10.1' \
     'openapi-spec-validator==0.9.0'
+# pyoidc registers a client by dynamic client registration in the end-to-end test (Tests/dcr/): a third party's
+# RFC 7591/7592 client. In a venv of its own (its dependencies are many), kept under .tessera/ between runs.
+pyoidc=.tessera/test-tools/pyoidc
+if [ ! -x "$pyoidc/bin/python" ] || ! "$pyoidc/bin/python" -c 'import oic' 2>/dev/null; then
+  python3 -m venv "$pyoidc"
+  "$pyoidc/bin/pip" install --quiet --disable-pip-version-check 'oic==1.7.0'
+fi
+TESSERA_PYOIDC_PYTHON=$(pwd)/$pyoidc/bin/python
+export TESSERA_PYOIDC_PYTHON
 dir=$(mktemp -d /tmp/tessera-test-postgres.XXXXXX)
 chmod 755 "$dir"
 # The tests' own files (the servers' logs, throwaway clusters) go to a folder of this run (TMPDIR): removed after

@@ -16,6 +16,8 @@ struct RegistrationMetadata {
     var jwks: String?
     var softwareID: String?
     var softwareVersion: String?
+    /// Kept for the authorization code grant: absolute URIs without a fragment, https or http on a loopback host.
+    var redirectURIs: [String]?
 
     init(json: Data) throws {
         guard let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any] else {
@@ -31,6 +33,14 @@ struct RegistrationMetadata {
                 throw Invalid("grant_types must be an array of at most 16 grant types")
             }
             grantTypes = types
+        }
+        if let value = object["redirect_uris"] {
+            guard let uris = value as? [String], uris.count <= 20, uris.allSatisfy(Self.isRedirectURI) else {
+                throw Invalid(
+                    "redirect_uris must be at most 20 absolute https URIs (http only on a loopback host), without fragments"
+                )
+            }
+            redirectURIs = uris
         }
         if object["jwks_uri"] != nil {
             throw Invalid("jwks_uri is not supported: send the public keys as jwks")
@@ -72,6 +82,17 @@ struct RegistrationMetadata {
     /// The one method a registered client was given, as `token_endpoint_auth_method` says it.
     static func method(of methods: [String]) -> String {
         methods.count == 1 ? methods[0] : ClientAuthenticationMethod.clientSecretBasic.rawValue
+    }
+
+    private static func isRedirectURI(_ text: String) -> Bool {
+        guard text.utf8.count <= 2000, !text.hasControlCharacters, let url = URLComponents(string: text),
+            url.fragment == nil, let host = url.host, !host.isEmpty
+        else { return false }
+        switch url.scheme?.lowercased() {
+        case "https": return true
+        case "http": return ["localhost", "127.0.0.1", "[::1]", "::1"].contains(host.lowercased())
+        default: return false
+        }
     }
 
     private static func string(_ object: [String: Any], _ name: String, maximum: Int) throws -> String? {

@@ -66,13 +66,17 @@ public struct RegistrationRoutes: Sendable {
         let accessToken = ClientRegistration.newAccessToken()
         let registration = ClientRegistration(
             initialTokenHash: TokenHash(of: initial), accessTokenHash: TokenHash(of: accessToken),
-            softwareID: metadata.softwareID, softwareVersion: metadata.softwareVersion)
+            softwareID: metadata.softwareID, softwareVersion: metadata.softwareVersion,
+            redirectURIs: metadata.redirectURIs ?? [])
         let (client, logger, now) = (client, logger, now)
         let (record, secret) = try await PostgresAvailability.run(deadline: .seconds(10)) {
             try await DirectoryAdministration(client: client, logger: logger, now: now, actor: "registration")
                 .createApplication(tenant: tenant, settings: settings, registration: registration)
         }
-        var answer = information(record, software: (metadata.softwareID, metadata.softwareVersion))
+        var answer = information(
+            RegisteredClient(
+                application: record, softwareID: metadata.softwareID, softwareVersion: metadata.softwareVersion,
+                redirectURIs: metadata.redirectURIs ?? []))
         answer["registration_access_token"] = accessToken
         answer["client_id_issued_at"] = Int(record.createdAt.timeIntervalSince1970)
         if settings.authentication.usesSecret {
@@ -92,9 +96,12 @@ public struct RegistrationRoutes: Sendable {
         let (client, logger) = (client, logger)
         let found = try await PostgresAvailability.run(deadline: .seconds(10)) {
             try await DirectoryAdministration(client: client, logger: logger)
-                .registeredApplication(tenant: tenant, consumerKey: key, accessToken: token)
+                .registeredClient(tenant: tenant, consumerKey: key, accessToken: token)
         }
-        return try Self.json(.ok, information(found.application, software: (found.softwareID, found.softwareVersion)))
+        var answer = information(found)
+        // RFC 7592 §3: the read answers the client's registration as the registration did, with its token.
+        answer["registration_access_token"] = token
+        return try Self.json(.ok, answer)
     }
 
     private func unregister(_ request: Request, tenant: String, key: String) async throws -> Response {
@@ -108,7 +115,8 @@ public struct RegistrationRoutes: Sendable {
     }
 
     /// The client's registered metadata (RFC 7591 §3.2.1), never its secret.
-    private func information(_ record: ApplicationRecord, software: (id: String?, version: String?)) -> [String: Any] {
+    private func information(_ registered: RegisteredClient) -> [String: Any] {
+        let record = registered.application
         var information: [String: Any] = [
             "client_id": record.consumerKey,
             "client_name": record.name,
@@ -117,8 +125,9 @@ public struct RegistrationRoutes: Sendable {
             "token_endpoint_auth_method": RegistrationMetadata.method(of: record.authMethods),
             "registration_client_uri": "\(publicURL)/t/\(record.tenant)/register/\(record.consumerKey)",
         ]
-        if let id = software.id { information["software_id"] = id }
-        if let version = software.version { information["software_version"] = version }
+        if let id = registered.softwareID { information["software_id"] = id }
+        if let version = registered.softwareVersion { information["software_version"] = version }
+        if !registered.redirectURIs.isEmpty { information["redirect_uris"] = registered.redirectURIs }
         return information
     }
 

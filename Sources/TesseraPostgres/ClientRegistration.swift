@@ -10,13 +10,18 @@ public struct ClientRegistration: Sendable {
     public let accessTokenHash: TokenHash
     public let softwareID: String?
     public let softwareVersion: String?
+    /// Kept as registered for the authorization code grant; nothing uses them yet.
+    public let redirectURIs: [String]
 
-    public init(initialTokenHash: TokenHash, accessTokenHash: TokenHash, softwareID: String?, softwareVersion: String?)
-    {
+    public init(
+        initialTokenHash: TokenHash, accessTokenHash: TokenHash, softwareID: String?, softwareVersion: String?,
+        redirectURIs: [String] = []
+    ) {
         self.initialTokenHash = initialTokenHash
         self.accessTokenHash = accessTokenHash
         self.softwareID = softwareID
         self.softwareVersion = softwareVersion
+        self.redirectURIs = redirectURIs
     }
 
     /// Initial access tokens are `tsr_ri_<random>`, registration access tokens `tsr_ra_<random>`: secret scanners
@@ -27,6 +32,21 @@ public struct ClientRegistration: Sendable {
     /// The longest an initial access token lives: 30 days.
     public static let maximumInitialTokenLifetime = 30 * 86_400
     public static let maximumInitialTokenUses = 10_000
+}
+
+/// A client as it registered itself: its application and the metadata only registration gives.
+public struct RegisteredClient: Sendable {
+    public let application: ApplicationRecord
+    public let softwareID: String?
+    public let softwareVersion: String?
+    public let redirectURIs: [String]
+
+    public init(application: ApplicationRecord, softwareID: String?, softwareVersion: String?, redirectURIs: [String]) {
+        self.application = application
+        self.softwareID = softwareID
+        self.softwareVersion = softwareVersion
+        self.redirectURIs = redirectURIs
+    }
 }
 
 /// A registration refused for its token: answered 401 `invalid_token` (RFC 6750), never audited as a change.
@@ -71,26 +91,29 @@ extension DirectoryAdministration {
     }
 
     /// The application registered as `consumerKey` whose registration access token is `accessToken` (RFC 7592),
-    /// with its software; `RegistrationRefusal.invalidToken` for anything else, an unknown client included.
-    public func registeredApplication(tenant rawDomain: String, consumerKey: String, accessToken: String) async throws
-        -> (application: ApplicationRecord, softwareID: String?, softwareVersion: String?)
+    /// with its registered metadata; `RegistrationRefusal.invalidToken` for anything else, an unknown client included.
+    public func registeredClient(tenant rawDomain: String, consumerKey: String, accessToken: String) async throws
+        -> RegisteredClient
     {
         guard let domain = Tenant.normalizedDomain(rawDomain), let tenantID = try? await tenantID(domain) else {
             throw RegistrationRefusal.invalidToken
         }
         let rows = try await client.current.query(
             """
-            SELECT \(unescaped: ApplicationRecord.columns), registration_token_hash, software_id, software_version
+            SELECT \(unescaped: ApplicationRecord.columns), registration_token_hash, software_id, software_version,
+                redirect_uris
             FROM applications WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) AND enabled
             """, logger: logger)
         for try await row in rows {
             let columns = row.makeRandomAccess()
-            let stored = try columns[columns.count - 3].decode(ByteBuffer?.self)
+            let registration = columns.count - 4
+            let stored = try columns[registration].decode(ByteBuffer?.self)
             guard let stored, TokenHash(of: accessToken).matches(Array(stored.readableBytesView)) else { break }
-            return (
-                try ApplicationRecord(row: row, tenant: domain), try columns[columns.count - 2].decode(String?.self),
-                try columns[columns.count - 1].decode(String?.self)
-            )
+            return RegisteredClient(
+                application: try ApplicationRecord(row: row, tenant: domain),
+                softwareID: try columns[registration + 1].decode(String?.self),
+                softwareVersion: try columns[registration + 2].decode(String?.self),
+                redirectURIs: try columns[registration + 3].decode([String].self))
         }
         throw RegistrationRefusal.invalidToken
     }
@@ -98,7 +121,7 @@ extension DirectoryAdministration {
     /// Ends a registration (RFC 7592 §2.3): the application is disabled, its tokens revoked, its registration access
     /// token forgotten.
     public func deleteRegistration(tenant rawDomain: String, consumerKey: String, accessToken: String) async throws {
-        _ = try await registeredApplication(tenant: rawDomain, consumerKey: consumerKey, accessToken: accessToken)
+        _ = try await registeredClient(tenant: rawDomain, consumerKey: consumerKey, accessToken: accessToken)
         _ = try await updateApplication(
             "app.unregister", tenant: rawDomain, consumerKey: consumerKey,
             set: """

@@ -134,7 +134,7 @@ public struct DirectoryAdministration: Sendable {
                     INSERT INTO applications (tenant_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
                         default_scopes, default_token_validity, max_token_validity, refresh_token_validity, introspect_any,
                         token_reuse, reuse_min_remaining, auth_methods, client_jwks, token_format, resources,
-                        registration_token_hash, software_id, software_version)
+                        registration_token_hash, software_id, software_version, redirect_uris)
                     VALUES (\(tenantID), \(key), \(SecretHash.make(for: secret).encoded), \(settings.name),
                         \(settings.grantTypes.map(\.rawValue).sorted()), \(settings.allowedScopes.tokens),
                         \(settings.defaultScopes.tokens), \(settings.defaultTokenValidity), \(settings.maxTokenValidity),
@@ -142,7 +142,8 @@ public struct DirectoryAdministration: Sendable {
                         \(settings.reuseMinRemaining), \(settings.authentication.methods.map(\.rawValue).sorted()),
                         \(settings.authentication.keys?.json), \(settings.tokens.format.rawValue),
                         \(settings.tokens.resources), \(registration.map { ByteBuffer(bytes: $0.accessTokenHash.bytes) }),
-                        \(registration?.softwareID), \(registration?.softwareVersion))
+                        \(registration?.softwareID), \(registration?.softwareVersion),
+                        \(registration?.redirectURIs ?? []))
                     RETURNING \(unescaped: ApplicationRecord.columns)
                     """, logger: logger
                 ).collect()

@@ -65,7 +65,11 @@ struct AdminCommand: AsyncParsableCommand {
                     do {
                         _ = try await administration.tenant(domain: domain)
                     } catch let error as AdministrationError where error.kind == .notFound {
-                        _ = try await administration.createTenant(domain: domain)
+                        do {
+                            _ = try await administration.createTenant(domain: domain)
+                        } catch let error as AdministrationError where error.kind == .conflict {
+                            // Made meanwhile by another create-client: the system tenant exists, as wanted.
+                        }
                     }
                 }
                 return try await administration.createApplication(tenant: domain, settings: settings)

@@ -42,7 +42,8 @@ struct ClientRegistrationEndToEndTests {
         #expect(registered.json["scope"] as? String == "read write")
         #expect(registered.json["token_endpoint_auth_method"] as? String == "client_secret_post")
         #expect(registered.json["software_id"] as? String == "agent-sdk")
-        #expect(registered.json["redirect_uris"] == nil, "unknown metadata is ignored, not echoed")
+        #expect(registered.json["redirect_uris"] as? [String] == ["https://ignored.example/cb"], "kept as registered")
+        #expect(registered.json["logo_uri"] == nil, "unknown metadata is ignored, not echoed")
         #expect(uri.hasSuffix("/t/\(domain)/register/\(clientID)"), "\(uri)")
 
         // The registered client gets tokens with the method it registered.
@@ -64,6 +65,7 @@ struct ClientRegistrationEndToEndTests {
             #"{"grant_types":["implicit"]}"#, #"{"token_endpoint_auth_method":"none"}"#,
             #"{"token_endpoint_auth_method":"private_key_jwt"}"#, #"{"jwks_uri":"https://x.example/jwks"}"#,
             #"{"client_name":7}"#, #"{"scope":"read \"x\""}"#, "[]",
+            #"{"redirect_uris":["http://evil.example/cb"]}"#, #"{"redirect_uris":["https://a.example/cb#x"]}"#,
         ] {
             let refused = try await register(bad)
             #expect(
@@ -92,5 +94,45 @@ struct ClientRegistrationEndToEndTests {
             #expect(audit.text.contains(operation), "\(operation): \(audit.text)")
         }
         #expect(!audit.text.contains(initial) && !audit.text.contains(access) && !audit.text.contains(secret))
+    }
+
+    @Test(
+        "pyoidc, a third party's client, registers with an initial access token, reads its registration, gets a token")
+    func pyoidcRegisters() async throws {
+        let python = try #require(
+            ProcessInfo.processInfo.environment["TESSERA_PYOIDC_PYTHON"],
+            "TESSERA_PYOIDC_PYTHON is not set: run the suite with deploy/test.sh, which installs pyoidc")
+        let session = try await AdminSession.start("dcr-pyoidc")
+        defer { session.stop() }
+        let domain = "pyoidc-\(session.suffix).example"
+        #expect(try await session.call("POST", "/admin/v1/tenants", #"{"domain":"\#(domain)"}"#).status == 201)
+        let made = try await TesseraBinary.run(
+            ["app", "registration-token", "--tenant", domain, "--json"], databaseURL: session.database)
+        let initial = try #require(
+            (try JSONSerialization.jsonObject(with: Data(made.output.utf8)) as? [String: Any])?["token"] as? String,
+            "\(made.error)")
+        let base = "http://127.0.0.1:\(session.client.port)/t/\(domain)"
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("dcr/register_with_pyoidc.py").path
+        let printed = try await offThePool {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [script, "\(base)/register", "\(base)/token", initial]
+            let output = Pipe()
+            let error = Pipe()
+            (process.standardOutput, process.standardError) = (output, error)
+            try process.run()
+            let printed = output.fileHandleForReading.readDataToEndOfFile()
+            let complaint = error.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, printed, String(decoding: complaint, as: UTF8.self))
+        }
+        #expect(printed.0 == 0, "\(printed.2)")
+        let result = try #require(try JSONSerialization.jsonObject(with: printed.1) as? [String: Any])
+        let clientID = try #require(result["client_id"] as? String)
+        #expect(result["read_client_id"] as? String == clientID, "RFC 7592 read: \(result)")
+        #expect(result["token_status"] as? Int == 200 && result["scope"] as? String == "read", "\(result)")
+        let listed = try await session.call("GET", "/admin/v1/tenants/\(domain)/applications/\(clientID)")
+        #expect((listed.json["name"] as? String)?.hasPrefix("pyoidc") == true, "\(listed.text)")
     }
 }
