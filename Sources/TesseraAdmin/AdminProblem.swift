@@ -136,6 +136,7 @@ struct AdminResponseMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
+        context.note(adminRequest: AdminAuthenticator.tenant(inPath: request.uri.path))
         do {
             var response = try await next(request, context)
             response.headers[.cacheControl] = "no-store"

@@ -134,6 +134,7 @@ public struct RegistrationRoutes: Sendable {
     // MARK: Answers
 
     private func answer(_ context: TesseraRequestContext, _ operation: () async throws -> Response) async -> Response {
+        context.note(registration: context.parameters.get("tenant").flatMap(Tenant.normalizedDomain))
         do {
             return try await operation()
         } catch RegistrationRefusal.invalidToken {

@@ -9,6 +9,8 @@ final class RequestNotes: Sendable {
     /// The endpoints the metrics count separately; anything else is "other".
     enum Endpoint: String, Sendable {
         case token, introspect, revoke, discovery, jwks, health
+        /// The admin API (`/admin/v1/`) and dynamic client registration (`/t/<tenant>/register`).
+        case admin, register
     }
 
     struct Values: Sendable {

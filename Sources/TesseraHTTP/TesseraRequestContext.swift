@@ -10,6 +10,19 @@ public struct TesseraRequestContext: RequestContext {
     /// The peer (a proxy, behind one), for the client throttle; text only where the token routes need it.
     let peer: SocketAddress?
 
+    /// For routes outside this module: the access log line and the metrics name the request's endpoint as `admin`
+    /// or `register`, and its tenant, rather than "other".
+    public func note(adminRequest tenant: String?) {
+        notes.update {
+            $0.endpoint = .admin; $0.tenant = tenant
+        }
+    }
+    public func note(registration tenant: String?) {
+        notes.update {
+            $0.endpoint = .register; $0.tenant = tenant
+        }
+    }
+
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.peer = source.channel.remoteAddress

@@ -94,6 +94,10 @@ struct ClientRegistrationEndToEndTests {
             #expect(audit.text.contains(operation), "\(operation): \(audit.text)")
         }
         #expect(!audit.text.contains(initial) && !audit.text.contains(access) && !audit.text.contains(secret))
+        // The access log names these requests, and never their tokens.
+        let logged = try String(contentsOf: session.log, encoding: .utf8)
+        #expect(logged.contains("endpoint=register") && logged.contains("endpoint=admin"))
+        #expect(!logged.contains(initial) && !logged.contains(access) && !logged.contains(secret))
     }
 
     @Test(
