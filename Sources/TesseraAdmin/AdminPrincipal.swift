@@ -3,7 +3,8 @@ import TesseraCore
 /// Who calls the admin API: the client a bearer token was issued to, and what its scope lets it administer.
 ///
 /// `tessera:admin` counts only in the system tenant, where it reaches every tenant; `tessera:tenant-admin` reaches
-/// the tenant the client belongs to. A tenant's client that was given the scope `tessera:admin` gains nothing.
+/// the tenant the client belongs to, except the system tenant's. A tenant's client that was given the scope
+/// `tessera:admin` gains nothing.
 struct AdminPrincipal: Sendable, Equatable {
     static let systemScope = "tessera:admin"
     static let tenantScope = "tessera:tenant-admin"
@@ -25,7 +26,9 @@ struct AdminPrincipal: Sendable, Equatable {
         self.consumerKey = consumerKey
         if tenant == systemTenant, scopes.tokens.contains(Self.systemScope) {
             reach = .everyTenant
-        } else if scopes.tokens.contains(Self.tenantScope) {
+        } else if scopes.tokens.contains(Self.tenantScope), tenant != systemTenant {
+            // Not in the system tenant: there, administering its own applications would let a client give itself
+            // tessera:admin.
             reach = .tenant(tenant)
         } else {
             reach = .nothing

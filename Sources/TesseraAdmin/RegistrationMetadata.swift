@@ -56,6 +56,11 @@ struct RegistrationMetadata {
     /// The settings the metadata asks for, by the rules of `tessera app create`. The name gets a random suffix:
     /// names are unique within a tenant, and many clients register as the same software.
     func settings(supportedGrantTypes: Set<GrantType>) throws -> ApplicationSettings {
+        // The admin API's scopes are the administrators' to give: a client registering itself for one would hold
+        // the admin API of its tenant.
+        if let scope, scope.split(separator: " ").contains(where: { $0.hasPrefix(Self.reservedScopePrefix) }) {
+            throw Invalid("scopes beginning with \(Self.reservedScopePrefix) cannot be registered")
+        }
         let name = "\(clientName ?? "client") (\(CredentialGenerator.consumerKey().prefix(6)))"
         var settings = try ApplicationSettings(
             name: name,
@@ -78,6 +83,9 @@ struct RegistrationMetadata {
         settings.authentication = try ClientAuthentication(methods: [chosen], keys: keys)
         return settings
     }
+
+    /// The namespace of the admin API's scopes (`tessera:admin`, `tessera:tenant-admin`).
+    static let reservedScopePrefix = "tessera:"
 
     /// The one method a registered client was given, as `token_endpoint_auth_method` says it.
     static func method(of methods: [String]) -> String {

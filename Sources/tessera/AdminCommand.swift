@@ -57,6 +57,11 @@ struct AdminCommand: AsyncParsableCommand {
             } catch {
                 throw CommandFailure("\(error)")
             }
+            if let tenant, Tenant.normalizedDomain(tenant) == Tenant.normalizedDomain(system) {
+                throw CommandFailure(
+                    "the system tenant has no tenant administrators: its clients with tessera:admin administer every tenant"
+                )
+            }
             let domain = tenant ?? system
             let madeSystem = tenant == nil
             let (application, secret) = try await database.withClient(logger: logger) { client in

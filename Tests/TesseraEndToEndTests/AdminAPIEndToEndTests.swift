@@ -140,6 +140,26 @@ struct AdminAPIEndToEndTests {
         #expect(other.status == 401, "another tenant: \(other.text)")
         #expect(other.headers["www-authenticate"]?.contains(#"error="invalid_token""#) == true)
 
+        // A client of the system tenant with tessera:tenant-admin reaches nothing: with it, it could give itself
+        // tessera:admin (found in review). The CLI refuses to make one.
+        let systemOps = try await call(
+            "POST", "/admin/v1/tenants/system/applications",
+            #"{"name":"system-ops-\#(suffix)","scopes":["tessera:tenant-admin"],"default_scopes":["tessera:tenant-admin"]}"#
+        )
+        let systemOpsApp = try #require(systemOps.json["application"] as? [String: Any], "\(systemOps.text)")
+        let systemOpsKey = try #require(systemOpsApp["consumer_key"] as? String)
+        let systemOpsSecret = try #require(systemOps.json["consumer_secret"] as? String)
+        let systemOpsIssued = try await client.post(
+            "/token", form: "grant_type=client_credentials", key: systemOpsKey, secret: systemOpsSecret)
+        let systemOpsToken = try #require(systemOpsIssued.json["access_token"] as? String, "\(systemOpsIssued.text)")
+        let escalation = try await call(
+            "PUT", "/admin/v1/tenants/system/applications/\(systemOpsKey)/scopes",
+            #"{"scopes":["tessera:admin"]}"#, bearer: systemOpsToken)
+        #expect(escalation.status == 403, "\(escalation.text)")
+        let refusedCLI = try await TesseraBinary.run(
+            ["admin", "create-client", "--tenant", "system", "--name", "x-\(suffix)"], databaseURL: database)
+        #expect(refusedCLI.status == 1 && refusedCLI.error.contains("system tenant"), "\(refusedCLI.error)")
+
         // No token, a token of nobody's: 401 with RFC 6750's challenge.
         let anonymous = try await client.request("GET", "/admin/v1/tenants/\(domain)")
         #expect(anonymous.status == 401 && anonymous.headers["www-authenticate"] == #"Bearer realm="tessera-admin""#)

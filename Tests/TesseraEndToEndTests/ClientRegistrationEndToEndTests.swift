@@ -66,6 +66,8 @@ struct ClientRegistrationEndToEndTests {
             #"{"token_endpoint_auth_method":"private_key_jwt"}"#, #"{"jwks_uri":"https://x.example/jwks"}"#,
             #"{"client_name":7}"#, #"{"scope":"read \"x\""}"#, "[]",
             #"{"redirect_uris":["http://evil.example/cb"]}"#, #"{"redirect_uris":["https://a.example/cb#x"]}"#,
+            // A client must not register itself into the admin API (found in review).
+            #"{"scope":"tessera:tenant-admin"}"#, #"{"scope":"read tessera:admin"}"#,
         ] {
             let refused = try await register(bad)
             #expect(
