@@ -58,7 +58,12 @@ public struct RegistrationRoutes: Sendable {
     // MARK: Operations
 
     private func register(_ request: Request, tenant: String) async throws -> Response {
-        guard let initial = Self.bearer(request) else { throw RegistrationRefusal.invalidToken }
+        guard let initial = Self.bearer(request) else { throw RegistrationRefusal.missingToken }
+        let (client, logger, now) = (client, logger, now)
+        try await PostgresAvailability.run(deadline: .seconds(10)) {
+            try await DirectoryAdministration(client: client, logger: logger).checkRegistrationToken(
+                tenant: tenant, token: initial)
+        }
         var request = request
         let body = try await request.body.collect(upTo: Self.maximumBodySize)
         let metadata = try RegistrationMetadata(json: Data(body.readableBytesView))
@@ -68,7 +73,6 @@ public struct RegistrationRoutes: Sendable {
             initialTokenHash: TokenHash(of: initial), accessTokenHash: TokenHash(of: accessToken),
             softwareID: metadata.softwareID, softwareVersion: metadata.softwareVersion,
             redirectURIs: metadata.redirectURIs ?? [])
-        let (client, logger, now) = (client, logger, now)
         let (record, secret) = try await PostgresAvailability.run(deadline: .seconds(10)) {
             try await DirectoryAdministration(client: client, logger: logger, now: now, actor: "registration")
                 .createApplication(tenant: tenant, settings: settings, registration: registration)
@@ -92,7 +96,7 @@ public struct RegistrationRoutes: Sendable {
     }
 
     private func read(_ request: Request, tenant: String, key: String) async throws -> Response {
-        guard let token = Self.bearer(request) else { throw RegistrationRefusal.invalidToken }
+        guard let token = Self.bearer(request) else { throw RegistrationRefusal.missingToken }
         let (client, logger) = (client, logger)
         let found = try await PostgresAvailability.run(deadline: .seconds(10)) {
             try await DirectoryAdministration(client: client, logger: logger)
@@ -105,7 +109,7 @@ public struct RegistrationRoutes: Sendable {
     }
 
     private func unregister(_ request: Request, tenant: String, key: String) async throws -> Response {
-        guard let token = Self.bearer(request) else { throw RegistrationRefusal.invalidToken }
+        guard let token = Self.bearer(request) else { throw RegistrationRefusal.missingToken }
         let (client, logger, now) = (client, logger, now)
         try await PostgresAvailability.run(deadline: .seconds(10)) {
             try await DirectoryAdministration(client: client, logger: logger, now: now, actor: "registration")
@@ -137,22 +141,19 @@ public struct RegistrationRoutes: Sendable {
         context.note(registration: context.parameters.get("tenant").flatMap(Tenant.normalizedDomain))
         do {
             return try await operation()
-        } catch RegistrationRefusal.invalidToken {
-            var response = Self.error(.unauthorized, "invalid_token", "the token is not valid for this registration")
-            response.headers[.wwwAuthenticate] = "Bearer error=\"invalid_token\""
+        } catch RegistrationRefusal.missingToken {
+            var response = Self.error(.unauthorized, "invalid_request", "a bearer token is required")
+            response.headers[.wwwAuthenticate] = "Bearer realm=\"\(Self.realm(context))\""
             return response
+        } catch RegistrationRefusal.invalidToken {
+            return Self.invalidToken(context)
         } catch let refusal as RegistrationMetadata.Invalid {
             return Self.error(.badRequest, "invalid_client_metadata", refusal.description)
         } catch let refusal as ApplicationSettingsError {
             return Self.error(.badRequest, "invalid_client_metadata", refusal.description)
         } catch let refusal as AdministrationError {
             // An unknown tenant reads as a bad token: nothing tells which tenants exist.
-            if refusal.kind == .notFound {
-                var response = Self.error(
-                    .unauthorized, "invalid_token", "the token is not valid for this registration")
-                response.headers[.wwwAuthenticate] = "Bearer error=\"invalid_token\""
-                return response
-            }
+            if refusal.kind == .notFound { return Self.invalidToken(context) }
             return Self.error(.badRequest, "invalid_client_metadata", refusal.description)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             return Self.error(.contentTooLarge, "invalid_request", "the request body is too large")
@@ -168,6 +169,17 @@ public struct RegistrationRoutes: Sendable {
                 ])
             return Self.error(.internalServerError, "server_error", "the server could not complete the request")
         }
+    }
+
+    private static func invalidToken(_ context: TesseraRequestContext) -> Response {
+        var response = error(.unauthorized, "invalid_token", "the token is not valid for this registration")
+        response.headers[.wwwAuthenticate] = "Bearer realm=\"\(realm(context))\", error=\"invalid_token\""
+        return response
+    }
+
+    /// The tenant the request names, as the realm of its challenge.
+    private static func realm(_ context: TesseraRequestContext) -> String {
+        context.parameters.get("tenant").flatMap(Tenant.normalizedDomain) ?? "tessera"
     }
 
     private static func error(_ status: HTTPResponse.Status, _ code: String, _ description: String) -> Response {

@@ -51,6 +51,8 @@ public struct RegisteredClient: Sendable {
 
 /// A registration refused for its token: answered 401 `invalid_token` (RFC 6750), never audited as a change.
 public enum RegistrationRefusal: Error, Sendable {
+    /// No bearer token at all (RFC 6750 §3.1: the challenge then names no error).
+    case missingToken
     /// The initial access token is unknown, spent or expired; or the registration access token does not match.
     case invalidToken
 }
@@ -95,14 +97,13 @@ extension DirectoryAdministration {
     public func registeredClient(tenant rawDomain: String, consumerKey: String, accessToken: String) async throws
         -> RegisteredClient
     {
-        guard let domain = Tenant.normalizedDomain(rawDomain), let tenantID = try? await tenantID(domain) else {
-            throw RegistrationRefusal.invalidToken
-        }
+        let (domain, tenantID) = try await registrationTenant(rawDomain)
         let rows = try await client.current.query(
             """
             SELECT \(unescaped: ApplicationRecord.columns), registration_token_hash, software_id, software_version,
                 redirect_uris
             FROM applications WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) AND enabled
+              AND EXISTS (SELECT 1 FROM tenants WHERE tenant_id = \(tenantID) AND enabled)
             """, logger: logger)
         for try await row in rows {
             let columns = row.makeRandomAccess()
@@ -116,6 +117,33 @@ extension DirectoryAdministration {
                 redirectURIs: try columns[registration + 3].decode([String].self))
         }
         throw RegistrationRefusal.invalidToken
+    }
+
+    /// Whether `token` is an initial access token of the tenant that can still register a client: read before the
+    /// request's body is, so that a caller without one learns nothing of the metadata rules. The registration
+    /// itself spends it, in its own transaction.
+    public func checkRegistrationToken(tenant rawDomain: String, token: String) async throws {
+        let (_, tenantID) = try await registrationTenant(rawDomain)
+        let rows = try await client.current.query(
+            """
+            SELECT 1 FROM registration_tokens
+            WHERE tenant_id = \(tenantID) AND token_hash = \(ByteBuffer(bytes: TokenHash(of: token).bytes))
+              AND uses_left > 0 AND expires_at > now()
+              AND EXISTS (SELECT 1 FROM tenants WHERE tenant_id = \(tenantID) AND enabled)
+            """, logger: logger)
+        for try await _ in rows { return }
+        throw RegistrationRefusal.invalidToken
+    }
+
+    /// The tenant of a registration request; an unknown or malformed one is a bad token, so that the answer tells
+    /// nothing of which tenants exist. An outage stays an outage.
+    private func registrationTenant(_ rawDomain: String) async throws -> (String, Tenant.ID) {
+        guard let domain = Tenant.normalizedDomain(rawDomain) else { throw RegistrationRefusal.invalidToken }
+        do {
+            return (domain, try await tenantID(domain))
+        } catch is AdministrationError {
+            throw RegistrationRefusal.invalidToken
+        }
     }
 
     /// Ends a registration (RFC 7592 §2.3): the application is disabled, its tokens revoked, its registration access

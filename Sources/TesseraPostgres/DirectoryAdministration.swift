@@ -123,6 +123,7 @@ public struct DirectoryAdministration: Sendable {
                     UPDATE registration_tokens SET uses_left = uses_left - 1
                     WHERE tenant_id = \(tenantID) AND token_hash = \(ByteBuffer(bytes: registration.initialTokenHash.bytes))
                       AND uses_left > 0 AND expires_at > now()
+                      AND EXISTS (SELECT 1 FROM tenants WHERE tenant_id = \(tenantID) AND enabled)
                     RETURNING uses_left
                     """, logger: logger
                 ).collect()

@@ -79,7 +79,17 @@ struct ClientRegistrationEndToEndTests {
         let spent = try await register(#"{"client_name":"third"}"#)
         #expect(spent.status == 401 && spent.json["error"] as? String == "invalid_token", "\(spent.text)")
         let none = try await client.request("POST", "/t/\(domain)/register", body: "{}")
-        #expect(none.status == 401, "\(none.text)")
+        #expect(none.status == 401 && none.headers["www-authenticate"] == #"Bearer realm="\#(domain)""#, "\(none.text)")
+        // The token is checked before the body: a caller without one learns nothing of the metadata rules.
+        let badBoth = try await register(#"{"grant_types":["implicit"]}"#, token: "tsr_ri_nope")
+        #expect(badBoth.status == 401 && badBoth.json["error"] as? String == "invalid_token", "\(badBoth.text)")
+
+        // A disabled tenant registers no one, whatever tokens are out (found in review).
+        let another = try await session.call("POST", "/admin/v1/tenants/\(domain)/registration-tokens")
+        let fresh = try #require(another.json["token"] as? String, "\(another.text)")
+        #expect(try await session.call("POST", "/admin/v1/tenants/\(domain)/disable").status == 200)
+        #expect(try await register(#"{"client_name":"while-disabled"}"#, token: fresh).status == 401)
+        #expect(try await session.call("POST", "/admin/v1/tenants/\(domain)/enable").status == 200)
 
         // Deleting the registration disables the client: no more tokens, the registration is gone.
         let deleted = try await client.request("DELETE", path, headers: ["Authorization: Bearer \(access)"])
