@@ -149,12 +149,28 @@ extension DirectoryAdministration {
     /// Ends a registration (RFC 7592 §2.3): the application is disabled, its tokens revoked, its registration access
     /// token forgotten.
     public func deleteRegistration(tenant rawDomain: String, consumerKey: String, accessToken: String) async throws {
-        _ = try await registeredClient(tenant: rawDomain, consumerKey: consumerKey, accessToken: accessToken)
+        let (_, tenantID) = try await registrationTenant(rawDomain)
+        let presented = TokenHash(of: accessToken)
+        let logger = logger
         _ = try await updateApplication(
             "app.unregister", tenant: rawDomain, consumerKey: consumerKey,
             set: """
                 enabled = false, registration_token_hash = NULL,
                 tokens_revoked_before = COALESCE(\(time)::timestamptz, now())
-                """)
+                """,
+            // Checked on the row locked for the change: of two deletions at once, the second finds no token.
+            check: { connection, _ in
+                let rows = try await connection.query(
+                    """
+                    SELECT registration_token_hash FROM applications
+                    WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) AND enabled
+                      AND EXISTS (SELECT 1 FROM tenants WHERE tenant_id = \(tenantID) AND enabled)
+                    FOR UPDATE
+                    """, logger: logger
+                ).collect()
+                guard let stored = try rows.first?.decode(ByteBuffer?.self),
+                    presented.matches(Array(stored.readableBytesView))
+                else { throw RegistrationRefusal.invalidToken }
+            })
     }
 }
