@@ -39,8 +39,7 @@ struct AdminAPI: APIProtocol {
 
     /// As `administration(of:)`, for the tenant's users.
     func userAdministration(of domain: String) throws -> UserAdministration {
-        _ = try administration(of: domain)
-        return UserAdministration(client: client, logger: logger, actor: try caller().actor)
+        UserAdministration(client: client, logger: logger, actor: try administration(of: domain).audit.actor)
     }
 
     /// The caller, allowed to act on every tenant (creating, listing, disabling tenants).

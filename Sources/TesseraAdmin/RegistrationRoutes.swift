@@ -59,12 +59,7 @@ public struct RegistrationRoutes: Sendable {
 
     private func register(_ request: Request, tenant: String) async throws -> Response {
         guard let initial = Self.bearer(request) else { throw RegistrationRefusal.missingToken }
-        let (client, logger, now) = (client, logger, now)
-        try await PostgresAvailability.run(deadline: .seconds(10)) {
-            try await DirectoryAdministration(client: client, logger: logger).checkRegistrationToken(
-                tenant: tenant, token: initial)
-        }
-        var request = request
+        try await directory { try await $0.checkRegistrationToken(tenant: tenant, token: initial) }
         let body = try await request.body.collect(upTo: Self.maximumBodySize)
         let metadata = try RegistrationMetadata(json: Data(body.readableBytesView))
         let settings = try metadata.settings(supportedGrantTypes: supportedGrantTypes)
@@ -73,14 +68,13 @@ public struct RegistrationRoutes: Sendable {
             initialTokenHash: TokenHash(of: initial), accessTokenHash: TokenHash(of: accessToken),
             softwareID: metadata.softwareID, softwareVersion: metadata.softwareVersion,
             redirectURIs: metadata.redirectURIs ?? [])
-        let (record, secret) = try await PostgresAvailability.run(deadline: .seconds(10)) {
-            try await DirectoryAdministration(client: client, logger: logger, now: now, actor: "registration")
-                .createApplication(tenant: tenant, settings: settings, registration: registration)
+        let (record, secret) = try await directory {
+            try await $0.createApplication(tenant: tenant, settings: settings, registration: registration)
         }
         var answer = information(
             RegisteredClient(
-                application: record, softwareID: metadata.softwareID, softwareVersion: metadata.softwareVersion,
-                redirectURIs: metadata.redirectURIs ?? []))
+                application: record, softwareID: registration.softwareID,
+                softwareVersion: registration.softwareVersion, redirectURIs: registration.redirectURIs))
         answer["registration_access_token"] = accessToken
         answer["client_id_issued_at"] = Int(record.createdAt.timeIntervalSince1970)
         if settings.authentication.usesSecret {
@@ -97,10 +91,8 @@ public struct RegistrationRoutes: Sendable {
 
     private func read(_ request: Request, tenant: String, key: String) async throws -> Response {
         guard let token = Self.bearer(request) else { throw RegistrationRefusal.missingToken }
-        let (client, logger) = (client, logger)
-        let found = try await PostgresAvailability.run(deadline: .seconds(10)) {
-            try await DirectoryAdministration(client: client, logger: logger)
-                .registeredClient(tenant: tenant, consumerKey: key, accessToken: token)
+        let found = try await directory {
+            try await $0.registeredClient(tenant: tenant, consumerKey: key, accessToken: token)
         }
         var answer = information(found)
         // RFC 7592 §3: the read answers the client's registration as the registration did, with its token.
@@ -110,12 +102,17 @@ public struct RegistrationRoutes: Sendable {
 
     private func unregister(_ request: Request, tenant: String, key: String) async throws -> Response {
         guard let token = Self.bearer(request) else { throw RegistrationRefusal.missingToken }
-        let (client, logger, now) = (client, logger, now)
-        try await PostgresAvailability.run(deadline: .seconds(10)) {
-            try await DirectoryAdministration(client: client, logger: logger, now: now, actor: "registration")
-                .deleteRegistration(tenant: tenant, consumerKey: key, accessToken: token)
-        }
+        try await directory { try await $0.deleteRegistration(tenant: tenant, consumerKey: key, accessToken: token) }
         return Response(status: .noContent, headers: [.cacheControl: "no-store"])
+    }
+
+    /// Runs `operation` on the directory with the admin API's deadline; what it changes, the audit trail records as
+    /// done by "registration".
+    private func directory<Result: Sendable>(
+        _ operation: @escaping @Sendable (DirectoryAdministration) async throws -> Result
+    ) async throws -> Result {
+        let administration = DirectoryAdministration(client: client, logger: logger, now: now, actor: "registration")
+        return try await PostgresAvailability.run(deadline: AdminAPI.deadline) { try await operation(administration) }
     }
 
     /// The client's registered metadata (RFC 7591 §3.2.1), never its secret.
