@@ -1,3 +1,4 @@
+import TesseraCore
 import TesseraPostgres
 
 // The API's types built from the records the operations return: the same fields `tessera ... --json` prints.
@@ -20,5 +21,11 @@ extension Components.Schemas.Application {
             reuseMinRemaining: record.reuseMinRemaining, enabled: record.enabled, createdAt: record.createdAt,
             authMethods: record.authMethods, keyIds: record.keyIDs,
             tokenFormat: .init(rawValue: record.tokenFormat) ?? .opaque, resources: record.resources)
+    }
+}
+
+extension Components.Schemas.OpenRegistration {
+    init(_ policy: TesseraPostgres.OpenRegistration?) {
+        self.init(open: policy != nil, scopes: policy?.scopes.description, perHour: policy?.perHour)
     }
 }

@@ -8,27 +8,35 @@ import TesseraHTTP
 import TesseraPostgres
 
 /// Dynamic client registration: RFC 7591 `POST /t/<tenant>/register` with an initial access token an administrator
-/// made (`tessera app registration-token`, or the admin API), and RFC 7592 `GET` and `DELETE
+/// made (`tessera app registration-token`, or the admin API), and RFC 7592 `GET`, `PUT` and `DELETE
 /// /t/<tenant>/register/<client_id>` with the registration access token the registration answered.
 ///
 /// A registration is `createApplication` (the same rules, the same audit trail, actor "registration"), its
-/// initial access token spent in the same transaction. Metadata: `client_name`, `grant_types`, `scope`,
+/// initial access token spent in the same transaction. Where a tenant opened its registration
+/// (`tessera tenant registration --open`), a client may register without a token, for the scopes the tenant opened
+/// and within its hourly bound; each address is throttled as well. Metadata: `client_name`, `grant_types`, `scope`,
 /// `token_endpoint_auth_method`, `jwks`, `software_id`, `software_version`; anything else is ignored, and a value
 /// that cannot work is 400 `invalid_client_metadata`.
 public struct RegistrationRoutes: Sendable {
     private let client: any DatabaseClient
     private let publicURL: String
     private let supportedGrantTypes: Set<GrantType>
+    private let trustedProxies: TrustedProxies
+    /// Open registrations from one address: every attempt counts, and past `freeFailures` an hour each further
+    /// one waits a doubling delay. On this server only; the tenant's hourly bound holds across servers.
+    private let openThrottle: FailureThrottle<String>
     private let logger: Logger
     private let now: @Sendable () -> Date
 
     public init(
-        client: any DatabaseClient, publicURL: String, supportedGrantTypes: Set<GrantType>, logger: Logger,
-        now: @escaping @Sendable () -> Date
+        client: any DatabaseClient, publicURL: String, supportedGrantTypes: Set<GrantType>,
+        trustedProxies: TrustedProxies = .none, logger: Logger, now: @escaping @Sendable () -> Date
     ) {
         self.client = client
         self.publicURL = publicURL
         self.supportedGrantTypes = supportedGrantTypes
+        self.trustedProxies = trustedProxies
+        self.openThrottle = FailureThrottle(freeFailures: 5, baseDelay: 10, window: 3600)
         self.logger = logger
         self.now = now
     }
@@ -37,11 +45,20 @@ public struct RegistrationRoutes: Sendable {
 
     public func register(on router: Router<TesseraRequestContext>) {
         router.post("/t/:tenant/register") { request, context in
-            await answer(context) { try await register(request, tenant: context.parameters.get("tenant") ?? "") }
+            await answer(context) {
+                try await register(request, context: context, tenant: context.parameters.get("tenant") ?? "")
+            }
         }
         router.get("/t/:tenant/register/:client") { request, context in
             await answer(context) {
                 try await read(
+                    request, tenant: context.parameters.get("tenant") ?? "",
+                    key: context.parameters.get("client") ?? "")
+            }
+        }
+        router.put("/t/:tenant/register/:client") { request, context in
+            await answer(context) {
+                try await update(
                     request, tenant: context.parameters.get("tenant") ?? "",
                     key: context.parameters.get("client") ?? "")
             }
@@ -57,15 +74,28 @@ public struct RegistrationRoutes: Sendable {
 
     // MARK: Operations
 
-    private func register(_ request: Request, tenant: String) async throws -> Response {
-        guard let initial = Self.bearer(request) else { throw RegistrationRefusal.missingToken }
-        try await directory { try await $0.checkRegistrationToken(tenant: tenant, token: initial) }
+    private func register(_ request: Request, context: TesseraRequestContext, tenant: String) async throws
+        -> Response
+    {
+        // The initial access token, or the tenant's open registration, is checked before the body is read.
+        let initial = Self.bearer(request)
+        var open: OpenRegistration?
+        if let initial {
+            try await directory { try await $0.checkRegistrationToken(tenant: tenant, token: initial) }
+        } else {
+            open = try await directory { try await $0.checkOpenRegistration(tenant: tenant) }
+            let address = context.clientAddress(request, behind: trustedProxies) ?? "-"
+            if let wait = openThrottle.retryAfter(address) { throw OpenRegistrationThrottled(retryAfter: wait) }
+            openThrottle.recordFailure(address)
+        }
         let body = try await request.body.collect(upTo: Self.maximumBodySize)
         let metadata = try RegistrationMetadata(json: Data(body.readableBytesView))
-        let settings = try metadata.settings(supportedGrantTypes: supportedGrantTypes)
+        let settings = try metadata.settings(
+            supportedGrantTypes: supportedGrantTypes,
+            defaultScope: open?.scopes.description ?? ApplicationSettings.defaultScope)
         let accessToken = ClientRegistration.newAccessToken()
         let registration = ClientRegistration(
-            initialTokenHash: TokenHash(of: initial), accessTokenHash: TokenHash(of: accessToken),
+            initialTokenHash: initial.map(TokenHash.init(of:)), accessTokenHash: TokenHash(of: accessToken),
             softwareID: metadata.softwareID, softwareVersion: metadata.softwareVersion,
             redirectURIs: metadata.redirectURIs ?? [])
         let (record, secret) = try await directory {
@@ -81,11 +111,7 @@ public struct RegistrationRoutes: Sendable {
             answer["client_secret"] = secret
             answer["client_secret_expires_at"] = 0
         }
-        if let keys = settings.authentication.keys,
-            let jwks = try? JSONSerialization.jsonObject(with: Data(keys.json.utf8))
-        {
-            answer["jwks"] = jwks
-        }
+        answer["jwks"] = Self.jwks(settings.authentication)
         return try Self.json(.created, answer)
     }
 
@@ -97,6 +123,31 @@ public struct RegistrationRoutes: Sendable {
         var answer = information(found)
         // RFC 7592 §3: the read answers the client's registration as the registration did, with its token.
         answer["registration_access_token"] = token
+        return try Self.json(.ok, answer)
+    }
+
+    /// RFC 7592 §2.2: the body is the client's whole metadata, and what it leaves out goes back to the default.
+    private func update(_ request: Request, tenant: String, key: String) async throws -> Response {
+        guard let token = Self.bearer(request) else { throw RegistrationRefusal.missingToken }
+        // The token is checked before the body is read, as for a registration; the update checks it again on the
+        // row it locks.
+        let current = try await directory {
+            try await $0.registeredClient(tenant: tenant, consumerKey: key, accessToken: token)
+        }
+        let body = try await request.body.collect(upTo: Self.maximumBodySize)
+        let metadata = try RegistrationMetadata(json: Data(body.readableBytesView))
+        try metadata.checkUpdate(of: current.application)
+        let settings = try metadata.settings(
+            supportedGrantTypes: supportedGrantTypes, currentName: current.application.name)
+        let updated = try await directory {
+            try await $0.updateRegistration(
+                tenant: tenant, consumerKey: key, accessToken: token, settings: settings,
+                softwareID: metadata.softwareID, softwareVersion: metadata.softwareVersion,
+                redirectURIs: metadata.redirectURIs ?? [], presentedSecret: metadata.clientSecret)
+        }
+        var answer = information(updated)
+        answer["registration_access_token"] = token
+        answer["jwks"] = Self.jwks(settings.authentication)
         return try Self.json(.ok, answer)
     }
 
@@ -132,6 +183,11 @@ public struct RegistrationRoutes: Sendable {
         return information
     }
 
+    /// The public keys registered with the request, echoed as RFC 7591 §3.2.1 asks; nil without keys.
+    private static func jwks(_ authentication: ClientAuthentication) -> Any? {
+        authentication.keys.flatMap { try? JSONSerialization.jsonObject(with: Data($0.json.utf8)) }
+    }
+
     // MARK: Answers
 
     private func answer(_ context: TesseraRequestContext, _ operation: () async throws -> Response) async -> Response {
@@ -144,8 +200,23 @@ public struct RegistrationRoutes: Sendable {
             return response
         } catch RegistrationRefusal.invalidToken {
             return Self.invalidToken(context)
+        } catch let throttled as OpenRegistrationThrottled {
+            var response = Self.error(
+                .tooManyRequests, "invalid_request", "too many registrations from this address: try again later")
+            response.headers[.retryAfter] = "\(throttled.retryAfter)"
+            return response
+        } catch RegistrationRefusal.tooManyRegistrations {
+            var response = Self.error(
+                .tooManyRequests, "invalid_request", "the tenant's open registrations for this hour are spent")
+            response.headers[.retryAfter] = "60"
+            return response
+        } catch RegistrationRefusal.scopeNotOpen(let scopes) {
+            return Self.error(
+                .badRequest, "invalid_client_metadata", "scope \(scopes.prefix(200)) is not open to registration")
+        } catch RegistrationRefusal.secretMismatch {
+            return Self.error(.badRequest, "invalid_request", "client_secret is not the client's secret")
         } catch let refusal as RegistrationMetadata.Invalid {
-            return Self.error(.badRequest, "invalid_client_metadata", refusal.description)
+            return Self.error(.badRequest, refusal.error, refusal.description)
         } catch let refusal as ApplicationSettingsError {
             return Self.error(.badRequest, "invalid_client_metadata", refusal.description)
         } catch let refusal as AdministrationError {
@@ -166,6 +237,11 @@ public struct RegistrationRoutes: Sendable {
                 ])
             return Self.error(.internalServerError, "server_error", "the server could not complete the request")
         }
+    }
+
+    /// An open registration from an address that registered too often on this server.
+    private struct OpenRegistrationThrottled: Error {
+        let retryAfter: Int
     }
 
     private static func invalidToken(_ context: TesseraRequestContext) -> Response {

@@ -23,6 +23,11 @@ public struct TesseraRequestContext: RequestContext {
         }
     }
 
+    /// The client's address, through the proxies trusted to name it in X-Forwarded-For: the key of throttles.
+    public func clientAddress(_ request: Request, behind proxies: TrustedProxies) -> String? {
+        proxies.clientAddress(peer: peer?.ipAddress, forwardedFor: request.headers[values: TokenRoutes.forwardedFor])
+    }
+
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.peer = source.channel.remoteAddress

@@ -105,8 +105,7 @@ public struct TokenRoutes: Sendable {
                 queryParameterNames: request.uri.queryParameters.map {
                     ClientCredentials.formURLDecode($0.key) ?? String($0.key)
                 },
-                sourceAddress: trustedProxies.clientAddress(
-                    peer: context.peer?.ipAddress, forwardedFor: request.headers[values: Self.forwardedFor])
+                sourceAddress: context.clientAddress(request, behind: trustedProxies)
             )
             return try await handle(tokenRequest, context.logger)
         } catch {

@@ -3,10 +3,10 @@ import Logging
 import PostgresNIO
 import TesseraCore
 
-/// What a client registering itself (RFC 7591) adds to `createApplication`: the initial access token it presented,
-/// the registration access token it is given, and its software's name and version.
+/// What a client registering itself (RFC 7591) adds to `createApplication`: the initial access token it presented
+/// (nil for an open registration), the registration access token it is given, and its software's name and version.
 public struct ClientRegistration: Sendable {
-    public let initialTokenHash: TokenHash
+    public let initialTokenHash: TokenHash?
     public let accessTokenHash: TokenHash
     public let softwareID: String?
     public let softwareVersion: String?
@@ -14,7 +14,7 @@ public struct ClientRegistration: Sendable {
     public let redirectURIs: [String]
 
     public init(
-        initialTokenHash: TokenHash, accessTokenHash: TokenHash, softwareID: String?, softwareVersion: String?,
+        initialTokenHash: TokenHash?, accessTokenHash: TokenHash, softwareID: String?, softwareVersion: String?,
         redirectURIs: [String] = []
     ) {
         self.initialTokenHash = initialTokenHash
@@ -55,6 +55,13 @@ public enum RegistrationRefusal: Error, Sendable {
     case missingToken
     /// The initial access token is unknown, spent or expired; or the registration access token does not match.
     case invalidToken
+    /// An update (RFC 7592 §2.2) presented a `client_secret` that is not the client's: 400, not 401, for the token
+    /// was good.
+    case secretMismatch
+    /// An open registration asked for scopes the tenant has not opened (400 `invalid_client_metadata`).
+    case scopeNotOpen(String)
+    /// The tenant's open registrations of the last hour reached its bound (429).
+    case tooManyRegistrations
 }
 
 extension DirectoryAdministration {
@@ -146,11 +153,39 @@ extension DirectoryAdministration {
         }
     }
 
+    /// Replaces a client's registered metadata (RFC 7592 §2.2) with `settings`, its software and redirect URIs, checked against its registration access token on the row locked for the change. A
+    /// `presentedSecret` must be the client's current secret (§2.2), else `RegistrationRefusal.secretMismatch`.
+    /// The secret, the consumer key, the token lifetimes and the registration access token stay as they are.
+    public func updateRegistration(
+        tenant rawDomain: String, consumerKey: String, accessToken: String, settings: ApplicationSettings,
+        softwareID: String?, softwareVersion: String?, redirectURIs: [String], presentedSecret: String?
+    ) async throws -> RegisteredClient {
+        let (tenantID, logger) = (try await registrationTenant(rawDomain).1, logger)
+        let check = Self.registrationCheck(tenantID: tenantID, consumerKey: consumerKey, accessToken: accessToken)
+        let authentication = settings.authentication
+        let record = try await updateApplication(
+            "app.update-registration", tenant: rawDomain, consumerKey: consumerKey,
+            set: """
+                name = \(settings.name), grant_types = \(settings.grantTypes.map(\.rawValue).sorted()),
+                allowed_scopes = \(settings.allowedScopes.tokens), default_scopes = \(settings.defaultScopes.tokens),
+                auth_methods = \(authentication.methods.map(\.rawValue).sorted()), client_jwks = \(authentication.keys?.json),
+                software_id = \(softwareID), software_version = \(softwareVersion), redirect_uris = \(redirectURIs)
+                """,
+            check: { connection, _ in
+                let secretHash = try await check(connection, logger)
+                if let presentedSecret, SecretHash(encoded: secretHash)?.verifies(presentedSecret) != true {
+                    throw RegistrationRefusal.secretMismatch
+                }
+            })
+        return RegisteredClient(
+            application: record, softwareID: softwareID, softwareVersion: softwareVersion, redirectURIs: redirectURIs)
+    }
+
     /// Ends a registration (RFC 7592 §2.3): the application is disabled, its tokens revoked, its registration access
     /// token forgotten.
     public func deleteRegistration(tenant rawDomain: String, consumerKey: String, accessToken: String) async throws {
         let (_, tenantID) = try await registrationTenant(rawDomain)
-        let presented = TokenHash(of: accessToken)
+        let check = Self.registrationCheck(tenantID: tenantID, consumerKey: consumerKey, accessToken: accessToken)
         let logger = logger
         _ = try await updateApplication(
             "app.unregister", tenant: rawDomain, consumerKey: consumerKey,
@@ -158,19 +193,29 @@ extension DirectoryAdministration {
                 enabled = false, registration_token_hash = NULL,
                 tokens_revoked_before = COALESCE(\(time)::timestamptz, now())
                 """,
-            // Checked on the row locked for the change: of two deletions at once, the second finds no token.
-            check: { connection, _ in
-                let rows = try await connection.query(
-                    """
-                    SELECT registration_token_hash FROM applications
-                    WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) AND enabled
-                      AND EXISTS (SELECT 1 FROM tenants WHERE tenant_id = \(tenantID) AND enabled)
-                    FOR UPDATE
-                    """, logger: logger
-                ).collect()
-                guard let stored = try rows.first?.decode(ByteBuffer?.self),
-                    presented.matches(Array(stored.readableBytesView))
-                else { throw RegistrationRefusal.invalidToken }
-            })
+            check: { connection, _ in _ = try await check(connection, logger) })
+    }
+
+    /// Locks the registered client's row and checks `accessToken` against its registration access token, in the
+    /// change's own transaction: of two changes at once, the second sees the first's outcome (a deletion leaves no
+    /// token to match). Answers the client's secret hash, for an update that presents the secret.
+    private static func registrationCheck(tenantID: Tenant.ID, consumerKey: String, accessToken: String)
+        -> @Sendable (PostgresConnection, Logger) async throws -> String
+    {
+        let presented = TokenHash(of: accessToken)
+        return { connection, logger in
+            let rows = try await connection.query(
+                """
+                SELECT registration_token_hash, secret_hash FROM applications
+                WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) AND enabled
+                  AND EXISTS (SELECT 1 FROM tenants WHERE tenant_id = \(tenantID) AND enabled)
+                FOR UPDATE
+                """, logger: logger
+            ).collect()
+            guard let row = rows.first, let stored = try row.decode((ByteBuffer?, String).self).0,
+                presented.matches(Array(stored.readableBytesView))
+            else { throw RegistrationRefusal.invalidToken }
+            return try row.decode((ByteBuffer?, String).self).1
+        }
     }
 }

@@ -117,11 +117,14 @@ public struct DirectoryAdministration: Sendable {
             registration == nil ? "app.create" : "app.register", tenantID: tenantID, target: settings.name,
             outcome: { _ in "ok: consumer key \(key)" }
         ) { connection in
-            if let registration {
+            if let registration, registration.initialTokenHash == nil {
+                try await Self.admitOpenRegistration(
+                    connection, tenantID: tenantID, scopes: settings.allowedScopes, logger: logger)
+            } else if let initialTokenHash = registration?.initialTokenHash {
                 let spent = try await connection.query(
                     """
                     UPDATE registration_tokens SET uses_left = uses_left - 1
-                    WHERE tenant_id = \(tenantID) AND token_hash = \(ByteBuffer(bytes: registration.initialTokenHash.bytes))
+                    WHERE tenant_id = \(tenantID) AND token_hash = \(ByteBuffer(bytes: initialTokenHash.bytes))
                       AND uses_left > 0 AND expires_at > now()
                       AND EXISTS (SELECT 1 FROM tenants WHERE tenant_id = \(tenantID) AND enabled)
                     RETURNING uses_left
@@ -135,7 +138,7 @@ public struct DirectoryAdministration: Sendable {
                     INSERT INTO applications (tenant_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
                         default_scopes, default_token_validity, max_token_validity, refresh_token_validity, introspect_any,
                         token_reuse, reuse_min_remaining, auth_methods, client_jwks, token_format, resources,
-                        registration_token_hash, software_id, software_version, redirect_uris)
+                        registration_token_hash, software_id, software_version, redirect_uris, registered_openly)
                     VALUES (\(tenantID), \(key), \(SecretHash.make(for: secret).encoded), \(settings.name),
                         \(settings.grantTypes.map(\.rawValue).sorted()), \(settings.allowedScopes.tokens),
                         \(settings.defaultScopes.tokens), \(settings.defaultTokenValidity), \(settings.maxTokenValidity),
@@ -144,7 +147,8 @@ public struct DirectoryAdministration: Sendable {
                         \(settings.authentication.keys?.json), \(settings.tokens.format.rawValue),
                         \(settings.tokens.resources), \(registration.map { ByteBuffer(bytes: $0.accessTokenHash.bytes) }),
                         \(registration?.softwareID), \(registration?.softwareVersion),
-                        \(registration?.redirectURIs ?? []))
+                        \(registration?.redirectURIs ?? []),
+                        \(registration != nil && registration?.initialTokenHash == nil))
                     RETURNING \(unescaped: ApplicationRecord.columns)
                     """, logger: logger
                 ).collect()
@@ -342,7 +346,12 @@ public struct DirectoryAdministration: Sendable {
         let (domain, logger, statement) = (try Self.domain(rawDomain), logger, query)
         return try await audit.record(operation, tenantID: tenantID, target: consumerKey) { connection in
             try await check?(connection, tenantID)
-            let rows = try await connection.query(statement, logger: logger).collect()
+            let rows: [PostgresRow]
+            do {
+                rows = try await connection.query(statement, logger: logger).collect()
+            } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
+                throw AdministrationError("another application of \(domain) has that name", kind: .conflict)
+            }
             guard let row = rows.first else {
                 throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
             }

@@ -87,10 +87,11 @@ public struct TokenServer {
             client: client, directory: directory, ledger: ledger, systemTenant: configuration.adminTenant,
             supportedGrantTypes: InstalledGrants.grantTypes, passwords: passwords,
             serverKey: configuration.serverKey, logger: logger, now: now)
-        // Clients register themselves on the public listeners, with an initial access token from an administrator.
+        // Clients register themselves on the public listeners, with an initial access token from an administrator
+        // or, where a tenant opened it, with none.
         RegistrationRoutes(
             client: client, publicURL: configuration.publicURL, supportedGrantTypes: InstalledGrants.grantTypes,
-            logger: logger, now: now
+            trustedProxies: configuration.trustedProxies, logger: logger, now: now
         ).register(on: router)
         // The admin API on the public listeners, or on a listener of its own that alone serves it.
         if configuration.adminPort > 0 {

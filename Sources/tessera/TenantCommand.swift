@@ -6,8 +6,8 @@ import TesseraPostgres
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
-        abstract: "Create, list, disable and enable tenants.",
-        subcommands: [Create.self, List.self, Disable.self, Enable.self]
+        abstract: "Create, list, disable and enable tenants; open or close their client registration.",
+        subcommands: [Create.self, List.self, Disable.self, Enable.self, Registration.self]
     )
 
     struct Create: AsyncParsableCommand {

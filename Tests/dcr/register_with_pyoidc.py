@@ -8,6 +8,7 @@ initial access token goes as RFC 6750 says, `Authorization: Bearer <token>`: pyo
 base64-encode a token that is not a JWT, which no other party expects.
 
 Usage: register_with_pyoidc.py REGISTRATION_ENDPOINT TOKEN_ENDPOINT INITIAL_ACCESS_TOKEN
+(INITIAL_ACCESS_TOKEN "-": none, for a tenant whose registration is open)
 Prints one JSON object: client_id, token_status, scope, read_client_id.
 """
 import json
@@ -27,9 +28,10 @@ del request["response_types"]
 request["grant_types"] = ["client_credentials"]
 request["scope"] = "read"
 request["software_id"] = "pyoidc"
-answer = client.http_request(
-    registration_endpoint, "POST", data=request.to_json(),
-    headers={"Content-Type": "application/json", "Authorization": f"Bearer {initial}"})
+headers = {"Content-Type": "application/json"}
+if initial != "-":
+    headers["Authorization"] = f"Bearer {initial}"
+answer = client.http_request(registration_endpoint, "POST", data=request.to_json(), headers=headers)
 client.handle_registration_info(answer)
 token = requests.post(
     token_endpoint, data={"grant_type": "client_credentials", "scope": "read"},
