@@ -126,11 +126,26 @@ let package = Package(
             ]
         ),
         // Composition: which grants are installed, and the `serve` wiring of pool, cache and router.
+        // Documents clients publish at URLs they register (jwks_uri; later Client ID Metadata Documents), fetched
+        // with limits a client's URL cannot get around.
+        .target(
+            name: "TesseraFetch",
+            dependencies: [
+                "TesseraCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "TesseraServer",
             dependencies: [
-                "TesseraCore", "TesseraPostgres", "TesseraHTTP", "TesseraAdmin", "ClientCredentialsGrant", "PasswordGrant",
-                "RefreshTokenGrant", "CConcurrencyHook",
+                "TesseraCore", "TesseraPostgres", "TesseraHTTP", "TesseraAdmin", "TesseraFetch",
+                "ClientCredentialsGrant",
+                "PasswordGrant", "RefreshTokenGrant", "CConcurrencyHook",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -225,8 +240,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "TesseraFetchTests",
+            dependencies: [
+                "TesseraFetch", "TesseraCore", "TesseraTesting", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "TesseraEndToEndTests",
-            dependencies: ["tessera"],
+            dependencies: ["tessera", "TesseraTesting"],
             swiftSettings: strict
         ),
     ]

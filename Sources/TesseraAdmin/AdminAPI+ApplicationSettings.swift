@@ -50,8 +50,9 @@ extension AdminAPI {
         guard case .json(let body) = input.body else { throw AdminProblem(.unsupportedMediaType, "send JSON") }
         let (methods, given) = (try AdminInput.methods(body.authMethods), try AdminInput.keys(body.jwks))
         let record = try await database {
-            let stored = try await administration.clientKeys(tenant: domain, consumerKey: key)
-            let chosen = try ClientAuthentication.chosen(methods: methods, given: given, stored: stored)
+            let stored = try await administration.authentication(tenant: domain, consumerKey: key)
+            let chosen = try ClientAuthentication.chosen(
+                methods: methods, given: given, givenURL: body.jwksUri, stored: stored)
             return try await administration.setAuthentication(tenant: domain, consumerKey: key, authentication: chosen)
         }
         return .ok(.init(body: .json(.init(record))))

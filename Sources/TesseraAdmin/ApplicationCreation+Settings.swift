@@ -21,9 +21,10 @@ extension Components.Schemas.ApplicationCreation {
             tokenReuse: tokenReuse.flatMap { ClientApplication.TokenReuse(rawValue: $0.rawValue) } ?? .never,
             reuseMinRemaining: reuseMinRemaining ?? ClientApplication.defaultReuseMinRemaining,
             supportedGrantTypes: supportedGrantTypes)
-        if authMethods != nil || jwks != nil {
+        if authMethods != nil || jwks != nil || jwksUri != nil {
             settings.authentication = try ClientAuthentication.chosen(
-                methods: try AdminInput.methods(authMethods), given: try AdminInput.keys(jwks), stored: nil)
+                methods: try AdminInput.methods(authMethods), given: try AdminInput.keys(jwks), givenURL: jwksUri,
+                stored: nil)
         }
         settings.tokens = try TokenAudience(
             format: tokenFormat.flatMap { ClientApplication.TokenFormat(rawValue: $0.rawValue) } ?? .opaque,

@@ -19,7 +19,7 @@ extension Components.Schemas.Application {
             maxTokenValidity: record.maxTokenValidity, refreshTokenValidity: record.refreshTokenValidity,
             introspectAny: record.introspectAny, tokenReuse: .init(rawValue: record.tokenReuse) ?? .never,
             reuseMinRemaining: record.reuseMinRemaining, enabled: record.enabled, createdAt: record.createdAt,
-            authMethods: record.authMethods, keyIds: record.keyIDs,
+            authMethods: record.authMethods, keyIds: record.keyIDs, jwksUri: record.jwksURI,
             tokenFormat: .init(rawValue: record.tokenFormat) ?? .opaque, resources: record.resources)
     }
 }

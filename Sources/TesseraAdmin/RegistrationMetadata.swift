@@ -20,6 +20,7 @@ struct RegistrationMetadata {
     var scope: String?
     var authMethod: String?
     var jwks: String?
+    var jwksURI: String?
     var softwareID: String?
     var softwareVersion: String?
     /// Kept for the authorization code grant: absolute URIs without a fragment, https or http on a loopback host.
@@ -56,9 +57,8 @@ struct RegistrationMetadata {
             }
             redirectURIs = uris
         }
-        if object["jwks_uri"] != nil {
-            throw Invalid("jwks_uri is not supported: send the public keys as jwks")
-        }
+        // Its form is ClientAuthentication's to check, in settings().
+        jwksURI = try Self.string(object, "jwks_uri", maximum: ClientAuthentication.maximumKeysURLLength)
         if let value = object["jwks"] {
             // Its size and keys are ClientKeySet's to check, in settings().
             guard value is [String: Any], let data = try? JSONSerialization.data(withJSONObject: value) else {
@@ -125,7 +125,7 @@ struct RegistrationMetadata {
         } catch {
             throw Invalid("jwks: \(error)")
         }
-        settings.authentication = try ClientAuthentication(methods: [chosen], keys: keys)
+        settings.authentication = try ClientAuthentication(methods: [chosen], keys: keys, keysURL: jwksURI)
         return settings
     }
 

@@ -15,7 +15,7 @@ import TesseraPostgres
 /// initial access token spent in the same transaction. Where a tenant opened its registration
 /// (`tessera tenant registration --open`), a client may register without a token, for the scopes the tenant opened
 /// and within its hourly bound; each address is throttled as well. Metadata: `client_name`, `grant_types`, `scope`,
-/// `token_endpoint_auth_method`, `jwks`, `software_id`, `software_version`; anything else is ignored, and a value
+/// `token_endpoint_auth_method`, `jwks` or `jwks_uri`, `software_id`, `software_version`; anything else is ignored, and a value
 /// that cannot work is 400 `invalid_client_metadata`.
 public struct RegistrationRoutes: Sendable {
     private let client: any DatabaseClient
@@ -180,6 +180,7 @@ public struct RegistrationRoutes: Sendable {
         if let id = registered.softwareID { information["software_id"] = id }
         if let version = registered.softwareVersion { information["software_version"] = version }
         if !registered.redirectURIs.isEmpty { information["redirect_uris"] = registered.redirectURIs }
+        if let url = record.jwksURI { information["jwks_uri"] = url }
         return information
     }
 

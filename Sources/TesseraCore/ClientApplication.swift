@@ -39,6 +39,8 @@ public struct ClientApplication: Sendable, Hashable {
     }
     /// The public keys its `private_key_jwt` assertions are signed with; nil when none are registered.
     public let clientKeys: ClientKeySet?
+    /// Where the client publishes those keys instead (`jwks_uri`), fetched through `PublishedKeySets`.
+    public let clientKeysURL: String?
     /// With reuse, a token with fewer seconds left is not handed out again: a new one is issued.
     public let reuseMinRemaining: Int
     /// How its access tokens are written.
@@ -69,8 +71,10 @@ public struct ClientApplication: Sendable, Hashable {
         tokenReuse: TokenReuse = .never, reuseMinRemaining: Int = defaultReuseMinRemaining,
         previousSecret: PreviousSecret? = nil,
         authenticationMethods: Set<ClientAuthenticationMethod> = ClientAuthenticationMethod.defaults,
-        clientKeys: ClientKeySet? = nil, tokenFormat: TokenFormat = .opaque, resources: [String] = []
+        clientKeys: ClientKeySet? = nil, clientKeysURL: String? = nil, tokenFormat: TokenFormat = .opaque,
+        resources: [String] = []
     ) {
+        self.clientKeysURL = clientKeysURL
         self.tokenFormat = tokenFormat
         self.resources = resources
         self.methodBits = authenticationMethods.reduce(0) { $0 | $1.bit }

@@ -1,14 +1,17 @@
 import Foundation
 
-/// What `private_key_jwt` needs beyond the client's keys: the audiences an assertion may name, and the ledger of
-/// assertion ids already used, which every server instance shares.
+/// What `private_key_jwt` needs beyond the client's keys: the audiences an assertion may name, the ledger of
+/// assertion ids already used, which every server instance shares, and the key sets clients publish at a URL
+/// (without it, a client with a `jwks_uri` cannot authenticate).
 public struct ClientAssertionCheck: Sendable {
     let issuer: IssuerURL
     let ledger: any ClientAssertionLedger
+    let published: (any PublishedKeySets)?
 
-    public init(issuer: IssuerURL, ledger: any ClientAssertionLedger) {
+    public init(issuer: IssuerURL, ledger: any ClientAssertionLedger, published: (any PublishedKeySets)? = nil) {
         self.issuer = issuer
         self.ledger = ledger
+        self.published = published
     }
 
     /// The tenant's issuer identifier and its token endpoint's URL. RFC 7523 §3 lets `aud` be either; nothing else

@@ -110,11 +110,8 @@ public struct ClientAuthenticator: Sendable {
         _ assertion: ClientAssertion, of application: ClientApplication, tenant: Tenant, logger: Logger
     ) async throws {
         let refused = OAuthError.invalidClient(detail: "client assertion refused")
-        guard let assertions, let keys = application.clientKeys else {
-            logger.debug(
-                "client assertion refused: no keys registered", metadata: ["client_id": "\(application.consumerKey)"])
-            throw refused
-        }
+        guard let assertions, let keys = try await keys(for: assertion, of: application, assertions, logger: logger)
+        else { throw refused }
         let now = now()
         if let reason = assertion.failure(
             keys: keys, consumerKey: application.consumerKey, audiences: assertions.audiences(for: tenant), at: now)
@@ -133,6 +130,30 @@ public struct ClientAuthenticator: Sendable {
                 "client assertion replayed: its jti was used before",
                 metadata: ["client_id": "\(application.consumerKey)"])
             throw refused
+        }
+    }
+
+    /// The keys to check `assertion` with: those registered, or those the client publishes, fetched again when the
+    /// assertion names a `kid` the cached set lacks (the client rotated). Nil, logged, when there are none.
+    private func keys(
+        for assertion: ClientAssertion, of application: ClientApplication, _ assertions: ClientAssertionCheck,
+        logger: Logger
+    ) async throws -> ClientKeySet? {
+        if let keys = application.clientKeys { return keys }
+        guard let url = application.clientKeysURL, let published = assertions.published else {
+            logger.debug(
+                "client assertion refused: no keys registered", metadata: ["client_id": "\(application.consumerKey)"])
+            return nil
+        }
+        do {
+            let keys = try await published.keySet(at: url, refresh: false)
+            guard let kid = assertion.keyID, !keys.keyIDs.contains(kid) else { return keys }
+            return try await published.keySet(at: url, refresh: true)
+        } catch {
+            logger.debug(
+                "client assertion refused: the client's published keys could not be fetched",
+                metadata: ["client_id": "\(application.consumerKey)", "error": "\(error)"])
+            return nil
         }
     }
 

@@ -169,6 +169,7 @@ extension DirectoryAdministration {
                 name = \(settings.name), grant_types = \(settings.grantTypes.map(\.rawValue).sorted()),
                 allowed_scopes = \(settings.allowedScopes.tokens), default_scopes = \(settings.defaultScopes.tokens),
                 auth_methods = \(authentication.methods.map(\.rawValue).sorted()), client_jwks = \(authentication.keys?.json),
+                client_jwks_uri = \(authentication.keysURL),
                 software_id = \(softwareID), software_version = \(softwareVersion), redirect_uris = \(redirectURIs)
                 """,
             check: { connection, _ in

@@ -137,14 +137,15 @@ public struct DirectoryAdministration: Sendable {
                     """
                     INSERT INTO applications (tenant_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
                         default_scopes, default_token_validity, max_token_validity, refresh_token_validity, introspect_any,
-                        token_reuse, reuse_min_remaining, auth_methods, client_jwks, token_format, resources,
+                        token_reuse, reuse_min_remaining, auth_methods, client_jwks, client_jwks_uri, token_format, resources,
                         registration_token_hash, software_id, software_version, redirect_uris, registered_openly)
                     VALUES (\(tenantID), \(key), \(SecretHash.make(for: secret).encoded), \(settings.name),
                         \(settings.grantTypes.map(\.rawValue).sorted()), \(settings.allowedScopes.tokens),
                         \(settings.defaultScopes.tokens), \(settings.defaultTokenValidity), \(settings.maxTokenValidity),
                         \(settings.refreshTokenValidity), \(settings.introspectAny), \(settings.tokenReuse.rawValue),
                         \(settings.reuseMinRemaining), \(settings.authentication.methods.map(\.rawValue).sorted()),
-                        \(settings.authentication.keys?.json), \(settings.tokens.format.rawValue),
+                        \(settings.authentication.keys?.json), \(settings.authentication.keysURL),
+                        \(settings.tokens.format.rawValue),
                         \(settings.tokens.resources), \(registration.map { ByteBuffer(bytes: $0.accessTokenHash.bytes) }),
                         \(registration?.softwareID), \(registration?.softwareVersion),
                         \(registration?.redirectURIs ?? []),
@@ -248,14 +249,18 @@ public struct DirectoryAdministration: Sendable {
         throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
     }
 
-    /// The application's registered public keys for private_key_jwt, if any.
-    public func clientKeys(tenant rawDomain: String, consumerKey: String) async throws -> ClientKeySet? {
+    /// How the application's client authenticates now: its methods, and its public keys or their URL.
+    public func authentication(tenant rawDomain: String, consumerKey: String) async throws -> ClientAuthentication {
         let tenantID = try await tenantID(rawDomain)
         let rows = try await client.current.query(
-            "SELECT client_jwks FROM applications WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey)",
-            logger: logger)
-        for try await json in rows.decode(String?.self) {
-            return try json.map { text throws(ClientKeySetError) in try ClientKeySet(json: text) }
+            """
+            SELECT auth_methods, client_jwks, client_jwks_uri FROM applications
+            WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey)
+            """, logger: logger)
+        for try await (methods, json, url) in rows.decode(([String], String?, String?).self) {
+            let keys = try json.map { text throws(ClientKeySetError) in try ClientKeySet(json: text) }
+            return try ClientAuthentication(
+                methods: ClientAuthentication.methods(named: methods), keys: keys, keysURL: url)
         }
         throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
     }
@@ -268,7 +273,8 @@ public struct DirectoryAdministration: Sendable {
         try await updateApplication(
             "app.set-auth", tenant: rawDomain, consumerKey: consumerKey,
             set: """
-                auth_methods = \(authentication.methods.map(\.rawValue).sorted()), client_jwks = \(authentication.keys?.json)
+                auth_methods = \(authentication.methods.map(\.rawValue).sorted()), client_jwks = \(authentication.keys?.json),
+                client_jwks_uri = \(authentication.keysURL)
                 """)
     }
 

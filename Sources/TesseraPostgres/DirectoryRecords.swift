@@ -34,13 +34,15 @@ public struct ApplicationRecord: Sendable, Encodable {
     public let authMethods: [String]
     /// The `kid`s of the registered public keys (an empty string for a key without one); empty without keys.
     public let keyIDs: [String]
+    /// Where the client publishes its keys instead (`jwks_uri`); nil when it does not.
+    public let jwksURI: String?
     public let tokenFormat: String
     public let resources: [String]
 
     static let columns = """
         name, consumer_key, grant_types, allowed_scopes, default_scopes, default_token_validity,
         max_token_validity, refresh_token_validity, introspect_any, token_reuse, reuse_min_remaining, enabled,
-        created_at, auth_methods, client_jwks, token_format, resources
+        created_at, auth_methods, client_jwks, token_format, resources, client_jwks_uri
         """
 
     init(row: PostgresRow, tenant: String) throws {
@@ -48,11 +50,11 @@ public struct ApplicationRecord: Sendable, Encodable {
         (
             name, consumerKey, grantTypes, scopes, defaultScopes, tokenValidity, maxTokenValidity,
             refreshTokenValidity, introspectAny, tokenReuse, reuseMinRemaining, enabled, createdAt, authMethods, jwks,
-            tokenFormat, resources
+            tokenFormat, resources, jwksURI
         ) = try row.decode(
             (
                 String, String, [String], [String], [String], Int, Int, Int, Bool, String, Int, Bool, Date, [String],
-                String?, String, [String]
+                String?, String, [String], String?
             ).self)
         self.keyIDs = (try? jwks.map { json throws(ClientKeySetError) in try ClientKeySet(json: json) })??.keyIDs ?? []
         self.tenant = tenant
@@ -72,6 +74,7 @@ public struct ApplicationRecord: Sendable, Encodable {
         case createdAt = "created_at"
         case authMethods = "auth_methods"
         case keyIDs = "key_ids"
+        case jwksURI = "jwks_uri"
         case tokenFormat = "token_format"
         case resources
     }

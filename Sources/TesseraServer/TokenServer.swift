@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import TesseraAdmin
 import TesseraCore
+import TesseraFetch
 import TesseraHTTP
 import TesseraPostgres
 
@@ -65,7 +66,11 @@ public struct TokenServer {
         let throttle =
             configuration.clientThrottleWindow > 0
             ? ClientThrottle(window: configuration.clientThrottleWindow, now: now) : nil
-        let assertions = ClientAssertionCheck(issuer: issuerURL, ledger: PostgresClientAssertionLedger(client: client))
+        // Keys clients publish at their jwks_uri, fetched with the fetcher's limits and cached.
+        let published = PublishedKeySetCache(
+            fetcher: try DocumentFetcher(allowPrivateAddresses: configuration.fetchPrivateAddresses), logger: logger)
+        let assertions = ClientAssertionCheck(
+            issuer: issuerURL, ledger: PostgresClientAssertionLedger(client: client), published: published)
         self.router = buildRouter(
             tokenRoutes: TokenRoutes(
                 endpoint: TokenEndpoint(

@@ -19,7 +19,8 @@ public enum Fixtures {
             tenantID: tenantID, id: id, consumerKey: consumerKey, secretHash: SecretHash.make(for: secret), name: name,
             grantTypes: grantTypes, allowedScopes: ScopeSet(allowedScopes), defaultScopes: ScopeSet(defaultScopes),
             defaultTokenValidity: defaultTokenValidity, maxTokenValidity: maxTokenValidity, enabled: enabled,
-            authenticationMethods: authentication.methods, clientKeys: authentication.keys, tokenFormat: tokenFormat,
+            authenticationMethods: authentication.methods, clientKeys: authentication.keys,
+            clientKeysURL: authentication.keysURL, tokenFormat: tokenFormat,
             resources: resources)
     }
 }

@@ -187,6 +187,7 @@ struct AppCommand: AsyncParsableCommand {
                         ["token reuse", "\(record.tokenReuse) (min remaining \(record.reuseMinRemaining) s)"],
                         ["authentication", record.authMethods.joined(separator: ",")],
                         ["public keys (kid)", record.keyIDs.isEmpty ? "-" : record.keyIDs.joined(separator: ", ")],
+                        ["public keys at", record.jwksURI ?? "-"],
                         ["token format", record.tokenFormat],
                         ["resources", record.resources.isEmpty ? "-" : record.resources.joined(separator: ", ")],
                         ["enabled", record.enabled ? "yes" : "no"], ["created", Output.date(record.createdAt)],
@@ -203,7 +204,9 @@ struct AppCommand: AsyncParsableCommand {
                 Every server follows within a second. The secret is kept, so a client moving to private_key_jwt \
                 can be allowed both methods while its replicas move, then private_key_jwt alone. Giving \
                 --jwks-file again replaces the keys (list the new key beside the old one until the client signs \
-                with the new one); without it the registered keys stay while private_key_jwt is allowed.
+                with the new one); --jwks-uri has the server fetch the client's published set instead (cached five \
+                minutes, fetched again at once for a kid it lacks); without either the registered keys or URL stay \
+                while private_key_jwt is allowed.
                 """)
 
         @OptionGroup var application: ApplicationOptions
@@ -216,18 +219,18 @@ struct AppCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            guard authentication.authMethod != nil || authentication.jwksFile != nil else {
-                throw CommandFailure("give --auth-method, --jwks-file or both")
+            guard authentication.given else {
+                throw CommandFailure("give --auth-method, --jwks-file or --jwks-uri")
             }
             let logger = CommandLogging.logger(level: .warning)
             let (tenant, key, options) = (application.tenant, application.consumerKey, authentication)
             // The registered keys first: a refused choice is the operator's error (status 1), not the database's.
             let stored = try await database.withClient(logger: logger) { client in
-                try await DirectoryAdministration(client: client, logger: logger).clientKeys(
+                try await DirectoryAdministration(client: client, logger: logger).authentication(
                     tenant: tenant, consumerKey: key)
             }
-            guard let chosen = try options.authentication(storedKeys: stored) else {
-                throw CommandFailure("give --auth-method, --jwks-file or both")
+            guard let chosen = try options.authentication(stored: stored) else {
+                throw CommandFailure("give --auth-method, --jwks-file or --jwks-uri")
             }
             let record = try await database.withClient(logger: logger) { client in
                 try await DirectoryAdministration(client: client, logger: logger).setAuthentication(

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TesseraCore
 
-/// `--auth-method` and `--jwks-file`: how an application's client authenticates.
+/// `--auth-method` and `--jwks-file` or `--jwks-uri`: how an application's client authenticates.
 struct AuthenticationOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
@@ -16,10 +16,19 @@ struct AuthenticationOptions: ParsableArguments {
             valueName: "file"))
     var jwksFile: String?
 
-    /// The authentication asked for, checked; nil when neither option was given. Without --jwks-file,
-    /// `storedKeys` (the application's registered set, for `set-auth`) serve private_key_jwt.
-    func authentication(storedKeys: ClientKeySet? = nil) throws -> ClientAuthentication? {
-        guard authMethod != nil || jwksFile != nil else { return nil }
+    @Option(
+        help: ArgumentHelp(
+            "The https URL where the client publishes its JWK set, for private_key_jwt: fetched and cached by the server, so the client rotates its keys itself. Instead of --jwks-file.",
+            valueName: "url"))
+    var jwksURI: String?
+
+    /// Whether any of the options was given.
+    var given: Bool { authMethod != nil || jwksFile != nil || jwksURI != nil }
+
+    /// The authentication asked for, checked; nil when no option was given. Without --jwks-file or --jwks-uri,
+    /// the `stored` keys or URL (the application's, for `set-auth`) serve private_key_jwt.
+    func authentication(stored: ClientAuthentication? = nil) throws -> ClientAuthentication? {
+        guard given else { return nil }
         var methods: Set<ClientAuthenticationMethod>?
         if let authMethod {
             do {
@@ -40,7 +49,7 @@ struct AuthenticationOptions: ParsableArguments {
             }
         }
         do {
-            return try ClientAuthentication.chosen(methods: methods, given: given, stored: storedKeys)
+            return try ClientAuthentication.chosen(methods: methods, given: given, givenURL: jwksURI, stored: stored)
         } catch {
             throw CommandFailure("\(error)")
         }

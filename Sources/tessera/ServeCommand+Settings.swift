@@ -85,6 +85,9 @@ extension ServeCommand {
         } catch {
             throw CommandFailure("--trusted-proxies: \(error)")
         }
+        configuration.fetchPrivateAddresses =
+            fetchPrivateAddresses
+            || ["1", "true", "yes"].contains(environment["TESSERA_FETCH_PRIVATE_ADDRESSES"] ?? "")
         configuration.passwordCPUGroup = try source.value(passwordCgroup, "TESSERA_PASSWORD_CGROUP", default: .auto)
 
         if let url = publicURL ?? environment["TESSERA_PUBLIC_URL"] {

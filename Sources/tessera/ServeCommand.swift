@@ -111,6 +111,12 @@ struct ServeCommand: AsyncParsableCommand {
             "Address the admin listener binds (env: TESSERA_ADMIN_HOST; default 127.0.0.1).", valueName: "address"))
     var adminHost: String?
 
+    @Flag(
+        help:
+            "Let the server fetch what clients publish (jwks_uri) from loopback, private and link-local addresses, over plain http too: for development and tests only (env: TESSERA_FETCH_PRIVATE_ADDRESSES=1)."
+    )
+    var fetchPrivateAddresses = false
+
     @Option(help: "Port of the Prometheus GET /metrics server, 0 for none (env: TESSERA_METRICS_PORT; default 9090).")
     var metricsPort: Int?
 

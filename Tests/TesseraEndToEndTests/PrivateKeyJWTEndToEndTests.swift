@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTesting
 import Testing
 
 /// private_key_jwt through the binary, with assertions signed by PyJWT (Tests/jose/client_assertion.py): a client
@@ -118,5 +119,79 @@ struct PrivateKeyJWTEndToEndTests {
         #expect(refused.status == 1 && refused.error.contains("--jwks-file"), "\(refused.error)")
         let unknown = try await setAuth(["--auth-method", "client_secret_jwt"])
         #expect(unknown.status == 1 && unknown.error.contains("unknown authentication method"), "\(unknown.error)")
+    }
+
+    @Test(
+        "jwks_uri: the server fetches the keys a client publishes (CLI and registration), only where it may connect"
+    )
+    func publishedKeys() async throws {
+        let database = try await TesseraBinary.migratedDatabaseURL()
+        let domain = "jwksuri-\(UInt32.random(in: 0...UInt32.max)).test"
+        #expect(try await TesseraBinary.run(["tenant", "create", domain], databaseURL: database).status == 0)
+        // The client's web server: Tests/fetch/serve.py serves the key folder at /file/<name>.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tessera-jwksuri-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try await Self.jose(["keygen", "ES256", folder.path])
+        let publisher = try await offThePool { try PublishingServer(folder: folder) }
+        defer { publisher.stop() }
+        let jwksURI = publisher.http("/file/jwks.json")
+
+        let (port, strictPort) = (try TesseraBinary.freePort(), try TesseraBinary.freePort())
+        let logs = [port, strictPort].map {
+            FileManager.default.temporaryDirectory.appendingPathComponent("tessera-jwksuri-\($0).log")
+        }
+        // Loopback is a private address: one server may fetch from it (as in development), the other may not.
+        let servers = [
+            try TesseraBinary.serve(
+                ["--port", "\(port)", "--public-url", Self.publicURL, "--fetch-private-addresses"],
+                databaseURL: database, log: logs[0]),
+            try TesseraBinary.serve(
+                ["--port", "\(strictPort)", "--public-url", Self.publicURL], databaseURL: database, log: logs[1]),
+        ]
+        defer { for server in servers where server.isRunning { server.terminate() } }
+        let (client, strict) = (TokenClient(port: port), TokenClient(port: strictPort))
+        try await client.waitUntilServing()
+        try await strict.waitUntilServing()
+        let audience = "\(Self.publicURL)/t/\(domain)"
+
+        let created = try await TesseraBinary.run(
+            [
+                "app", "create", "--tenant", domain, "--name", "published", "--auth-method", "private_key_jwt",
+                "--jwks-uri", jwksURI, "--json",
+            ], databaseURL: database)
+        try #require(created.status == 0, "app create: \(created.error)")
+        let app = try #require(try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: Any])
+        let key = try #require(app["consumer_key"] as? String)
+        #expect(app["jwks_uri"] as? String == jwksURI, "\(created.output)")
+        let issued = try await client.post(
+            "/t/\(domain)/token", form: Self.form(try await Self.jose(["sign", "ES256", folder.path, key, audience])))
+        #expect(issued.status == 200, "\(issued.text)")
+        let refused = try await strict.post(
+            "/t/\(domain)/token", form: Self.form(try await Self.jose(["sign", "ES256", folder.path, key, audience])))
+        #expect(refused.status == 401 && refused.json["error"] as? String == "invalid_client", "\(refused.text)")
+        let bad = try await TesseraBinary.run(
+            [
+                "app", "create", "--tenant", domain, "--name", "bad", "--auth-method", "private_key_jwt",
+                "--jwks-uri", "http://agent.example/jwks.json",
+            ], databaseURL: database)
+        #expect(bad.status == 1 && bad.error.contains("https"), "\(bad.error)")
+
+        // A client registering itself names its jwks_uri the same way (RFC 7591).
+        let made = try await TesseraBinary.run(
+            ["app", "registration-token", "--tenant", domain, "--json"], databaseURL: database)
+        let initial = try #require(
+            (try JSONSerialization.jsonObject(with: Data(made.output.utf8)) as? [String: Any])?["token"] as? String)
+        let registered = try await client.request(
+            "POST", "/t/\(domain)/register",
+            headers: ["Authorization: Bearer \(initial)", "Content-Type: application/json"],
+            body: #"{"client_name":"agent","token_endpoint_auth_method":"private_key_jwt","jwks_uri":"\#(jwksURI)"}"#)
+        #expect(registered.status == 201 && registered.json["jwks_uri"] as? String == jwksURI, "\(registered.text)")
+        #expect(registered.json["client_secret"] == nil)
+        let registeredKey = try #require(registered.json["client_id"] as? String)
+        let agent = try await client.post(
+            "/t/\(domain)/token",
+            form: Self.form(try await Self.jose(["sign", "ES256", folder.path, registeredKey, audience])))
+        #expect(agent.status == 200, "\(agent.text)")
     }
 }
