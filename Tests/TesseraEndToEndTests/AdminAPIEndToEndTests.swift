@@ -58,6 +58,16 @@ struct AdminAPIEndToEndTests {
             #"{"name":"\#(String(repeating: "x", count: 200_000))"}"#)
         // Refused by the connection guard before any route, as a problem all the same.
         #expect(huge.status == 413 && huge.headers["content-type"] == "application/problem+json", "\(huge.text)")
+        // Unknown paths and methods under /admin/ are problems too, like every other answer there.
+        for (method, unknown) in [
+            ("GET", "/admin/v1/nothing-here"), ("DELETE", "/admin/v1/tenants"), ("GET", "/admin/"),
+        ] {
+            let answer = try await call(method, unknown)
+            #expect(
+                [404, 405].contains(answer.status) && answer.headers["content-type"] == "application/problem+json"
+                    && answer.json["status"] as? Int == answer.status,
+                "\(method) \(unknown): \(answer.status) \(answer.text)")
+        }
         // Rotation with a grace period: both secrets work, the secrets list shows the old one's expiry.
         let path = "/admin/v1/tenants/\(domain)/applications/\(key)"
         let leaked = try await call("POST", "\(path)/rotate-secret", #"{"grace_seconds":3600,"revoke_tokens":true}"#)
