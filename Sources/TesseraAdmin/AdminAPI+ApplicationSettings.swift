@@ -58,21 +58,3 @@ extension AdminAPI {
         return .ok(.init(body: .json(.init(record))))
     }
 }
-
-// Initial access tokens for dynamic client registration (`RegistrationRoutes`).
-extension AdminAPI {
-    func createRegistrationToken(_ input: Operations.CreateRegistrationToken.Input) async throws
-        -> Operations.CreateRegistrationToken.Output
-    {
-        let domain = input.path.tenant
-        let administration = try administration(of: domain)
-        var (uses, lifetime) = (1, 86_400)
-        if case .json(let body) = input.body {
-            (uses, lifetime) = (body.uses ?? uses, body.expiresIn ?? lifetime)
-        }
-        let (token, expiresAt) = try await database { [uses, lifetime] in
-            try await administration.createRegistrationToken(tenant: domain, uses: uses, lifetime: lifetime)
-        }
-        return .created(.init(body: .json(.init(token: token, uses: uses, expiresAt: expiresAt))))
-    }
-}

@@ -29,9 +29,31 @@ public struct ClientRegistration: Sendable {
     public static func newInitialToken() -> String { "tsr_ri_" + CredentialGenerator.consumerSecret() }
     public static func newAccessToken() -> String { "tsr_ra_" + CredentialGenerator.consumerSecret() }
 
+    /// An initial access token's id: the first 16 hexadecimal digits of its SHA-256, which names it in lists and
+    /// revocations without being usable as the token (nor reversible to it).
+    public static func tokenID(_ hash: [UInt8]) -> String {
+        hash.prefix(tokenIDLength / 2).map { String(format: "%02x", $0) }.joined()
+    }
+    public static let tokenIDLength = 16
+
     /// The longest an initial access token lives: 30 days.
     public static let maximumInitialTokenLifetime = 30 * 86_400
     public static let maximumInitialTokenUses = 10_000
+}
+
+/// An initial access token as an administrator sees it: its id, not the token.
+public struct RegistrationTokenRecord: Sendable, Encodable {
+    public let id: String
+    public let usesLeft: Int
+    public let expiresAt: Date
+    public let createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case usesLeft = "uses_left"
+        case expiresAt = "expires_at"
+        case createdAt = "created_at"
+    }
 }
 
 /// A client as it registered itself: its application and the metadata only registration gives.
@@ -68,7 +90,7 @@ extension DirectoryAdministration {
     /// An initial access token for `uses` registrations within `lifetime` seconds; the token is returned here and
     /// never again.
     public func createRegistrationToken(tenant rawDomain: String, uses: Int, lifetime: Int) async throws
-        -> (token: String, expiresAt: Date)
+        -> (token: String, id: String, expiresAt: Date)
     {
         guard (1...ClientRegistration.maximumInitialTokenUses).contains(uses) else {
             throw AdministrationError("uses must be 1 to \(ClientRegistration.maximumInitialTokenUses)")
@@ -79,10 +101,11 @@ extension DirectoryAdministration {
         }
         let tenantID = try await tenantID(rawDomain)
         let token = ClientRegistration.newInitialToken()
+        let id = ClientRegistration.tokenID(TokenHash(of: token).bytes)
         let hash = ByteBuffer(bytes: TokenHash(of: token).bytes)
         let (logger, now) = (logger, time)
         let expiresAt = try await audit.record(
-            "registration-token.create", tenantID: tenantID, target: "\(uses) uses",
+            "registration-token.create", tenantID: tenantID, target: "\(id), \(uses) uses",
             outcome: { (expiry: Date) in "ok: expires \(expiry)" }
         ) { connection in
             let rows = try await connection.query(
@@ -96,7 +119,50 @@ extension DirectoryAdministration {
             guard let row = rows.first else { throw AdministrationError("the token was not created") }
             return try row.decode(Date.self)
         }
-        return (token, expiresAt)
+        return (token, id, expiresAt)
+    }
+
+    /// The tenant's initial access tokens, newest first (at most 1000), spent and expired ones too: what an
+    /// administrator needs to find one to revoke. Never the tokens themselves, only their ids.
+    public func registrationTokens(tenant rawDomain: String) async throws -> [RegistrationTokenRecord] {
+        let tenantID = try await tenantID(rawDomain)
+        let rows = try await client.current.query(
+            """
+            SELECT token_hash, uses_left, expires_at, created_at FROM registration_tokens
+            WHERE tenant_id = \(tenantID) ORDER BY created_at DESC LIMIT 1000
+            """, logger: logger)
+        var records: [RegistrationTokenRecord] = []
+        for try await (hash, uses, expiresAt, createdAt) in rows.decode((ByteBuffer, Int, Date, Date).self) {
+            records.append(
+                RegistrationTokenRecord(
+                    id: ClientRegistration.tokenID(Array(hash.readableBytesView)), usesLeft: uses,
+                    expiresAt: expiresAt, createdAt: createdAt))
+        }
+        return records
+    }
+
+    /// Revokes the initial access token with `id` (as `registrationTokens` lists it): no client registers with it
+    /// any more; those registered stay.
+    public func revokeRegistrationToken(tenant rawDomain: String, id: String) async throws {
+        guard id.utf8.count == ClientRegistration.tokenIDLength, id.allSatisfy(\.isHexDigit) else {
+            throw AdministrationError(
+                "a registration token id is \(ClientRegistration.tokenIDLength) hexadecimal digits, as the list shows")
+        }
+        let tenantID = try await tenantID(rawDomain)
+        let (logger, prefix) = (logger, id.lowercased())
+        _ = try await audit.record("registration-token.revoke", tenantID: tenantID, target: prefix) { connection in
+            let rows = try await connection.query(
+                """
+                DELETE FROM registration_tokens
+                WHERE tenant_id = \(tenantID) AND left(encode(token_hash, 'hex'), \(Int32(ClientRegistration.tokenIDLength)))
+                    = \(prefix)
+                RETURNING 1
+                """, logger: logger
+            ).collect()
+            guard !rows.isEmpty else {
+                throw AdministrationError("no registration token \(prefix) in \(rawDomain)", kind: .notFound)
+            }
+        }
     }
 
     /// The application registered as `consumerKey` whose registration access token is `accessToken` (RFC 7592),

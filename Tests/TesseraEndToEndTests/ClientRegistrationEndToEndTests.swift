@@ -91,6 +91,24 @@ struct ClientRegistrationEndToEndTests {
         #expect(try await register(#"{"client_name":"while-disabled"}"#, token: fresh).status == 401)
         #expect(try await session.call("POST", "/admin/v1/tenants/\(domain)/enable").status == 200)
 
+        // Tokens are listed by id, never shown again; a revoked one registers no one.
+        let freshID = try #require(another.json["id"] as? String)
+        #expect(freshID.count == 16 && made.json["id"] as? String != freshID)
+        let listed = try await session.call("GET", "/admin/v1/tenants/\(domain)/registration-tokens")
+        let tokens = try #require(listed.json["tokens"] as? [[String: Any]], "\(listed.text)")
+        #expect(tokens.map { $0["id"] as? String } == [freshID, made.json["id"] as? String], "newest first")
+        #expect(
+            tokens.last?["uses_left"] as? Int == 0 && !listed.text.contains(fresh) && !listed.text.contains(initial))
+        let cliList = try await TesseraBinary.run(
+            ["app", "registration-token", "--tenant", domain, "--list"], databaseURL: session.database)
+        #expect(cliList.status == 0 && cliList.output.contains(freshID), "\(cliList.output) \(cliList.error)")
+        let revokePath = "/admin/v1/tenants/\(domain)/registration-tokens/\(freshID)"
+        #expect(try await session.call("DELETE", revokePath).status == 204)
+        #expect(try await register(#"{"client_name":"after-revoke"}"#, token: fresh).status == 401)
+        #expect(try await session.call("DELETE", revokePath).status == 404)
+        #expect(
+            try await session.call("DELETE", "/admin/v1/tenants/\(domain)/registration-tokens/nothex!").status == 400)
+
         // Deleting the registration disables the client: no more tokens, the registration is gone.
         let deleted = try await client.request("DELETE", path, headers: ["Authorization: Bearer \(access)"])
         #expect(deleted.status == 204, "\(deleted.text)")
@@ -102,7 +120,7 @@ struct ClientRegistrationEndToEndTests {
         let metadataDocument = try await client.get("/.well-known/oauth-authorization-server/t/\(domain)")
         #expect((metadataDocument.json["registration_endpoint"] as? String)?.hasSuffix("/t/\(domain)/register") == true)
         let audit = try await session.call("GET", "/admin/v1/tenants/\(domain)/audit")
-        for operation in ["registration-token.create", "app.register", "app.unregister"] {
+        for operation in ["registration-token.create", "registration-token.revoke", "app.register", "app.unregister"] {
             #expect(audit.text.contains(operation), "\(operation): \(audit.text)")
         }
         #expect(!audit.text.contains(initial) && !audit.text.contains(access) && !audit.text.contains(secret))
