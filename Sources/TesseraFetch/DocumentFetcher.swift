@@ -7,22 +7,25 @@ import NIOSSL
 /// Fetches a small document a client publishes at a URL it registered: its JWK set (`jwks_uri`), later its Client
 /// ID Metadata Document. The URL is the client's, so the fetch is built to be safe against it:
 ///
-/// - https only, to a host name (certificates are checked against it); plain http only to an address the server
-///   was told to allow (`allowPrivateAddresses`, for development and tests).
+/// - https only, to a host name (certificates are checked against the system's trust store and
+///   `additionalTrustRoots`); plain http only to a host the operator allowed (`allowedHosts`, for development and
+///   tests).
 /// - The host is resolved first and the connection made to that very address, so a name that resolves to the
-///   loopback interface, a private network or a link-local metadata service is refused before a byte is sent, and
-///   a second resolution cannot swap the address (DNS rebinding).
+///   loopback interface, a private network or a link-local metadata service is refused before a byte is sent
+///   (unless it is one of `allowedHosts`), and a second resolution cannot swap the address (DNS rebinding).
 /// - No redirects (a redirect is refused, not followed), no cookies, no credentials; GET with `Accept` only.
 /// - At most `maximumSize` bytes, within `timeout` from the connection's start; status 200 only.
 public struct DocumentFetcher: Sendable {
-    public let allowPrivateAddresses: Bool
+    /// Hosts (names or addresses, lower case, as URLs write them) fetched from whatever address they resolve to,
+    /// over plain http too: the operator's exception for development and tests.
+    public let allowedHosts: Set<String>
     public let timeout: TimeAmount
     public let maximumSize: Int
     private let group: any EventLoopGroup
     private let tls: NIOSSLContext
 
     public init(
-        allowPrivateAddresses: Bool = false, timeout: TimeAmount = .seconds(5), maximumSize: Int = 64 * 1024,
+        allowedHosts: Set<String> = [], timeout: TimeAmount = .seconds(5), maximumSize: Int = 64 * 1024,
         additionalTrustRoots: [NIOSSLCertificate] = [],
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws {
@@ -32,7 +35,7 @@ public struct DocumentFetcher: Sendable {
             configuration.additionalTrustRoots = [.certificates(additionalTrustRoots)]
         }
         self.tls = try NIOSSLContext(configuration: configuration)
-        self.allowPrivateAddresses = allowPrivateAddresses
+        self.allowedHosts = Set(allowedHosts.map { $0.lowercased() })
         self.timeout = timeout
         self.maximumSize = maximumSize
         self.group = group
@@ -43,7 +46,7 @@ public struct DocumentFetcher: Sendable {
 
     /// The document at `url`, and its media type.
     public func fetch(_ url: String, accept: String = "application/json") async throws -> (Data, String?) {
-        let target = try Target(url, allowPlainHTTP: allowPrivateAddresses)
+        let target = try Target(url, allowedHosts: allowedHosts)
         let host = target.host
         let port = target.port
         let address: SocketAddress
@@ -54,7 +57,7 @@ public struct DocumentFetcher: Sendable {
         } catch {
             throw FetchError("cannot resolve \(host.prefix(253))")
         }
-        guard allowPrivateAddresses || PublicAddress.isPublic(address) else {
+        guard target.allowed || PublicAddress.isPublic(address) else {
             throw FetchError("\(host.prefix(253)) resolves to an address that is not public")
         }
         let loop = group.next()
@@ -111,21 +114,24 @@ public struct DocumentFetcher: Sendable {
     /// A URL taken apart for the request; refused unless it can be fetched by the rules above.
     struct Target {
         let secure: Bool
+        /// One of the operator's allowed hosts.
+        let allowed: Bool
         let host: String
         let port: Int
         let pathAndQuery: String
         let hostHeader: String
 
-        init(_ text: String, allowPlainHTTP: Bool) throws {
+        init(_ text: String, allowedHosts: Set<String>) throws {
             guard text.utf8.count <= DocumentFetcher.maximumURLLength, let url = URLComponents(string: text),
                 let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty
             else { throw FetchError("not an absolute URL") }
             guard url.user == nil, url.password == nil, url.fragment == nil else {
                 throw FetchError("the URL has credentials or a fragment")
             }
+            allowed = allowedHosts.contains(host.lowercased())
             switch scheme {
             case "https": secure = true
-            case "http" where allowPlainHTTP: secure = false
+            case "http" where allowed: secure = false
             default: throw FetchError("only https URLs are fetched")
             }
             // Certificates name hosts: an https URL to a bare address could not be checked against one.

@@ -48,9 +48,11 @@ public struct ServerConfiguration: Sendable {
     /// A plain-HTTP listener of the admin API's own on `adminHost`; 0 serves the admin API on the public listeners
     /// instead. With one, the public listeners do not serve it, so it can stay off the public network.
     public var adminPort = 0
-    /// Whether documents clients publish (`jwks_uri`) may be fetched from loopback, private and link-local
-    /// addresses, and over plain http there: for development and tests only, never where clients are strangers.
-    public var fetchPrivateAddresses = false
+    /// Hosts whose published documents (`jwks_uri`) may be fetched although they resolve to loopback, private or
+    /// link-local addresses, and over plain http: for development and tests only, never where clients are strangers.
+    public var fetchAllowedHosts: Set<String> = []
+    /// A PEM file of CA certificates trusted, beside the system's, when fetching those documents.
+    public var fetchCAFile: String?
     /// Where the admin listener binds: loopback unless the operator opens it.
     public var adminHost = "127.0.0.1"
     /// Port of the Prometheus `/metrics` server on `host`; 0 turns metrics off.

@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Hummingbird
 import Logging
+import NIOSSL
 import ServiceLifecycle
 import TesseraAdmin
 import TesseraCore
@@ -68,7 +69,10 @@ public struct TokenServer {
             ? ClientThrottle(window: configuration.clientThrottleWindow, now: now) : nil
         // Keys clients publish at their jwks_uri, fetched with the fetcher's limits and cached.
         let published = PublishedKeySetCache(
-            fetcher: try DocumentFetcher(allowPrivateAddresses: configuration.fetchPrivateAddresses), logger: logger)
+            fetcher: try DocumentFetcher(
+                allowedHosts: configuration.fetchAllowedHosts,
+                additionalTrustRoots: try Self.fetchTrustRoots(configuration.fetchCAFile)),
+            logger: logger)
         let assertions = ClientAssertionCheck(
             issuer: issuerURL, ledger: PostgresClientAssertionLedger(client: client), published: published)
         self.router = buildRouter(
@@ -116,5 +120,16 @@ public struct TokenServer {
             DirectoryChangeFeed(
                 client: client, caches: [directory] + (signingKeys.map { [$0] } ?? []), logger: logger),
         ]
+    }
+
+    /// The operator's extra CA certificates for fetching what clients publish; a file that cannot be read stops the
+    /// start with one line.
+    static func fetchTrustRoots(_ path: String?) throws -> [NIOSSLCertificate] {
+        guard let path else { return [] }
+        do {
+            return try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw StartupError("--fetch-ca-file \(path): not a readable PEM file of certificates (\(error))")
+        }
     }
 }

@@ -85,9 +85,12 @@ extension ServeCommand {
         } catch {
             throw CommandFailure("--trusted-proxies: \(error)")
         }
-        configuration.fetchPrivateAddresses =
-            fetchPrivateAddresses
-            || ["1", "true", "yes"].contains(environment["TESSERA_FETCH_PRIVATE_ADDRESSES"] ?? "")
+        let hosts = (fetchAllowedHosts ?? environment["TESSERA_FETCH_ALLOWED_HOSTS"] ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        guard hosts.count <= 100, hosts.allSatisfy({ $0.utf8.count <= 253 && !$0.contains(where: \.isWhitespace) })
+        else { throw CommandFailure("--fetch-allowed-hosts: at most 100 host names or addresses, comma-separated") }
+        configuration.fetchAllowedHosts = Set(hosts)
+        configuration.fetchCAFile = fetchCaFile ?? environment["TESSERA_FETCH_CA_FILE"]
         configuration.passwordCPUGroup = try source.value(passwordCgroup, "TESSERA_PASSWORD_CGROUP", default: .auto)
 
         if let url = publicURL ?? environment["TESSERA_PUBLIC_URL"] {

@@ -111,11 +111,17 @@ struct ServeCommand: AsyncParsableCommand {
             "Address the admin listener binds (env: TESSERA_ADMIN_HOST; default 127.0.0.1).", valueName: "address"))
     var adminHost: String?
 
-    @Flag(
-        help:
-            "Let the server fetch what clients publish (jwks_uri) from loopback, private and link-local addresses, over plain http too: for development and tests only (env: TESSERA_FETCH_PRIVATE_ADDRESSES=1)."
-    )
-    var fetchPrivateAddresses = false
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated hosts the server may fetch what clients publish (jwks_uri) from although they resolve to a loopback, private or link-local address, over plain http too: for development and tests only (env: TESSERA_FETCH_ALLOWED_HOSTS; default none).",
+            valueName: "hosts"))
+    var fetchAllowedHosts: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A PEM file of CA certificates trusted, beside the system's, for fetching what clients publish (env: TESSERA_FETCH_CA_FILE; default none).",
+            valueName: "file"))
+    var fetchCaFile: String?
 
     @Option(help: "Port of the Prometheus GET /metrics server, 0 for none (env: TESSERA_METRICS_PORT; default 9090).")
     var metricsPort: Int?

@@ -144,7 +144,7 @@ struct PrivateKeyJWTEndToEndTests {
         // Loopback is a private address: one server may fetch from it (as in development), the other may not.
         let servers = [
             try TesseraBinary.serve(
-                ["--port", "\(port)", "--public-url", Self.publicURL, "--fetch-private-addresses"],
+                ["--port", "\(port)", "--public-url", Self.publicURL, "--fetch-allowed-hosts", "127.0.0.1"],
                 databaseURL: database, log: logs[0]),
             try TesseraBinary.serve(
                 ["--port", "\(strictPort)", "--public-url", Self.publicURL], databaseURL: database, log: logs[1]),
@@ -193,5 +193,19 @@ struct PrivateKeyJWTEndToEndTests {
             "/t/\(domain)/token",
             form: Self.form(try await Self.jose(["sign", "ES256", folder.path, registeredKey, audience])))
         #expect(agent.status == 200, "\(agent.text)")
+    }
+
+    @Test("a --fetch-ca-file that is not PEM certificates stops the start with one line naming it")
+    func unreadableFetchCAFile() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tessera-not-a-ca-\(UInt32.random(in: 0...UInt32.max)).pem")
+        try Data("not a certificate".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try await TesseraBinary.run(
+            ["serve", "--port", "\(try TesseraBinary.freePort())", "--https-port", "0", "--fetch-ca-file", file.path],
+            databaseURL: try await TesseraBinary.migratedDatabaseURL())
+        #expect(result.status != 0)
+        let lines = result.error.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        #expect(lines.count == 1 && lines.first?.contains("--fetch-ca-file") == true, "\(result.error)")
     }
 }

@@ -19,7 +19,10 @@ struct DocumentFetcherTests {
         {"keys":[{"kty":"EC","crv":"P-256","x":"ukzwFjg6Me8k7DFPDCvvYJaxTQc09pnKWgl4S_RP74E","y":"kUmA15duY2ES_PFzqVre5AzQfT2Nd-XSkNvT199g4Y0","kid":"two","alg":"ES256"}]}
         """#
 
-    @Test("a loopback server is refused unless private addresses are allowed; then each limit holds")
+    /// The test server's names: allowed hosts, as an operator allows a development machine.
+    static let loopback: Set<String> = ["127.0.0.1", "localhost"]
+
+    @Test("a loopback server is refused unless its host is allowed; then each limit holds")
     func limits() async throws {
         let server = try PublishingServer()
         defer { server.stop() }
@@ -33,7 +36,7 @@ struct DocumentFetcherTests {
         }
         #expect(localhost?.description.contains("not public") == true, "\(String(describing: localhost))")
 
-        let fetcher = try DocumentFetcher(allowPrivateAddresses: true, timeout: .milliseconds(700))
+        let fetcher = try DocumentFetcher(allowedHosts: Self.loopback, timeout: .milliseconds(700))
         let (document, type) = try await fetcher.fetch(server.http("/file/jwks.json"))
         #expect(String(decoding: document, as: UTF8.self) == Self.keysOne && type == "application/json")
         for (path, reason) in [
@@ -55,16 +58,17 @@ struct DocumentFetcherTests {
         defer { server.stop() }
         try server.write("jwks.json", Self.keysOne)
         let url = "https://localhost:\(server.httpsPort)/file/jwks.json"
-        let untrusting = try DocumentFetcher(allowPrivateAddresses: true)
+        let untrusting = try DocumentFetcher(allowedHosts: Self.loopback)
         await #expect(throws: FetchError.self) { try await untrusting.fetch(url) }
         let certificate = try NIOSSLCertificate(
             file: server.folder.appendingPathComponent("cert.pem").path, format: .pem)
-        let trusting = try DocumentFetcher(allowPrivateAddresses: true, additionalTrustRoots: [certificate])
+        let trusting = try DocumentFetcher(allowedHosts: Self.loopback, additionalTrustRoots: [certificate])
         let (document, _) = try await trusting.fetch(url)
         #expect(String(decoding: document, as: UTF8.self) == Self.keysOne)
-        // The certificate names localhost: the same server reached by another name is refused.
+        // The certificate names localhost: the same server reached by its address is refused (an address is no
+        // https host at all), and an allowed host does not lift the certificate check.
         await #expect(throws: FetchError.self) {
-            try await trusting.fetch("https://localhost.localdomain:\(server.httpsPort)/file/jwks.json")
+            try await trusting.fetch("https://127.0.0.1:\(server.httpsPort)/file/jwks.json")
         }
     }
 
@@ -77,12 +81,12 @@ struct DocumentFetcherTests {
         try server.write("jwks.json", Self.keysOne)
         let clock = Mutex(Date(timeIntervalSince1970: 1_000_000))
         let cache = PublishedKeySetCache(
-            fetcher: try DocumentFetcher(allowPrivateAddresses: true), freshFor: 300, refetchInterval: 10,
+            fetcher: try DocumentFetcher(allowedHosts: Self.loopback), freshFor: 300, refetchInterval: 10,
             staleFor: 3600, logger: Logger(label: "test"), now: { clock.withLock { $0 } })
         func advance(_ seconds: TimeInterval) { clock.withLock { $0 += seconds } }
         let url = server.http("/file/jwks.json")
         func hits() async throws -> Int {
-            let (data, _) = try await DocumentFetcher(allowPrivateAddresses: true).fetch(server.http("/hits/jwks.json"))
+            let (data, _) = try await DocumentFetcher(allowedHosts: Self.loopback).fetch(server.http("/hits/jwks.json"))
             return try JSONDecoder().decode([String: Int].self, from: data)["hits"] ?? -1
         }
 
@@ -116,7 +120,7 @@ struct DocumentFetcherTests {
         let missing = server.http("/file/none.json")
         await #expect(throws: FetchError.self) { try await cache.keySet(at: missing, refresh: false) }
         await #expect(throws: FetchError.self) { try await cache.keySet(at: missing, refresh: true) }
-        let (data, _) = try await DocumentFetcher(allowPrivateAddresses: true).fetch(server.http("/hits/none.json"))
+        let (data, _) = try await DocumentFetcher(allowedHosts: Self.loopback).fetch(server.http("/hits/none.json"))
         #expect(String(decoding: data, as: UTF8.self).contains("1"), "\(String(decoding: data, as: UTF8.self))")
     }
 

@@ -29,15 +29,18 @@ struct PublicAddressTests {
             "https://example.com/" + String(repeating: "a", count: 2000),
         ])
     func refusedURLs(url: String) {
-        #expect(throws: FetchError.self) { try DocumentFetcher.Target(url, allowPlainHTTP: false) }
+        #expect(throws: FetchError.self) { try DocumentFetcher.Target(url, allowedHosts: ["localhost"]) }
     }
 
-    @Test("a plain http URL is taken only where private addresses are allowed")
+    @Test("a plain http URL is taken only for an allowed host")
     func plainHTTP() throws {
-        let target = try DocumentFetcher.Target("http://127.0.0.1:8080/a/b?c=d", allowPlainHTTP: true)
+        #expect(throws: FetchError.self) {
+            try DocumentFetcher.Target("http://127.0.0.1:8080/a", allowedHosts: ["localhost"])
+        }
+        let target = try DocumentFetcher.Target("http://127.0.0.1:8080/a/b?c=d", allowedHosts: ["127.0.0.1"])
         #expect(!target.secure && target.port == 8080 && target.pathAndQuery == "/a/b?c=d")
         #expect(target.hostHeader == "127.0.0.1:8080")
-        let secure = try DocumentFetcher.Target("https://keys.example.com", allowPlainHTTP: false)
+        let secure = try DocumentFetcher.Target("https://keys.example.com", allowedHosts: [])
         #expect(
             secure.secure && secure.port == 443 && secure.pathAndQuery == "/" && secure.hostHeader == "keys.example.com"
         )
