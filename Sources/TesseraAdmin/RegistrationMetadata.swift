@@ -50,7 +50,9 @@ struct RegistrationMetadata {
             grantTypes = types
         }
         if let value = object["redirect_uris"] {
-            guard let uris = value as? [String], uris.count <= 20, uris.allSatisfy(Self.isRedirectURI) else {
+            guard let uris = value as? [String], uris.count <= RedirectURI.maximumCount,
+                uris.allSatisfy(RedirectURI.isRegistrable)
+            else {
                 throw Invalid(
                     "redirect_uris must be at most 20 absolute https URIs (http only on a loopback host), without fragments"
                 )
@@ -132,17 +134,6 @@ struct RegistrationMetadata {
     /// The one method a registered client was given, as `token_endpoint_auth_method` says it.
     static func method(of methods: [String]) -> String {
         methods.count == 1 ? methods[0] : ClientAuthenticationMethod.clientSecretBasic.rawValue
-    }
-
-    private static func isRedirectURI(_ text: String) -> Bool {
-        guard text.utf8.count <= 2000, !text.hasControlCharacters, let url = URLComponents(string: text),
-            url.fragment == nil, let host = url.host, !host.isEmpty
-        else { return false }
-        switch url.scheme?.lowercased() {
-        case "https": return true
-        case "http": return ["localhost", "127.0.0.1", "[::1]", "::1"].contains(host.lowercased())
-        default: return false
-        }
     }
 
     private static func string(_ object: [String: Any], _ name: String, maximum: Int) throws -> String? {
