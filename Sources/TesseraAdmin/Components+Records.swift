@@ -29,3 +29,9 @@ extension Components.Schemas.OpenRegistration {
         self.init(open: policy != nil, scopes: policy?.scopes.description, perHour: policy?.perHour)
     }
 }
+
+extension Components.Schemas.Resource {
+    init(_ resource: TenantResource) {
+        self.init(uri: resource.uri, name: resource.name, createdAt: resource.createdAt)
+    }
+}

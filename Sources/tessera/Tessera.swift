@@ -12,7 +12,7 @@ struct Tessera: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, ServeCommand.self, TenantCommand.self, AppCommand.self, UserCommand.self,
             TokenCommand.self, KeyCommand.self, PurgeCommand.self, StatsCommand.self, AuditCommand.self,
-            AdminCommand.self,
+            AdminCommand.self, ResourceCommand.self,
         ]
     )
 }

@@ -331,6 +331,44 @@ struct AdminAPIEndToEndTests {
         let token = try await admin.request("POST", "/token", body: "grant_type=client_credentials")
         #expect(token.status == 404, "no token endpoint on the admin listener: \(token.text)")
     }
+
+    @Test("the resources a tenant protects: declared, renamed, listed and removed by the API and the CLI; refusals")
+    func resources() async throws {
+        let session = try await AdminSession.start("resources")
+        defer { session.stop() }
+        let domain = "res-\(session.suffix).example"
+        #expect(try await session.call("POST", "/admin/v1/tenants", #"{"domain":"\#(domain)"}"#).status == 201)
+        let path = "/admin/v1/tenants/\(domain)/resources"
+        let added = try await session.call("PUT", path, #"{"uri":"https://mcp.acme.example","name":"Acme tools"}"#)
+        #expect(added.status == 200 && added.json["name"] as? String == "Acme tools", "\(added.text)")
+        let renamed = try await session.call("PUT", path, #"{"uri":"https://mcp.acme.example","name":"Tools"}"#)
+        #expect(renamed.status == 200 && renamed.json["name"] as? String == "Tools")
+        let cli = try await TesseraBinary.run(
+            ["resource", "add", "--tenant", domain, "https://api.acme.example", "--name", "API", "--json"],
+            databaseURL: session.database)
+        #expect(cli.status == 0 && cli.output.contains("https://api.acme.example"), "\(cli.error)")
+        let listed = try await session.call("GET", path)
+        let uris = (listed.json["resources"] as? [[String: Any]])?.compactMap { $0["uri"] as? String }
+        #expect(uris == ["https://api.acme.example", "https://mcp.acme.example"], "\(listed.text)")
+        for bad in [
+            #"{"uri":"https://mcp.acme.example#x","name":"x"}"#, #"{"uri":"not a uri","name":"x"}"#,
+            #"{"uri":"https://x.example","name":""}"#,
+        ] {
+            let refused = try await session.call("PUT", path, bad)
+            #expect(refused.status == 400 && refused.headers["content-type"] == "application/problem+json", "\(bad)")
+        }
+        let encoded = "https%3A%2F%2Fmcp.acme.example"
+        #expect(try await session.call("DELETE", "\(path)?uri=\(encoded)").status == 204)
+        #expect(try await session.call("DELETE", "\(path)?uri=\(encoded)").status == 404)
+        let removed = try await TesseraBinary.run(
+            ["resource", "remove", "--tenant", domain, "https://api.acme.example"], databaseURL: session.database)
+        #expect(removed.status == 0, "\(removed.error)")
+        let empty = try await TesseraBinary.run(
+            ["resource", "list", "--tenant", domain, "--json"], databaseURL: session.database)
+        #expect(empty.output.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(empty.output)")
+        let audit = try await session.call("GET", "/admin/v1/tenants/\(domain)/audit")
+        #expect(audit.text.contains("resource.add") && audit.text.contains("resource.remove"))
+    }
 }
 
 /// A server and an admin client of the system tenant with its token, got as issue 16 shows: `tessera admin
