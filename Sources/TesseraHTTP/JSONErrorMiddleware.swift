@@ -14,23 +14,25 @@ struct JSONErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        let problem = request.uri.path.hasPrefix("/admin/")
         do {
             return try await next(request, context)
         } catch let error as any HTTPResponseError {
             let code: OAuthError.Code = error.status == .notFound ? .notFound : .invalidRequest
             let description = error.status == .notFound ? "not found" : error.status.reasonPhrase.lowercased()
             context.notes.update { $0.error = code.rawValue }
-            if problem { return Self.problem(error.status, description) }
+            if Self.isAdmin(request) { return Self.problem(error.status, description) }
             return OAuthError(code, description, status: error.status.code).response(realm: nil)
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             context.notes.update { $0.error = OAuthError.Code.serverError.rawValue }
             let description = "the server could not complete the request"
-            if problem { return Self.problem(.internalServerError, description) }
+            if Self.isAdmin(request) { return Self.problem(.internalServerError, description) }
             return OAuthError(.serverError, description).response(realm: nil)
         }
     }
+
+    /// Asked only once something failed: the token path pays nothing for it.
+    private static func isAdmin(_ request: Request) -> Bool { request.uri.path.hasPrefix("/admin/") }
 
     static func problem(_ status: HTTPResponse.Status, _ detail: String) -> Response {
         let body = JSONObject().adding("type", "about:blank").adding("title", status.reasonPhrase)
