@@ -51,7 +51,10 @@ cpu_of_postgres() {
 
 printf '%-5s %-3s %10s %14s %14s %8s\n' round bin "tokens/s" "server us/tok" "postgres us/tok" errors
 for round in $(seq 1 "$rounds"); do
-  for side in a b; do
+  # a first in odd rounds, b first in even ones: a host that speeds up or slows down through the run favours
+  # neither side (session 18's A/B ran b second in every round and could not tell a gain from the host).
+  order="a b"; [ $((round % 2)) -eq 0 ] && order="b a"
+  for side in $order; do
     binary=$a; [ "$side" = b ] && binary=$b
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     "$binary" serve --port "$port" --https-port 0 --metrics-port 0 --purge-interval 0 --log-level notice \
