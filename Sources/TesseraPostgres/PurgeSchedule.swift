@@ -25,7 +25,7 @@ public struct PurgeSchedule: Service {
         await Periodic.run(every: interval) {
             let report = try await partitions.purge(now: now())
             if !report.droppedPartitions.isEmpty || report.deletedFamilies > 0 || report.expiredSecrets > 0
-                || report.expiredAssertions > 0
+                || report.expiredAssertions > 0 || report.expiredRegistrationTokens > 0
             {
                 logger.info(
                     "purged expired tokens",
@@ -33,6 +33,7 @@ public struct PurgeSchedule: Service {
                         "partitions": "\(report.droppedPartitions.joined(separator: ","))",
                         "families": "\(report.deletedFamilies)", "secrets": "\(report.expiredSecrets)",
                         "assertions": "\(report.expiredAssertions)",
+                        "registration_tokens": "\(report.expiredRegistrationTokens)",
                     ])
             }
         } failed: { error in

@@ -26,6 +26,8 @@ public struct TokenPartitions: Sendable {
         public let expiredSecrets: Int
         /// Used client assertion ids removed whose assertion had expired.
         public let expiredAssertions: Int
+        /// Initial access tokens for client registration removed after their expiry.
+        public let expiredRegistrationTokens: Int
         /// Partitions made ahead for the coming days.
         public let createdPartitions: Int
         /// How long detaching and dropping the expired partitions took, in seconds.
@@ -36,6 +38,7 @@ public struct TokenPartitions: Sendable {
             case deletedFamilies = "deleted_families"
             case expiredSecrets = "expired_secrets"
             case expiredAssertions = "expired_assertions"
+            case expiredRegistrationTokens = "expired_registration_tokens"
             case createdPartitions = "created_partitions"
             case droppingSeconds = "dropping_seconds"
         }
@@ -108,10 +111,17 @@ public struct TokenPartitions: Sendable {
                 DELETE FROM used_client_assertions WHERE expires_at <= COALESCE(\(now)::timestamptz, now()) RETURNING 1
             ) SELECT count(*) FROM gone
             """)
+        // An initial access token past its expiry registers no one (the registration checks it); only its row is left.
+        let expiredRegistrationTokens = try await count(
+            """
+            WITH gone AS (
+                DELETE FROM registration_tokens WHERE expires_at <= COALESCE(\(now)::timestamptz, now()) RETURNING 1
+            ) SELECT count(*) FROM gone
+            """)
         let created = try await prepare(now: now)
         return PurgeReport(
             droppedPartitions: dropped, deletedFamilies: deleted, expiredSecrets: expiredSecrets,
-            expiredAssertions: expiredAssertions,
+            expiredAssertions: expiredAssertions, expiredRegistrationTokens: expiredRegistrationTokens,
             createdPartitions: created, droppingSeconds: dropSeconds)
     }
 
