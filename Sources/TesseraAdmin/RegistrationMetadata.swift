@@ -54,7 +54,7 @@ struct RegistrationMetadata {
                 uris.allSatisfy(RedirectURI.isRegistrable)
             else {
                 throw Invalid(
-                    "redirect_uris must be at most 20 absolute https URIs (http only on a loopback host), without fragments"
+                    "redirect_uris must be at most \(RedirectURI.maximumCount) absolute https URIs (http only on a loopback host), without fragments"
                 )
             }
             redirectURIs = uris

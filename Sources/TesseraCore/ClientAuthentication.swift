@@ -50,18 +50,12 @@ public struct ClientAuthentication: Sendable, Hashable {
     /// A `jwks_uri` as it can be fetched: an absolute https URL without credentials or fragment; http only on a
     /// loopback host, for development (the server fetches from such a host only when told to).
     static func checkedKeysURL(_ text: String) throws(ApplicationSettingsError) -> String {
-        guard text.utf8.count <= maximumKeysURLLength, !text.hasControlCharacters,
-            let url = URLComponents(string: text), let host = url.host, !host.isEmpty, url.user == nil,
-            url.password == nil, url.fragment == nil
-        else {
+        guard RedirectURI.isHTTPSOrLoopback(text, maximumLength: maximumKeysURLLength) else {
             throw .init(
-                "jwks_uri must be an absolute https URL of at most \(maximumKeysURLLength) bytes, without a fragment")
+                "jwks_uri must be an absolute https URL (http only on a loopback host) of at most \(maximumKeysURLLength) bytes, without credentials or a fragment"
+            )
         }
-        switch url.scheme?.lowercased() {
-        case "https": return text
-        case "http" where ["localhost", "127.0.0.1", "[::1]", "::1"].contains(host.lowercased()): return text
-        default: throw .init("jwks_uri must be an https URL (http only on a loopback host)")
-        }
+        return text
     }
 
     /// The methods named, checked: one refusal names the unknown one and lists the known.

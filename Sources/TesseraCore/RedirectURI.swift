@@ -12,9 +12,14 @@ public enum RedirectURI {
     /// Whether `text` may be registered: an absolute https URI, or http on a loopback host (RFC 8252 §7.3 and
     /// §8.3 for native apps), without a fragment (RFC 6749 §3.1.2) or credentials; no wildcards.
     public static func isRegistrable(_ text: String) -> Bool {
-        guard text.utf8.count <= maximumLength, !text.hasControlCharacters, !text.contains("*"),
-            let url = URLComponents(string: text), url.fragment == nil, url.user == nil, url.password == nil,
-            let host = url.host, !host.isEmpty
+        !text.contains("*") && isHTTPSOrLoopback(text, maximumLength: maximumLength)
+    }
+
+    /// The rule every URL a client registers follows (redirect URIs, `jwks_uri`): absolute, at most
+    /// `maximumLength` bytes, no control characters, credentials or fragment; https, or http on a loopback host.
+    public static func isHTTPSOrLoopback(_ text: String, maximumLength: Int) -> Bool {
+        guard text.utf8.count <= maximumLength, !text.hasControlCharacters, let url = URLComponents(string: text),
+            url.fragment == nil, url.user == nil, url.password == nil, let host = url.host, !host.isEmpty
         else { return false }
         switch url.scheme?.lowercased() {
         case "https": return true

@@ -169,8 +169,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         finished = true
         let body =
             refusal.problem
-            ? JSONObject().adding("type", "about:blank").adding("title", refusal.status.reasonPhrase)
-                .adding("status", Int(refusal.status.code)).adding("detail", refusal.description).buffer()
+            ? JSONObject.problem(
+                title: refusal.status.reasonPhrase, status: Int(refusal.status.code), detail: refusal.description)
             : JSONObject()
                 .adding("error", refusal.status == .requestTimeout ? "request_timeout" : "invalid_request")
                 .adding("error_description", refusal.description)

@@ -35,8 +35,7 @@ struct JSONErrorMiddleware: RouterMiddleware {
     private static func isAdmin(_ request: Request) -> Bool { request.uri.path.hasPrefix("/admin/") }
 
     static func problem(_ status: HTTPResponse.Status, _ detail: String) -> Response {
-        let body = JSONObject().adding("type", "about:blank").adding("title", status.reasonPhrase)
-            .adding("status", status.code).adding("detail", detail).buffer()
+        let body = JSONObject.problem(title: status.reasonPhrase, status: status.code, detail: detail)
         return Response(
             status: status, headers: [.contentType: "application/problem+json", .cacheControl: "no-store"],
             body: .init(byteBuffer: body))

@@ -38,6 +38,13 @@ struct JSONObject {
         return self
     }
 
+    /// An RFC 9457 problem of no type of its own (`about:blank`): what answers under `/admin/` look like when no
+    /// admin route made them (the connection guard's refusals, unknown paths).
+    static func problem(title: String, status: Int, detail: String) -> ByteBuffer {
+        JSONObject().adding("type", "about:blank").adding("title", title).adding("status", status)
+            .adding("detail", detail).buffer()
+    }
+
     consuming func buffer() -> ByteBuffer {
         text += "}"
         return ByteBuffer(string: text)

@@ -101,8 +101,9 @@ extension DirectoryAdministration {
         }
         let tenantID = try await tenantID(rawDomain)
         let token = ClientRegistration.newInitialToken()
-        let id = ClientRegistration.tokenID(TokenHash(of: token).bytes)
-        let hash = ByteBuffer(bytes: TokenHash(of: token).bytes)
+        let tokenHash = TokenHash(of: token).bytes
+        let id = ClientRegistration.tokenID(tokenHash)
+        let hash = ByteBuffer(bytes: tokenHash)
         let (logger, now) = (logger, time)
         let expiresAt = try await audit.record(
             "registration-token.create", tenantID: tenantID, target: "\(id), \(uses) uses",
@@ -279,10 +280,10 @@ extension DirectoryAdministration {
                 FOR UPDATE
                 """, logger: logger
             ).collect()
-            guard let row = rows.first, let stored = try row.decode((ByteBuffer?, String).self).0,
+            guard let (stored, secretHash) = try rows.first?.decode((ByteBuffer?, String).self), let stored,
                 presented.matches(Array(stored.readableBytesView))
             else { throw RegistrationRefusal.invalidToken }
-            return try row.decode((ByteBuffer?, String).self).1
+            return secretHash
         }
     }
 }

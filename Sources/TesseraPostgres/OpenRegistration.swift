@@ -49,15 +49,7 @@ extension DirectoryAdministration {
     /// The tenant's open registration; nil while it is closed.
     public func openRegistration(tenant rawDomain: String) async throws -> OpenRegistration? {
         let tenantID = try await tenantID(rawDomain)
-        let rows = try await client.current.query(
-            """
-            SELECT open_registration_scopes, open_registrations_per_hour FROM tenants
-            WHERE tenant_id = \(tenantID) AND open_registration_scopes IS NOT NULL
-            """, logger: logger)
-        for try await (scopes, perHour) in rows.decode(([String], Int).self) {
-            return try OpenRegistration(scopes: scopes.joined(separator: " "), perHour: perHour)
-        }
-        return nil
+        return try await openPolicy(where: "tenant_id = \(tenantID)")
     }
 
     /// Opens the tenant's registration with `policy`, or closes it with nil. Clients registered already stay.
@@ -81,16 +73,24 @@ extension DirectoryAdministration {
     /// unknown tenant is `RegistrationRefusal.missingToken`: without an initial access token there is nothing to
     /// register with.
     public func checkOpenRegistration(tenant rawDomain: String) async throws -> OpenRegistration {
-        guard let domain = Tenant.normalizedDomain(rawDomain) else { throw RegistrationRefusal.missingToken }
-        let rows = try await client.current.query(
-            """
+        guard let domain = Tenant.normalizedDomain(rawDomain),
+            let policy = try await openPolicy(where: "domain = \(domain) AND enabled")
+        else { throw RegistrationRefusal.missingToken }
+        return policy
+    }
+
+    /// The open registration of the tenant `condition` selects; nil while it is closed.
+    private func openPolicy(where condition: PostgresQuery) async throws -> OpenRegistration? {
+        var query = condition
+        query.sql = """
             SELECT open_registration_scopes, open_registrations_per_hour FROM tenants
-            WHERE domain = \(domain) AND enabled AND open_registration_scopes IS NOT NULL
-            """, logger: logger)
+            WHERE \(condition.sql) AND open_registration_scopes IS NOT NULL
+            """
+        let rows = try await client.current.query(query, logger: logger)
         for try await (scopes, perHour) in rows.decode(([String], Int).self) {
             return try OpenRegistration(scopes: scopes.joined(separator: " "), perHour: perHour)
         }
-        throw RegistrationRefusal.missingToken
+        return nil
     }
 
     /// In an open registration's transaction, before its insert: the tenant's row locked, so that registrations
