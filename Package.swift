@@ -74,6 +74,21 @@ let package = Package(
             path: "Plugins/RefreshTokenGrant",
             swiftSettings: strict
         ),
+        // The browser pages: HTML escaped by default, the browser cookie and its CSRF tokens, the content security
+        // policy. The authorization endpoint's sign-in and consent pages use it; so will the console.
+        .target(
+            name: "TesseraPages",
+            dependencies: ["TesseraCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        // The authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636, RFC 9700), with its own /authorize
+        // endpoint and pages.
+        .target(
+            name: "AuthorizationCodeGrant",
+            dependencies: ["TesseraCore", "TesseraPages", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/AuthorizationCodeGrant",
+            swiftSettings: strict
+        ),
         // PostgreSQL stores, the migration runner, and the directory cache's change feed.
         .target(
             name: "TesseraPostgres",
@@ -145,7 +160,7 @@ let package = Package(
             dependencies: [
                 "TesseraCore", "TesseraPostgres", "TesseraHTTP", "TesseraAdmin", "TesseraFetch",
                 "ClientCredentialsGrant",
-                "PasswordGrant", "RefreshTokenGrant", "CConcurrencyHook",
+                "PasswordGrant", "RefreshTokenGrant", "AuthorizationCodeGrant", "CConcurrencyHook",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -197,7 +212,7 @@ let package = Package(
             name: "TesseraCoreTests",
             dependencies: [
                 "TesseraCore", "TesseraTesting", "ClientCredentialsGrant", "PasswordGrant", "RefreshTokenGrant",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "AuthorizationCodeGrant", "TesseraPages", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 deploy/postgres.sh install
 # PyJWT signs the private_key_jwt assertions of the end-to-end test (Tests/jose/client_assertion.py): the server's
 # verifier is tested against a third-party library. cryptography, which it needs, comes with it if missing.
-# openapi-spec-validator checks the admin API's OpenAPI document (Tests/openapi/validate.py).
+# openapi-spec-validator checks the admin API's OpenAPI document (Tests/openapi/validate.py). Authlib (with
+# requests) is the third-party client of the authorization code flow (Tests/oauth/).
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'PyJWT[crypto]==2.10.1' \
-    'openapi-spec-validator==0.9.0'
+    'openapi-spec-validator==0.9.0' 'Authlib==1.6.5' 'requests==2.32.5'
 # pyoidc registers a client by dynamic client registration in the end-to-end test (Tests/dcr/): a third party's
 # RFC 7591/7592 client. In a venv of its own (its dependencies are many), kept under .tessera/ between runs.
 pyoidc=.tessera/test-tools/pyoidc

@@ -12,6 +12,9 @@ public struct RefreshTokenGrant: GrantHandler {
     public static let grantType: GrantType = "refresh_token"
     public static let parameters: Set<String> = ["refresh_token", "scope", "resource"]
     public static let repeatableParameters: Set<String> = ["resource"]
+    /// RFC 6749 §6: a public client refreshes with its `client_id` alone; rotation and replay detection (RFC 9700
+    /// §4.14.2) are what bind its refresh tokens to it.
+    public static let clientAuthentication = ClientAuthenticationRequirement.publicClientsAllowed
 
     public struct Request: Sendable {
         let reference: TokenReference?
@@ -88,10 +91,17 @@ public struct RefreshTokenGrant: GrantHandler {
     }
 
     /// RFC 8707 §2.2: the resources may only narrow what was granted, less any the application has since lost;
-    /// without any, the granted ones that remain.
+    /// without any, the granted ones that remain. An application without resources of its own got them from its
+    /// tenant's, with the user's consent (the authorization code grant): they stand.
     static func narrowedAudience(_ requested: [String], granted: [String], client: ClientApplication)
         throws(OAuthError) -> [String]
     {
+        guard !client.resources.isEmpty else {
+            guard requested.allSatisfy(granted.contains) else {
+                throw OAuthError(.invalidTarget, "resource not granted to this refresh token")
+            }
+            return requested.isEmpty ? granted : requested.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+        }
         let remaining = granted.filter(client.resources.contains)
         guard remaining.count == granted.count || !remaining.isEmpty else {
             throw OAuthError(.invalidTarget, "the application is no longer allowed any resource of this refresh token")

@@ -128,6 +128,7 @@ struct RegistrationMetadata {
             throw Invalid("jwks: \(error)")
         }
         settings.authentication = try ClientAuthentication(methods: [chosen], keys: keys, keysURL: jwksURI)
+        settings.redirectURIs = redirectURIs ?? []
         return settings
     }
 

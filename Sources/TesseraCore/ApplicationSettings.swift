@@ -16,6 +16,8 @@ public struct ApplicationSettings: Sendable, Equatable {
     public var authentication = ClientAuthentication.secrets
     /// How its access tokens are written and what they may be for; opaque and none unless set.
     public var tokens = TokenAudience.opaque
+    /// Where the authorization endpoint may send the browser back; none unless set (`redirectURIs(_:)` checks them).
+    public var redirectURIs: [String] = []
 
     public static let defaultGrantTypes: Set<GrantType> = ["client_credentials"]
     public static let defaultScope = "default"
@@ -80,6 +82,35 @@ public struct ApplicationSettings: Sendable, Equatable {
 }
 
 extension ApplicationSettings {
+    /// The grant that sends a browser to a redirect URI.
+    public static let authorizationCodeGrantType: GrantType = "authorization_code"
+
+    /// Redirect URIs as a client may register them (`RedirectURI.isRegistrable`): at most `RedirectURI.maximumCount`,
+    /// each once.
+    public static func redirectURIs(_ uris: [String]) throws(ApplicationSettingsError) -> [String] {
+        guard uris.count <= RedirectURI.maximumCount else {
+            throw .init("at most \(RedirectURI.maximumCount) redirect URIs")
+        }
+        for uri in uris where !RedirectURI.isRegistrable(uri) {
+            throw .init(
+                "\"\(uri.prefix(80))\" is not a redirect URI: an absolute https URI (http only on 127.0.0.1, [::1] or localhost) without a fragment, credentials or wildcard"
+            )
+        }
+        return uris.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+    }
+
+    /// The rules between settings, checked before an application is written: a public client proves nothing, so it
+    /// may not use client credentials (RFC 6749 §4.4: confidential clients only); the authorization code grant needs
+    /// somewhere to send the browser back.
+    public func checkCoherence() throws(ApplicationSettingsError) {
+        if authentication.isPublic, grantTypes.contains("client_credentials") {
+            throw .init("a public client cannot use client_credentials, which is for confidential clients only")
+        }
+        if grantTypes.contains(Self.authorizationCodeGrantType), redirectURIs.isEmpty {
+            throw .init("the authorization_code grant needs at least one redirect URI (--redirect-uris)")
+        }
+    }
+
     /// An application's scopes, checked: what it may request, and what a request without `scope` gets, which must be
     /// among them. For `app create` and `app set-scopes`.
     public static func scopes(allowed: String, defaults: String) throws(ApplicationSettingsError) -> (

@@ -19,12 +19,19 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
     public let registrationEndpoint: String
     /// The tenant's signing keys (`GET /jwks`), where this server can sign JWT access tokens.
     public let jwksURI: String?
+    /// What the grants' own endpoints add (`authorization_endpoint`, ...); a member named here replaces the same
+    /// member above (`response_types_supported`).
+    public let endpointMembers: [String: MetadataValue]
 
     /// HTTP Basic, the pair in the form body (RFC 6749 §2.3.1) and private_key_jwt (RFC 7523), at every endpoint;
-    /// each application allows some of them.
-    public static let clientAuthenticationMethods = ClientAuthenticationMethod.allCases.map(\.rawValue).sorted()
+    /// each application allows some of them. The token endpoint also takes public clients (`none`).
+    public static let clientAuthenticationMethods = ClientAuthenticationMethod.confidential.map(\.rawValue).sorted()
+    public static let tokenEndpointAuthenticationMethods = ClientAuthenticationMethod.allCases.map(\.rawValue).sorted()
 
-    public init(tenant: Tenant, issuer: IssuerURL, grantTypes: Set<GrantType>, signs: Bool = false) {
+    public init(
+        tenant: Tenant, issuer: IssuerURL, grantTypes: Set<GrantType>, signs: Bool = false,
+        endpointMembers: (String) -> [String: MetadataValue] = { _ in [:] }
+    ) {
         let base = issuer.url(for: tenant)
         self.issuer = base
         self.tokenEndpoint = base + "/token"
@@ -32,7 +39,7 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
         self.revocationEndpoint = base + "/revoke"
         self.registrationEndpoint = base + "/register"
         self.grantTypesSupported = grantTypes.map(\.rawValue).sorted()
-        self.tokenEndpointAuthMethodsSupported = Self.clientAuthenticationMethods
+        self.tokenEndpointAuthMethodsSupported = Self.tokenEndpointAuthenticationMethods
         self.introspectionEndpointAuthMethodsSupported = Self.clientAuthenticationMethods
         self.revocationEndpointAuthMethodsSupported = Self.clientAuthenticationMethods
         self.tokenEndpointAuthSigningAlgValuesSupported = ClientKeySet.algorithms
@@ -40,6 +47,44 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
         self.revocationEndpointAuthSigningAlgValuesSupported = ClientKeySet.algorithms
         self.responseTypesSupported = []
         self.jwksURI = signs ? base + "/jwks" : nil
+        self.endpointMembers = endpointMembers(base)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        let fixed: [(CodingKeys, MetadataValue?)] = [
+            (.issuer, .string(issuer)), (.tokenEndpoint, .string(tokenEndpoint)),
+            (.introspectionEndpoint, .string(introspectionEndpoint)),
+            (.revocationEndpoint, .string(revocationEndpoint)), (.registrationEndpoint, .string(registrationEndpoint)),
+            (.grantTypesSupported, .strings(grantTypesSupported)),
+            (.tokenEndpointAuthMethodsSupported, .strings(tokenEndpointAuthMethodsSupported)),
+            (.introspectionEndpointAuthMethodsSupported, .strings(introspectionEndpointAuthMethodsSupported)),
+            (.revocationEndpointAuthMethodsSupported, .strings(revocationEndpointAuthMethodsSupported)),
+            (.tokenEndpointAuthSigningAlgValuesSupported, .strings(tokenEndpointAuthSigningAlgValuesSupported)),
+            (
+                .introspectionEndpointAuthSigningAlgValuesSupported,
+                .strings(introspectionEndpointAuthSigningAlgValuesSupported)
+            ),
+            (
+                .revocationEndpointAuthSigningAlgValuesSupported,
+                .strings(revocationEndpointAuthSigningAlgValuesSupported)
+            ),
+            (.responseTypesSupported, .strings(responseTypesSupported)), (.jwksURI, jwksURI.map(MetadataValue.string)),
+        ]
+        for (key, value) in fixed where endpointMembers[key.rawValue] == nil {
+            if let value { try container.encode(value, forKey: key) }
+        }
+        var added = encoder.container(keyedBy: MemberName.self)
+        for (name, value) in endpointMembers { try added.encode(value, forKey: MemberName(name)) }
+    }
+
+    /// A member name an endpoint chose.
+    struct MemberName: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { self.stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     enum CodingKeys: String, CodingKey {

@@ -48,6 +48,8 @@ public struct ClientApplication: Sendable, Hashable {
     /// The resources (RFC 8707) its tokens may be for, in the order registered; all of them when a request names
     /// none.
     public let resources: [String]
+    /// Where the authorization endpoint may send the browser back (RFC 6749 §3.1.2), compared by `RedirectURI`.
+    public let redirectURIs: [String]
 
     /// A replaced secret's hash and the moment it stops being accepted.
     public struct PreviousSecret: Sendable, Hashable {
@@ -72,8 +74,9 @@ public struct ClientApplication: Sendable, Hashable {
         previousSecret: PreviousSecret? = nil,
         authenticationMethods: Set<ClientAuthenticationMethod> = ClientAuthenticationMethod.defaults,
         clientKeys: ClientKeySet? = nil, clientKeysURL: String? = nil, tokenFormat: TokenFormat = .opaque,
-        resources: [String] = []
+        resources: [String] = [], redirectURIs: [String] = []
     ) {
+        self.redirectURIs = redirectURIs
         self.clientKeysURL = clientKeysURL
         self.tokenFormat = tokenFormat
         self.resources = resources

@@ -17,6 +17,11 @@ public struct ClientAuthentication: Sendable, Hashable {
         throws(ApplicationSettingsError)
     {
         guard !methods.isEmpty else { throw .init("at least one authentication method is required") }
+        // A client either proves itself or is public; one that may do either would let anyone who knows its
+        // client_id pass for it.
+        if methods.contains(.none), methods.count > 1 {
+            throw .init("none (a public client) cannot be combined with another authentication method")
+        }
         if keys != nil && keysURL != nil {
             throw .init("give the client's public keys (--jwks-file) or their URL (--jwks-uri), not both")
         }
@@ -81,4 +86,10 @@ public struct ClientAuthentication: Sendable, Hashable {
 
     /// Whether the client holds a secret it can use: an application with only `private_key_jwt` is shown none.
     public var usesSecret: Bool { !methods.isDisjoint(with: ClientAuthenticationMethod.defaults) }
+
+    /// A public client (RFC 6749 §2.1): it proves nothing beyond its `client_id`.
+    public static let publicClient = ClientAuthentication(checkedMethods: [.none], keys: nil, keysURL: nil)
+
+    /// Whether the client is public.
+    public var isPublic: Bool { methods == [.none] }
 }

@@ -53,6 +53,9 @@ public struct ClientAuthenticator: Sendable {
             if requirement == .optional { return nil }
             throw OAuthError.invalidClient(detail: "no client credentials")
         }
+        if credentials.method == .none, requirement != .publicClientsAllowed {
+            throw OAuthError.invalidClient(detail: "client_id without a secret: this needs a confidential client")
+        }
         let (key, address) = (credentials.consumerKey, request.sourceAddress)
         if let wait = throttle?.retryAfter(tenantID: tenant.id, consumerKey: key, address: address) {
             logger.debug("client authentication throttled", metadata: ["retry_after": "\(wait)"])
@@ -94,6 +97,8 @@ public struct ClientAuthenticator: Sendable {
             }
         case .assertion(let assertion):
             try await verify(assertion, of: application, tenant: tenant, logger: logger)
+        case .none:
+            break  // allowed above: a public client has nothing more to prove
         }
         guard application.enabled else {
             logger.notice(

@@ -9,6 +9,8 @@ public struct ClientCredentials: Sendable {
         /// Dropped as soon as it is verified; never logged.
         case secret(String)
         case assertion(ClientAssertion)
+        /// A public client's `client_id` alone.
+        case none
     }
 
     public let consumerKey: String
@@ -25,6 +27,13 @@ public struct ClientCredentials: Sendable {
         self.consumerKey = consumerKey
         self.proof = .secret(secret)
         self.method = method
+    }
+
+    /// A public client naming itself.
+    init(publicClient consumerKey: String) {
+        self.consumerKey = consumerKey
+        self.proof = .none
+        self.method = .none
     }
 
     init(assertion: ClientAssertion) {
@@ -83,7 +92,9 @@ public struct ClientCredentials: Sendable {
             return nil
         }
         guard let postedSecret else {
-            throw .invalidClient(detail: "client_id without a secret; public clients are not supported")
+            // RFC 6749 §2.3.1 and §3.2.1: a public client sends its client_id alone.
+            try checkPlausible(key: postedKey, secret: "")
+            return ClientCredentials(publicClient: postedKey)
         }
         try checkPlausible(key: postedKey, secret: postedSecret)
         return ClientCredentials(consumerKey: postedKey, secret: postedSecret, method: .clientSecretPost)

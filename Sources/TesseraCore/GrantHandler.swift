@@ -2,8 +2,12 @@ import Logging
 
 /// Whether a grant needs an authenticated client before it runs.
 public enum ClientAuthenticationRequirement: Sendable {
-    /// The request fails with `invalid_client` unless the client authenticates (the default, RFC 6749 §3.2.1).
+    /// The request fails with `invalid_client` unless the client authenticates (the default, RFC 6749 §3.2.1): a
+    /// confidential client, with a secret or an assertion.
     case required
+    /// A confidential client authenticates, or a public client (`none`) names itself with `client_id`: grants that
+    /// bind the request to something only the rightful client holds (PKCE's verifier, a rotated refresh token).
+    case publicClientsAllowed
     /// A client may authenticate; when it does not, the grant gets no client.
     case optional
 }
@@ -36,11 +40,16 @@ public protocol GrantHandler: Sendable {
 
     func parse(_ form: TokenRequestParameters) throws(OAuthError) -> Request
     func handle(_ request: Request, context: GrantContext) async throws -> TokenResponse
+
+    /// The grant's own HTTP endpoints, served beside the token endpoint under each tenant (the authorization code
+    /// grant's `/authorize`). None by default.
+    var endpoints: [any GrantEndpoint] { get }
 }
 
 extension GrantHandler {
     public static var clientAuthentication: ClientAuthenticationRequirement { .required }
     public static var repeatableParameters: Set<String> { [] }
+    public var endpoints: [any GrantEndpoint] { [] }
 }
 
 /// The per-request values a grant works with.

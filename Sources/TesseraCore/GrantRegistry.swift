@@ -3,6 +3,8 @@ public struct GrantRegistry: Sendable {
     private var grants: [GrantType: AnyGrant] = [:]
     /// Every parameter name some grant reads, plus the core's own; kept up to date here, not per request.
     public private(set) var parameterNames = TokenEndpoint.coreParameters
+    /// The endpoints the grants bring, which the server serves under each tenant and names in the metadata.
+    public private(set) var endpoints: [any GrantEndpoint] = []
 
     public init() {}
 
@@ -10,6 +12,9 @@ public struct GrantRegistry: Sendable {
     public mutating func register<Handler: GrantHandler>(_ handler: Handler) {
         grants[Handler.grantType] = AnyGrant(handler)
         parameterNames.formUnion(Handler.parameters)
+        let brought = handler.endpoints
+        endpoints.removeAll { endpoint in brought.contains { $0.path == endpoint.path } }
+        endpoints += brought
     }
 
     /// The grant types installed, for discovery and for validating application settings.

@@ -49,6 +49,13 @@ public struct TokenReference: Sendable, Hashable {
         self.expiryDay = day
     }
 
+    /// A token known by its stored parts (a code's record of what it issued).
+    public init(kind: Kind, hash: TokenHash, expiryDay: Int) {
+        self.kind = kind
+        self.hash = hash
+        self.expiryDay = expiryDay
+    }
+
     /// A new random token of `kind` that expires at `expiresAt`.
     public static func generate(_ kind: Kind, expiresAt: Date) -> String {
         "\(kind.rawValue)\(day(of: expiresAt)).\(CredentialGenerator.randomBase64URL(byteCount: 32))"

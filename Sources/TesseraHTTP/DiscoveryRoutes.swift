@@ -13,12 +13,18 @@ public struct DiscoveryRoutes: Sendable {
     private let grantTypes: Set<GrantType>
     /// Whether this server signs JWT access tokens: the metadata then names the key set.
     private let signs: Bool
+    /// The grants' own endpoints, which add their members.
+    private let endpoints: [any GrantEndpoint]
 
-    public init(directory: any ClientDirectory, issuer: IssuerURL, grantTypes: Set<GrantType>, signs: Bool = false) {
+    public init(
+        directory: any ClientDirectory, issuer: IssuerURL, grantTypes: Set<GrantType>, signs: Bool = false,
+        endpoints: [any GrantEndpoint] = []
+    ) {
         self.authenticator = ClientAuthenticator(directory: directory)
         self.issuer = issuer
         self.grantTypes = grantTypes
         self.signs = signs
+        self.endpoints = endpoints
     }
 
     public func register(on router: Router<TesseraRequestContext>) {
@@ -42,7 +48,8 @@ public struct DiscoveryRoutes: Sendable {
                 try await authenticator.tenant(domain)
             }
             let metadata = AuthorizationServerMetadata(
-                tenant: tenant, issuer: issuer, grantTypes: grantTypes, signs: signs)
+                tenant: tenant, issuer: issuer, grantTypes: grantTypes, signs: signs,
+                endpointMembers: endpoints.metadata)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var headers = HTTPFields.oauthResponse

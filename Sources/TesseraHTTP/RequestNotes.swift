@@ -11,6 +11,8 @@ final class RequestNotes: Sendable {
         case token, introspect, revoke, discovery, jwks, health
         /// The admin API (`/admin/v1/`) and dynamic client registration (`/t/<tenant>/register`).
         case admin, register
+        /// A grant's own endpoint (`/authorize`): the installed ones only, so the label's values are few.
+        case grantEndpoint = "grant_endpoint"
     }
 
     struct Values: Sendable {

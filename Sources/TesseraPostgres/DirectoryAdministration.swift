@@ -110,6 +110,11 @@ public struct DirectoryAdministration: Sendable {
     public func createApplication(
         tenant rawDomain: String, settings: ApplicationSettings, registration: ClientRegistration? = nil
     ) async throws -> (application: ApplicationRecord, secret: String) {
+        do {
+            try settings.checkCoherence()
+        } catch {
+            throw AdministrationError("\(error)")
+        }
         let tenantID = try await tenantID(rawDomain)
         let key = CredentialGenerator.consumerKey()
         let secret = CredentialGenerator.consumerSecret()
@@ -148,7 +153,7 @@ public struct DirectoryAdministration: Sendable {
                         \(settings.tokens.format.rawValue),
                         \(settings.tokens.resources), \(registration.map { ByteBuffer(bytes: $0.accessTokenHash.bytes) }),
                         \(registration?.softwareID), \(registration?.softwareVersion),
-                        \(registration?.redirectURIs ?? []),
+                        \(registration?.redirectURIs ?? settings.redirectURIs),
                         \(registration != nil && registration?.initialTokenHash == nil))
                     RETURNING \(unescaped: ApplicationRecord.columns)
                     """, logger: logger

@@ -38,11 +38,13 @@ public struct ApplicationRecord: Sendable, Encodable {
     public let jwksURI: String?
     public let tokenFormat: String
     public let resources: [String]
+    /// Where the authorization endpoint may send the browser back.
+    public let redirectURIs: [String]
 
     static let columns = """
         name, consumer_key, grant_types, allowed_scopes, default_scopes, default_token_validity,
         max_token_validity, refresh_token_validity, introspect_any, token_reuse, reuse_min_remaining, enabled,
-        created_at, auth_methods, client_jwks, token_format, resources, client_jwks_uri
+        created_at, auth_methods, client_jwks, token_format, resources, client_jwks_uri, redirect_uris
         """
 
     init(row: PostgresRow, tenant: String) throws {
@@ -50,11 +52,11 @@ public struct ApplicationRecord: Sendable, Encodable {
         (
             name, consumerKey, grantTypes, scopes, defaultScopes, tokenValidity, maxTokenValidity,
             refreshTokenValidity, introspectAny, tokenReuse, reuseMinRemaining, enabled, createdAt, authMethods, jwks,
-            tokenFormat, resources, jwksURI
+            tokenFormat, resources, jwksURI, redirectURIs
         ) = try row.decode(
             (
                 String, String, [String], [String], [String], Int, Int, Int, Bool, String, Int, Bool, Date, [String],
-                String?, String, [String], String?
+                String?, String, [String], String?, [String]
             ).self)
         self.keyIDs = (try? jwks.map { json throws(ClientKeySetError) in try ClientKeySet(json: json) })??.keyIDs ?? []
         self.tenant = tenant
@@ -77,6 +79,7 @@ public struct ApplicationRecord: Sendable, Encodable {
         case jwksURI = "jwks_uri"
         case tokenFormat = "token_format"
         case resources
+        case redirectURIs = "redirect_uris"
     }
 }
 

@@ -73,7 +73,7 @@ struct ApplicationByKey: PostgresPreparedStatement {
         SELECT tenant_id, application_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
                default_scopes, default_token_validity, max_token_validity, enabled, refresh_token_validity,
                introspect_any, token_reuse, reuse_min_remaining, previous_secret_hash, previous_secret_expires_at,
-               auth_methods, client_jwks, token_format, resources, client_jwks_uri
+               auth_methods, client_jwks, token_format, resources, client_jwks_uri, redirect_uris
         FROM applications WHERE tenant_id = $1 AND consumer_key = $2
         """
     typealias Row = ClientApplication
@@ -103,11 +103,11 @@ extension ClientApplication {
         let (
             tenantID, id, key, secretHash, name, grantTypes, allowed, defaults, validity, maxValidity, enabled,
             refreshValidity, introspectAny, reuse, reuseMinRemaining, previousHash, previousExpiry, methods, jwks,
-            format, resources, jwksURI
+            format, resources, jwksURI, redirectURIs
         ) = try row.decode(
             (
                 Int64, Int64, String, String, String, [String], [String], [String], Int, Int, Bool, Int, Bool, String,
-                Int, String?, Date?, [String], String?, String, [String], String?
+                Int, String?, Date?, [String], String?, String, [String], String?, [String]
             ).self)
         guard let hash = SecretHash(encoded: secretHash) else {
             throw CorruptRowError(description: "application \(id) of tenant \(tenantID) has an unreadable secret hash")
@@ -136,6 +136,6 @@ extension ClientApplication {
             previousSecret: previous,
             authenticationMethods: Set(methods.compactMap(ClientAuthenticationMethod.init(rawValue:))),
             clientKeys: keys, clientKeysURL: jwksURI, tokenFormat: TokenFormat(rawValue: format) ?? .opaque,
-            resources: resources)
+            resources: resources, redirectURIs: redirectURIs)
     }
 }

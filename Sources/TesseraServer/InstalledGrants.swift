@@ -1,3 +1,4 @@
+import AuthorizationCodeGrant
 import ClientCredentialsGrant
 import PasswordGrant
 import RefreshTokenGrant
@@ -10,6 +11,7 @@ public enum InstalledGrants {
         ClientCredentialsGrant.self,
         PasswordGrant.self,
         RefreshTokenGrant.self,
+        AuthorizationCodeGrant.self,
     ]
 
     /// The grant types installed, for validating `app create --grant-types` without building the grants.

@@ -144,7 +144,8 @@ public enum TesseraServer {
     /// What the installed grants build themselves from (`InstalledGrants`).
     public static func grantParts(
         issuer: TokenIssuer, users: any UserDirectory, ledger: any TokenLedger, passwords: any PasswordHasher,
-        loginThrottle: LoginThrottle
+        loginThrottle: LoginThrottle, client: any DatabaseClient, directory: any ClientDirectory,
+        issuerURL: IssuerURL
     ) -> ServerParts {
         var parts = ServerParts()
         parts.provide(issuer)
@@ -152,6 +153,15 @@ public enum TesseraServer {
         parts.provide(ledger, as: (any TokenLedger).self)
         parts.provide(passwords, as: (any PasswordHasher).self)
         parts.provide(loginThrottle)
+        parts.provide(UserSignIn(users: users, passwords: passwords, throttle: loginThrottle))
+        parts.provide(directory, as: (any ClientDirectory).self)
+        parts.provide(issuerURL)
+        // The authorization code grant's: its codes, the browser sessions and consents of its pages, the resources
+        // a user may consent to.
+        parts.provide(PostgresAuthorizationCodes(client: client), as: (any AuthorizationCodeStore).self)
+        parts.provide(PostgresBrowserSessions(client: client), as: (any BrowserSessionStore).self)
+        parts.provide(PostgresConsents(client: client), as: (any ConsentStore).self)
+        parts.provide(PostgresProtectedResources(client: client), as: (any ProtectedResourceDirectory).self)
         return parts
     }
 

@@ -53,7 +53,8 @@ public struct TokenServer {
         let grants = try InstalledGrants.registry(
             parts: TesseraServer.grantParts(
                 issuer: issuer, users: PostgresUserDirectory(client: client), ledger: ledger, passwords: passwords,
-                loginThrottle: LoginThrottle(window: configuration.loginThrottleWindow, now: now)))
+                loginThrottle: LoginThrottle(window: configuration.loginThrottleWindow, now: now), client: client,
+                directory: directory, issuerURL: issuerURL))
         // A batch has 3 s for its connection and 3 s for its statement (5 more to make a missing partition): one
         // held for 15 s is stuck whatever the database says.
         let stalled: Duration = .seconds(15)
@@ -86,7 +87,12 @@ public struct TokenServer {
                     directory: directory, ledger: ledger, throttle: throttle, assertions: assertions, now: now),
                 defaultTenant: configuration.servedDefaultTenant, trustedProxies: configuration.trustedProxies),
             discovery: DiscoveryRoutes(
-                directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes, signs: signingKeys != nil),
+                directory: directory, issuer: issuerURL, grantTypes: grants.grantTypes, signs: signingKeys != nil,
+                endpoints: grants.endpoints),
+            grantEndpoints: GrantEndpointRoutes(
+                endpoints: grants.endpoints, defaultTenant: configuration.servedDefaultTenant,
+                trustedProxies: configuration.trustedProxies,
+                secure: configuration.publicURL.lowercased().hasPrefix("https:")),
             keySets: signingKeys.map {
                 KeySetRoutes(directory: directory, keys: $0, defaultTenant: configuration.servedDefaultTenant, now: now)
             },

@@ -13,7 +13,7 @@ public enum Fixtures {
         grantTypes: Set<GrantType> = ["client_credentials"], allowedScopes: [String] = ["default", "read", "write"],
         defaultScopes: [String] = ["default"], defaultTokenValidity: Int = 3600, maxTokenValidity: Int = 86400,
         enabled: Bool = true, authentication: ClientAuthentication = .secrets,
-        tokenFormat: ClientApplication.TokenFormat = .opaque, resources: [String] = []
+        tokenFormat: ClientApplication.TokenFormat = .opaque, resources: [String] = [], redirectURIs: [String] = []
     ) -> ClientApplication {
         ClientApplication(
             tenantID: tenantID, id: id, consumerKey: consumerKey, secretHash: SecretHash.make(for: secret), name: name,
@@ -21,6 +21,6 @@ public enum Fixtures {
             defaultTokenValidity: defaultTokenValidity, maxTokenValidity: maxTokenValidity, enabled: enabled,
             authenticationMethods: authentication.methods, clientKeys: authentication.keys,
             clientKeysURL: authentication.keysURL, tokenFormat: tokenFormat,
-            resources: resources)
+            resources: resources, redirectURIs: redirectURIs)
     }
 }

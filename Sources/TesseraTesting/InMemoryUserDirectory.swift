@@ -14,6 +14,9 @@ public final class InMemoryUserDirectory: UserDirectory {
         }
     }
 
+    /// The user with `id`, of any tenant.
+    public func user(id: User.ID) -> User? { users.withLock { $0.first { $0.id == id } } }
+
     public func user(tenantID: Tenant.ID, username: String) async throws -> User? {
         users.withLock { $0.first { $0.tenantID == tenantID && $0.username.lowercased() == username.lowercased() } }
     }

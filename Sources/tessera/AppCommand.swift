@@ -72,6 +72,18 @@ struct AppCommand: AsyncParsableCommand {
 
         @OptionGroup var authentication: AuthenticationOptions
 
+        @Flag(
+            help: ArgumentHelp(
+                "A public client: a native or browser app that cannot keep a secret. It gets none, authenticates with client_id alone (token_endpoint_auth_method none), and uses the authorization code grant with PKCE."
+            ))
+        var `public` = false
+
+        @Option(
+            help: ArgumentHelp(
+                "Comma-separated redirect URIs for the authorization code grant: https, or http on 127.0.0.1/[::1] (any port at request time).",
+                valueName: "uris"))
+        var redirectUris: String?
+
         @OptionGroup var tokens: TokenFormatOptions
 
         @Flag(help: "Print the application, key and secret as one JSON object.")
@@ -95,6 +107,20 @@ struct AppCommand: AsyncParsableCommand {
                 throw CommandFailure("\(error)")
             }
             if let chosen = try authentication.authentication() { settings.authentication = chosen }
+            if `public` {
+                guard !authentication.given else {
+                    throw CommandFailure(
+                        "--public takes no --auth-method, --jwks-file or --jwks-uri: it proves nothing")
+                }
+                settings.authentication = .publicClient
+            }
+            do {
+                settings.redirectURIs = try ApplicationSettings.redirectURIs(
+                    (redirectUris ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                try settings.checkCoherence()
+            } catch {
+                throw CommandFailure("\(error)")
+            }
             settings.tokens = try tokens.tokens()
             // A client that may only use private_key_jwt has no use for a secret: none is shown.
             let showsSecret = settings.authentication.usesSecret
@@ -112,6 +138,8 @@ struct AppCommand: AsyncParsableCommand {
                 if let secret {
                     print("consumer secret: \(secret)")
                     print("(the secret is shown only once; store it now)")
+                } else if settingsToWrite.authentication.isPublic {
+                    print("a public client: no secret; it names itself with client_id and proves the request with PKCE")
                 } else {
                     print(
                         "authenticates with private_key_jwt only (keys: \(application.keyIDs.joined(separator: ", ")))")

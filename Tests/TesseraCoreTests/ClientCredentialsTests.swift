@@ -79,7 +79,6 @@ struct ClientCredentialsTests {
             (basic("a", "b"), ["client_secret": "b"], OAuthError.Code.invalidRequest),
             (basic("a", "b"), ["client_id": "other"], .invalidRequest),
             (nil, ["client_secret": "b"], .invalidRequest),
-            (nil, ["client_id": "a"], .invalidClient),
             ("Bearer abc", [:], .invalidClient),
             ("Basic !!!notbase64", [:], .invalidClient),
             ("Basic " + Data("nocolon".utf8).base64EncodedString(), [:], .invalidClient),
@@ -87,11 +86,20 @@ struct ClientCredentialsTests {
             (basic(String(repeating: "k", count: 600), "b"), [:], .invalidClient),
         ] as [(String?, [String: String], OAuthError.Code)])
     func refusals(_ header: String?, _ form: [String: String], _ code: OAuthError.Code) {
+        // (client_id alone is a public client: `publicClient` below.)
         do {
             _ = try ClientCredentials.extract(authorization: header, form: .init(form))
             Issue.record("expected \(code.rawValue)")
         } catch {
             #expect(error.code == code)
         }
+    }
+
+    @Test("client_id alone is a public client naming itself: method none, no proof")
+    func publicClient() throws {
+        let credentials = try #require(
+            try ClientCredentials.extract(authorization: nil, form: .init(["client_id": "a"])))
+        #expect(credentials.consumerKey == "a" && credentials.method == ClientAuthenticationMethod.none)
+        #expect(credentials.secret == nil)
     }
 }

@@ -31,7 +31,9 @@ struct PasswordGrantTests {
     }
 
     var grant: PasswordGrant {
-        PasswordGrant(issuer: TokenIssuer(store: store), users: users, passwords: hasher, throttle: throttle)
+        PasswordGrant(
+            issuer: TokenIssuer(store: store),
+            signIn: UserSignIn(users: users, passwords: hasher, throttle: throttle))
     }
 
     func request(_ values: [String: String]) throws -> PasswordGrant.Request {

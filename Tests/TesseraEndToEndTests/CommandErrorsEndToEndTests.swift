@@ -16,7 +16,7 @@ struct CommandErrorsEndToEndTests {
     @Test(
         "refused input with the database up: exit 1, one line with the reason, nothing about reaching the database",
         arguments: [
-            (["app", "create", "--name", "x", "--grant-types", "authorization_code"], "unknown grant type"),
+            (["app", "create", "--name", "x", "--grant-types", "implicit"], "unknown grant type"),
             (["app", "create", "--tenant", "nosuch.test", "--name", "x"], "no tenant nosuch.test"),
             (["app", "list", "--tenant", "nosuch.test"], "no tenant nosuch.test"),
             (["tenant", "create"], "already exists"),
@@ -58,7 +58,7 @@ struct CommandErrorsEndToEndTests {
     @Test("refused input is refused before the database is tried: exit 1 even when it cannot be reached")
     func inputBeforeDatabase() async throws {
         let result = try await TesseraBinary.run(
-            ["app", "create", "--tenant", "acme.test", "--name", "x", "--grant-types", "authorization_code"],
+            ["app", "create", "--tenant", "acme.test", "--name", "x", "--grant-types", "implicit"],
             databaseURL: Self.unreachableDatabase)
         #expect(result.status == 1, "\(result.error)")
         let lines = Self.errorLines(result)

@@ -13,9 +13,12 @@ struct InstalledGrantsTests {
                 parts: TesseraServer.grantParts(
                     issuer: TokenIssuer(store: InMemoryTokenStore()), users: InMemoryUserDirectory(),
                     ledger: PostgresTokenLedger(client: database.client), passwords: TestPasswordHasher(),
-                    loginThrottle: LoginThrottle()))
+                    loginThrottle: LoginThrottle(), client: database.client,
+                    directory: PostgresClientDirectory(client: database.client),
+                    issuerURL: IssuerURL(base: "http://localhost")))
             #expect(registry.grantTypes == InstalledGrants.grantTypes)
-            #expect(registry.grantTypes == ["client_credentials", "password", "refresh_token"])
+            #expect(registry.grantTypes == ["authorization_code", "client_credentials", "password", "refresh_token"])
+            #expect(registry.endpoints.map(\.path) == ["authorize"])
         }
     }
 

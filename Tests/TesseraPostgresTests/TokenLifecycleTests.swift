@@ -370,11 +370,21 @@ struct TokenLifecycleTests {
                     #expect(body["revocation_endpoint"] as? String == "https://auth.example/t/acme.example/revoke")
                     #expect(
                         body["grant_types_supported"] as? [String] == [
-                            "client_credentials", "password", "refresh_token",
+                            "authorization_code", "client_credentials", "password", "refresh_token",
                         ])
+                    // Public clients (`none`) at the token endpoint only; introspection and revocation need proof.
                     #expect(
                         body["token_endpoint_auth_methods_supported"] as? [String]
+                            == ["client_secret_basic", "client_secret_post", "none", "private_key_jwt"])
+                    #expect(
+                        body["introspection_endpoint_auth_methods_supported"] as? [String]
                             == ["client_secret_basic", "client_secret_post", "private_key_jwt"])
+                    // The authorization code grant's endpoint adds its members (RFC 8414, RFC 9207).
+                    #expect(
+                        body["authorization_endpoint"] as? String == "https://auth.example/t/acme.example/authorize")
+                    #expect(body["response_types_supported"] as? [String] == ["code"])
+                    #expect(body["code_challenge_methods_supported"] as? [String] == ["S256"])
+                    #expect(body["authorization_response_iss_parameter_supported"] as? Bool == true)
                     #expect(
                         body["token_endpoint_auth_signing_alg_values_supported"] as? [String]
                             == ["ES256", "EdDSA", "RS256", "PS256"])

@@ -1,0 +1,93 @@
+import Foundation
+import TesseraCore
+import TesseraPages
+
+/// The pages of the authorization endpoint: an error, sign-in, consent.
+enum AuthorizationPages {
+    /// A page for what cannot go back to the client.
+    static func error(_ message: String, status: Int) -> EndpointResponse {
+        Page(title: "This request cannot continue", content: "<p class=\"error\" role=\"alert\">\(message)</p>")
+            .response(status: status)
+    }
+
+    /// The request's parameters as hidden fields, for the next form to carry.
+    static func carried(_ parameters: TokenRequestParameters) -> HTML {
+        var fields: [HTML] = []
+        for name in AuthorizationRequest.parameterNames {
+            for value in parameters.all(name) {
+                fields.append("<input type=\"hidden\" name=\"\(name)\" value=\"\(value)\">\n")
+            }
+        }
+        return "\(fields)"
+    }
+}
+
+/// What every page of one authorization request shows and carries.
+struct PageContext: Sendable {
+    let tenant: Tenant
+    let authorization: AuthorizationRequest
+    let carried: HTML
+    let declared: [ProtectedResource]
+    let secure: Bool
+
+    /// The client's redirect URI's origin, where a form of these pages may lead (through the redirect that answers
+    /// it).
+    var formTargets: [String] { ClientRedirect.origin(of: authorization.redirectURI).map { [$0] } ?? [] }
+
+    func signIn(
+        cookie: BrowserCookie, setCookie: Bool, username: String = "", error: String? = nil, status: Int = 200
+    ) -> EndpointResponse {
+        let alert: HTML = error.map { "<p class=\"error\" role=\"alert\" id=\"sign-in-error\">\($0)</p>" } ?? ""
+        let described: HTML = error == nil ? "" : " aria-describedby=\"sign-in-error\""
+        let content: HTML = """
+            <p>Sign in to <strong>\(tenant.domain)</strong> to continue to <strong>\(authorization.client.name)</strong>.</p>
+            \(alert)
+            <form method="post">
+            <input type="hidden" name="csrf" value="\(cookie.csrfToken)">
+            <input type="hidden" name="action" value="sign_in">
+            \(carried)
+            <label for="username">Username</label>
+            <input id="username" name="username" type="text" autocomplete="username" required autofocus value="\(username)"\(described)>
+            <label for="password">Password</label>
+            <input id="password" name="password" type="password" autocomplete="current-password" required>
+            <button type="submit">Sign in</button>
+            </form>
+            """
+        return Page(title: "Sign in", content: content).response(
+            status: status, formTargets: formTargets,
+            headers: setCookie ? [("Set-Cookie", cookie.setCookie(secure: secure))] : [])
+    }
+
+    func consent(user: User, cookie: BrowserCookie, setCookie: Bool) -> EndpointResponse {
+        let client = authorization.client
+        let scopes: [HTML] = authorization.scopes.tokens.sorted().map { "<li><code>\($0)</code></li>\n" }
+        let resources: [HTML] = authorization.resources.map { uri in
+            let name = declared.first { $0.uri == uri }?.name
+            return name.map { "<li>\($0) <code>\(uri)</code></li>\n" } ?? "<li><code>\(uri)</code></li>\n"
+        }
+        let scopeList: HTML =
+            scopes.isEmpty ? "<p>No particular permission (no scope).</p>" : "<ul>\(scopes)</ul>"
+        let resourceList: HTML =
+            resources.isEmpty ? "" : "<h2>For use at</h2>\n<ul>\(resources)</ul>"
+        let content: HTML = """
+            <p><strong>\(client.name)</strong> asks to act for you, <strong>\(user.username)</strong>, at \(tenant.domain).</p>
+            <h2>It asks for</h2>
+            \(scopeList)
+            \(resourceList)
+            <p class="note">If you allow it, you will be sent back to <code>\(authorization.redirectURI)</code>.</p>
+            <form method="post">
+            <input type="hidden" name="csrf" value="\(cookie.csrfToken)">
+            \(carried)
+            <button type="submit" name="action" value="approve">Allow</button>
+            <button type="submit" name="action" value="deny" class="secondary">Deny</button>
+            </form>
+            <form method="post">
+            <input type="hidden" name="csrf" value="\(cookie.csrfToken)">
+            \(carried)
+            <button type="submit" name="action" value="switch_user" class="secondary">Sign in as someone else</button>
+            </form>
+            """
+        return Page(title: "Allow \(client.name)?", content: content).response(
+            formTargets: formTargets, headers: setCookie ? [("Set-Cookie", cookie.setCookie(secure: secure))] : [])
+    }
+}

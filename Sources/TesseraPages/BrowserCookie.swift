@@ -1,0 +1,67 @@
+import Crypto
+import Foundation
+import TesseraCore
+
+/// The one cookie a browser gets: a random value that names the browser to the sign-in pages. Before sign-in it only
+/// anchors the forms' CSRF tokens; signing in replaces it with a new value whose hash the session store knows (so a
+/// value planted before sign-in is worth nothing after), and signing out ends that session.
+public struct BrowserCookie: Sendable, Equatable {
+    public let value: String
+
+    /// `__Host-` on HTTPS (the browser then insists on `Secure`, `Path=/` and no `Domain`); plain on http, for
+    /// development on localhost.
+    public static func name(secure: Bool) -> String { secure ? "__Host-tessera" : "tessera" }
+
+    /// A session lives eight hours, then the user signs in again.
+    public static let sessionLifetime: TimeInterval = 8 * 3600
+
+    public init(value: String) { self.value = value }
+
+    /// A new random value: 256 bits.
+    public static func generate() -> BrowserCookie {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return BrowserCookie(value: Base64URL.encode(Data(bytes)))
+    }
+
+    /// The browser's cookie, if it sent a plausible one.
+    public static func from(_ request: EndpointRequest) -> BrowserCookie? {
+        guard let value = request.cookies[name(secure: request.isSecure)], value.utf8.count == 43,
+            value.utf8.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: ";") && $0 > 0x20 })
+        else { return nil }
+        return BrowserCookie(value: value)
+    }
+
+    /// What the session store keys the session by.
+    public var sessionHash: TokenHash { TokenHash(of: value) }
+
+    /// The CSRF token of every form this browser is shown: derived from the cookie, which another site can neither
+    /// read nor set (`SameSite=Lax`, and `__Host-` on HTTPS), so a forged form cannot carry it.
+    public var csrfToken: String {
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Data("tessera-csrf".utf8), using: SymmetricKey(data: Data(value.utf8)))
+        return Base64URL.encode(Data(mac))
+    }
+
+    /// Whether a form's `csrf` field is this browser's token, compared in constant time.
+    public func accepts(csrf: String?) -> Bool {
+        guard let csrf else { return false }
+        let expected = Array(csrfToken.utf8)
+        let given = Array(csrf.utf8)
+        guard expected.count == given.count else { return false }
+        return zip(expected, given).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// The `Set-Cookie` header value: `HttpOnly`, `SameSite=Lax` (the redirect back from a client's login
+    /// link is a top-level GET, which Lax lets through; Strict would not), `Secure` on HTTPS, for `maxAge` seconds.
+    public func setCookie(secure: Bool, maxAge: Int = Int(sessionLifetime)) -> String {
+        var attributes = "\(Self.name(secure: secure))=\(value); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(maxAge)"
+        if secure { attributes += "; Secure" }
+        return attributes
+    }
+
+    /// A `Set-Cookie` value that deletes the cookie (sign-out).
+    public static func clear(secure: Bool) -> String {
+        "\(name(secure: secure))=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0\(secure ? "; Secure" : "")"
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// The authorization code grant end to end: the built binary, its PostgreSQL, and a third party's client library
+/// (Authlib's OAuth2Session, Tests/oauth/) doing the whole flow over HTTP, the browser's part included.
+@Suite("Authorization code end to end")
+struct AuthorizationCodeEndToEndTests {
+    @Test(
+        "Authlib with PKCE: sign-in, consent, code with state and iss, tokens for the resource; a replayed code revokes its tokens; consent remembered; refresh rotates"
+    )
+    func authlibFlow() async throws {
+        let session = try await AdminSession.start("authcode-authlib")
+        defer { session.stop() }
+        let domain = "authcode-\(session.suffix).example"
+        let database = session.database
+        #expect(try await session.call("POST", "/admin/v1/tenants", #"{"domain":"\#(domain)"}"#).status == 201)
+        let user = try await TesseraBinary.run(
+            ["user", "create", "--tenant", domain, "--username", "alice", "--password-stdin", "--password-cost", "4"],
+            databaseURL: database, input: "correct horse")
+        #expect(user.status == 0, "\(user.error)")
+        let resource = "https://mcp.\(domain)"
+        let declared = try await TesseraBinary.run(
+            ["resource", "add", "--tenant", domain, resource, "--name", "Acme tools"], databaseURL: database)
+        #expect(declared.status == 0, "\(declared.error)")
+        let made = try await TesseraBinary.run(
+            [
+                "app", "create", "--tenant", domain, "--name", "desktop agent", "--public",
+                "--grant-types", "authorization_code,refresh_token", "--scopes", "mcp:tools profile",
+                "--default-scopes", "mcp:tools", "--redirect-uris",
+                "http://127.0.0.1/callback,https://agent.example/cb",
+                "--json",
+            ], databaseURL: database)
+        let created = try #require(
+            try JSONSerialization.jsonObject(with: Data(made.output.utf8)) as? [String: Any], "\(made.error)")
+        let clientID = try #require(created["consumer_key"] as? String)
+        #expect(created["consumer_secret"] == nil, "a public client gets no secret: \(created)")
+        #expect(created["auth_methods"] as? [String] == ["none"])
+        // A resource server, to ask introspection about the tokens.
+        let server = try await TesseraBinary.run(
+            ["app", "create", "--tenant", domain, "--name", "mcp server", "--introspect-any", "--json"],
+            databaseURL: database)
+        let resourceServer = try JSONDecoder().decode(
+            TesseraBinary.CreatedApplication.self, from: Data(server.output.utf8))
+
+        let issuer = "http://localhost:\(session.client.port)/t/\(domain)"
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("oauth/authorization_code_with_authlib.py").path
+        let run = try await offThePool {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [
+                "python3", script, issuer, clientID, "http://127.0.0.1:53682/callback", "alice", "correct horse",
+                "mcp:tools", resource,
+            ]
+            let output = Pipe()
+            let error = Pipe()
+            (process.standardOutput, process.standardError) = (output, error)
+            try process.run()
+            let printed = output.fileHandleForReading.readDataToEndOfFile()
+            let complaint = error.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, printed, String(decoding: complaint, as: UTF8.self))
+        }
+        #expect(run.0 == 0, "\(run.2)")
+        let result = try #require(try JSONSerialization.jsonObject(with: run.1) as? [String: Any], "\(run.2)")
+        let metadata = try #require(result["metadata"] as? [String: Any])
+        #expect(metadata["authorization_endpoint"] as? String == issuer + "/authorize")
+        #expect(metadata["code_challenge_methods_supported"] as? [String] == ["S256"])
+        #expect((metadata["token_endpoint_auth_methods_supported"] as? [String])?.contains("none") == true)
+        // The pages: a cookie HttpOnly and SameSite=Lax, a policy that frames nothing and posts only where it must.
+        #expect(result["sign_in_status"] as? Int == 200)
+        let cookie = try #require(result["set_cookie"] as? String)
+        #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "\(cookie)")
+        let policy = try #require(result["sign_in_csp"] as? String)
+        #expect(policy.contains("frame-ancestors 'none'") && policy.contains("default-src 'none'"), "\(policy)")
+        #expect(policy.contains("form-action 'self' http://127.0.0.1:53682"), "\(policy)")
+        #expect(result["sign_in_labels"] as? [String] == ["password", "username"])
+        #expect(result["wrong_password_status"] as? Int == 401)
+        #expect(result["consent_status"] as? Int == 200 && result["consent_mentions_resource"] as? Bool == true)
+        // Back to the loopback redirect on the port the client chose, with state and iss (RFC 9207).
+        #expect(result["approve_status"] as? Int == 303)
+        #expect(result["redirect_starts_with"] as? Bool == true && result["redirect_state_matches"] as? Bool == true)
+        #expect(result["redirect_iss"] as? String == issuer)
+        let token = try #require(result["token"] as? [String: Any])
+        #expect(token["token_type"] as? String == "Bearer" && token["scope"] as? String == "mcp:tools")
+        #expect(result["has_refresh_token"] as? Bool == true)
+        #expect(result["replay_status"] as? Int == 400 && result["replay_error"] as? String == "invalid_grant")
+        #expect(result["remembered_status"] as? Int == 302, "consent remembered: no page the second time")
+        #expect(result["refreshed"] as? Bool == true)
+
+        func introspect(_ token: String) async throws -> [String: Any] {
+            let answer = try await session.client.post(
+                "/t/\(domain)/introspect", form: "token=\(token)", key: resourceServer.consumer_key,
+                secret: resourceServer.consumer_secret)
+            return answer.json
+        }
+        // The replayed code's token is revoked; the second one is live, for the user, at the resource.
+        let first = try await introspect(try #require(result["access_token"] as? String))
+        #expect(first["active"] as? Bool == false, "\(first)")
+        let second = try await introspect(try #require(result["access_token_2"] as? String))
+        #expect(second["active"] as? Bool == true && second["username"] as? String == "alice", "\(second)")
+        #expect(second["aud"] as? String == resource || second["aud"] as? [String] == [resource], "\(second)")
+        #expect(second["client_id"] as? String == clientID, "\(second)")
+    }
+}
