@@ -25,7 +25,8 @@ public struct PurgeSchedule: Service {
         await Periodic.run(every: interval) {
             let report = try await partitions.purge(now: now())
             if !report.droppedPartitions.isEmpty || report.deletedFamilies > 0 || report.expiredSecrets > 0
-                || report.expiredAssertions > 0 || report.expiredRegistrationTokens > 0
+                || report.expiredAssertions > 0 || report.expiredRegistrationTokens > 0 || report.expiredSessions > 0
+                || report.expiredCodes > 0
             {
                 logger.info(
                     "purged expired tokens",
@@ -34,6 +35,7 @@ public struct PurgeSchedule: Service {
                         "families": "\(report.deletedFamilies)", "secrets": "\(report.expiredSecrets)",
                         "assertions": "\(report.expiredAssertions)",
                         "registration_tokens": "\(report.expiredRegistrationTokens)",
+                        "sessions": "\(report.expiredSessions)", "codes": "\(report.expiredCodes)",
                     ])
             }
         } failed: { error in

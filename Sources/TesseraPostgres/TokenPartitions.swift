@@ -28,6 +28,11 @@ public struct TokenPartitions: Sendable {
         public let expiredAssertions: Int
         /// Initial access tokens for client registration removed after their expiry.
         public let expiredRegistrationTokens: Int
+        /// Browser sessions past their expiry (the sign-in pages already treat them as signed out).
+        public let expiredSessions: Int
+        /// Authorization codes a day past their expiry: kept that long so that a late replay still revokes what
+        /// the code gave.
+        public let expiredCodes: Int
         /// Partitions made ahead for the coming days.
         public let createdPartitions: Int
         /// How long detaching and dropping the expired partitions took, in seconds.
@@ -39,6 +44,8 @@ public struct TokenPartitions: Sendable {
             case expiredSecrets = "expired_secrets"
             case expiredAssertions = "expired_assertions"
             case expiredRegistrationTokens = "expired_registration_tokens"
+            case expiredSessions = "expired_sessions"
+            case expiredCodes = "expired_codes"
             case createdPartitions = "created_partitions"
             case droppingSeconds = "dropping_seconds"
         }
@@ -118,11 +125,25 @@ public struct TokenPartitions: Sendable {
                 DELETE FROM registration_tokens WHERE expires_at <= COALESCE(\(now)::timestamptz, now()) RETURNING 1
             ) SELECT count(*) FROM gone
             """)
+        let expiredSessions = try await count(
+            """
+            WITH gone AS (
+                DELETE FROM browser_sessions WHERE expires_at <= COALESCE(\(now)::timestamptz, now()) RETURNING 1
+            ) SELECT count(*) FROM gone
+            """)
+        let expiredCodes = try await count(
+            """
+            WITH gone AS (
+                DELETE FROM authorization_codes
+                WHERE expires_at <= COALESCE(\(now)::timestamptz, now()) - interval '1 day' RETURNING 1
+            ) SELECT count(*) FROM gone
+            """)
         let created = try await prepare(now: now)
         return PurgeReport(
             droppedPartitions: dropped, deletedFamilies: deleted, expiredSecrets: expiredSecrets,
             expiredAssertions: expiredAssertions, expiredRegistrationTokens: expiredRegistrationTokens,
-            createdPartitions: created, droppingSeconds: dropSeconds)
+            expiredSessions: expiredSessions, expiredCodes: expiredCodes, createdPartitions: created,
+            droppingSeconds: dropSeconds)
     }
 
     /// The one count a purge statement answers (`SELECT count(*) FROM gone`).

@@ -34,7 +34,7 @@ struct PurgeCommand: AsyncParsableCommand {
                 "dropped \(report.droppedPartitions.count) partitions"
                     + (report.droppedPartitions.isEmpty ? "" : " (\(report.droppedPartitions.joined(separator: ", ")))")
                     + " in \(Int(report.droppingSeconds * 1000)) ms"
-                    + ", deleted \(report.deletedFamilies) refresh families, \(report.expiredSecrets) expired previous secrets, \(report.expiredAssertions) used client assertion ids and \(report.expiredRegistrationTokens) expired registration tokens"
+                    + ", deleted \(report.deletedFamilies) refresh families, \(report.expiredSecrets) expired previous secrets, \(report.expiredAssertions) used client assertion ids, \(report.expiredRegistrationTokens) expired registration tokens, \(report.expiredSessions) expired sign-in sessions and \(report.expiredCodes) expired authorization codes"
                     + ", prepared \(report.createdPartitions) partitions"
                     + "; \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))) in all")
         }
