@@ -78,7 +78,10 @@ let package = Package(
         // policy. The authorization endpoint's sign-in and consent pages use it; so will the console.
         .target(
             name: "TesseraPages",
-            dependencies: ["TesseraCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "TesseraCore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // The authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636, RFC 9700), with its own /authorize

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TesseraCore
+import TesseraPages
 
 /// The authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636, RFC 9700 §2.1.1): a user signs in and consents
 /// at the authorization endpoint, which this grant brings (`AuthorizationEndpoint`); the client trades the code it
@@ -30,13 +31,15 @@ public struct AuthorizationCodeGrant: GrantHandler {
     private let ledger: any TokenLedger
     public let endpoints: [any GrantEndpoint]
 
+    /// - Parameter endpoints: the authorization endpoint, and the users' consents page where there is one.
     public init(
-        issuer: TokenIssuer, codes: any AuthorizationCodeStore, ledger: any TokenLedger, endpoint: AuthorizationEndpoint
+        issuer: TokenIssuer, codes: any AuthorizationCodeStore, ledger: any TokenLedger,
+        endpoint: AuthorizationEndpoint, consentsPage: ConsentsEndpoint? = nil
     ) {
         self.issuer = issuer
         self.codes = codes
         self.ledger = ledger
-        self.endpoints = [endpoint]
+        self.endpoints = [endpoint] + (consentsPage.map { [$0] } ?? [])
     }
 
     /// §4.1.3: `code` is required, and RFC 9700 §2.1.1 makes `code_verifier` so for every client.
@@ -110,11 +113,15 @@ extension AuthorizationCodeGrant: InstallableGrant {
     public init(parts: ServerParts) throws {
         let issuer: TokenIssuer = try parts.require()
         let codes: any AuthorizationCodeStore = try parts.require()
+        let (directory, consents): (any ClientDirectory, any ConsentStore) = (try parts.require(), try parts.require())
+        let (sessions, signIn): (any BrowserSessionStore, UserSignIn) = (try parts.require(), try parts.require())
         self.init(
             issuer: issuer, codes: codes, ledger: try parts.require(),
             endpoint: AuthorizationEndpoint(
-                directory: try parts.require(), codes: codes, sessions: try parts.require(),
-                consents: try parts.require(), resources: try parts.require(), signIn: try parts.require(),
-                issuer: try parts.require(), now: issuer.now))
+                directory: directory, codes: codes, sessions: sessions, consents: consents,
+                resources: try parts.require(), signIn: signIn, issuer: try parts.require(), now: issuer.now),
+            consentsPage: ConsentsEndpoint(
+                directory: directory, consents: consents,
+                browser: BrowserSignIn(signIn: signIn, sessions: sessions, now: issuer.now)))
     }
 }

@@ -14,10 +14,9 @@ public struct AuthorizationEndpoint: GrantEndpoint {
     private let tenants: ClientAuthenticator
     private let directory: any ClientDirectory
     private let codes: any AuthorizationCodeStore
-    private let sessions: any BrowserSessionStore
+    private let browser: BrowserSignIn
     private let consents: any ConsentStore
     private let resources: any ProtectedResourceDirectory
-    private let signIn: UserSignIn
     private let issuer: IssuerURL
     private let now: @Sendable () -> Date
 
@@ -29,10 +28,9 @@ public struct AuthorizationEndpoint: GrantEndpoint {
         self.tenants = ClientAuthenticator(directory: directory)
         self.directory = directory
         self.codes = codes
-        self.sessions = sessions
+        self.browser = BrowserSignIn(signIn: signIn, sessions: sessions, now: now)
         self.consents = consents
         self.resources = resources
-        self.signIn = signIn
         self.issuer = issuer
         self.now = now
     }
@@ -83,8 +81,7 @@ public struct AuthorizationEndpoint: GrantEndpoint {
         )
 
         let cookie = BrowserCookie.from(request)
-        var user: User?
-        if let cookie { user = try await sessions.user(session: cookie.sessionHash, tenantID: tenant.id, at: now()) }
+        let user = try await browser.user(cookie, tenantID: tenant.id)
 
         guard request.method == .post else {
             guard let user, let cookie else {
@@ -100,7 +97,7 @@ public struct AuthorizationEndpoint: GrantEndpoint {
                 status: 403)
         }
         switch request.form["action"] {
-        case "sign_in":
+        case SignInForm.action:
             return try await signIn(request, page: page, cookie: cookie, back: back, logger: logger)
         case "approve":
             guard let user else { return page.signIn(cookie: cookie, setCookie: false) }
@@ -111,7 +108,7 @@ public struct AuthorizationEndpoint: GrantEndpoint {
         case "deny":
             return back.error(OAuthError(.accessDenied, "the user denied the request"))
         case "switch_user":
-            if user != nil { try await sessions.end(cookie.sessionHash, tenantID: tenant.id) }
+            if user != nil { try await browser.signOut(cookie, tenantID: tenant.id) }
             let fresh = BrowserCookie.generate()
             return page.signIn(cookie: fresh, setCookie: true)
         default:
@@ -123,26 +120,14 @@ public struct AuthorizationEndpoint: GrantEndpoint {
     private func signIn(
         _ request: EndpointRequest, page: PageContext, cookie: BrowserCookie, back: ClientRedirect, logger: Logger
     ) async throws -> EndpointResponse {
-        let username = request.form["username"] ?? ""
-        let user: User
-        do {
-            user = try await signIn.signIn(
-                tenantID: page.tenant.id, username: username, password: request.form["password"] ?? "",
-                logger: logger)
-        } catch UserSignIn.Refusal.throttled(let wait) {
+        switch try await browser.signIn(request.form, tenantID: page.tenant.id, logger: logger) {
+        case .refused(let message, let status):
             return page.signIn(
-                cookie: cookie, setCookie: false, username: username,
-                error: "Too many failed sign-ins. Try again in \(wait) seconds.", status: 429)
-        } catch is UserSignIn.Refusal {
-            return page.signIn(
-                cookie: cookie, setCookie: false, username: username, error: "The username or password is incorrect.",
-                status: 401)
+                cookie: cookie, setCookie: false, username: request.form["username"] ?? "", error: message,
+                status: status)
+        case .signedIn(let user, let session):
+            return try await consentOrCode(page, user: user, cookie: session, back: back, setCookie: true)
         }
-        let session = BrowserCookie.generate()
-        try await sessions.start(
-            session.sessionHash, tenantID: page.tenant.id, userID: user.id,
-            expiresAt: now().addingTimeInterval(BrowserCookie.sessionLifetime))
-        return try await consentOrCode(page, user: user, cookie: session, back: back, setCookie: true)
     }
 
     /// The consent page, or straight back to the client with a code when the user consented to as much before.

@@ -37,21 +37,10 @@ struct PageContext: Sendable {
     func signIn(
         cookie: BrowserCookie, setCookie: Bool, username: String = "", error: String? = nil, status: Int = 200
     ) -> EndpointResponse {
-        let alert: HTML = error.map { "<p class=\"error\" role=\"alert\" id=\"sign-in-error\">\($0)</p>" } ?? ""
-        let described: HTML = error == nil ? "" : " aria-describedby=\"sign-in-error\""
+        let form = SignInForm(cookie: cookie, carried: carried, username: username, error: error)
         let content: HTML = """
             <p>Sign in to <strong>\(tenant.domain)</strong> to continue to <strong>\(authorization.client.name)</strong>.</p>
-            \(alert)
-            <form method="post">
-            <input type="hidden" name="csrf" value="\(cookie.csrfToken)">
-            <input type="hidden" name="action" value="sign_in">
-            \(carried)
-            <label for="username">Username</label>
-            <input id="username" name="username" type="text" autocomplete="username" required autofocus value="\(username)"\(described)>
-            <label for="password">Password</label>
-            <input id="password" name="password" type="password" autocomplete="current-password" required>
-            <button type="submit">Sign in</button>
-            </form>
+            \(form.html)
             """
         return Page(title: "Sign in", content: content).response(
             status: status, formTargets: formTargets,

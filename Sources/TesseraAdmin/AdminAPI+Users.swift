@@ -93,3 +93,20 @@ extension Components.Schemas.User {
             tenant: record.tenant, username: record.username, enabled: record.enabled, createdAt: record.createdAt)
     }
 }
+
+// Consents users gave at the authorization endpoint: `tessera user consents` over HTTP.
+extension AdminAPI {
+    func listConsents(_ input: Operations.ListConsents.Input) async throws -> Operations.ListConsents.Output {
+        let (domain, username) = (input.path.tenant, input.path.username)
+        let users = try userAdministration(of: domain)
+        let consents = try await database { try await users.consents(tenant: domain, username: username) }
+        return .ok(.init(body: .json(.init(consents: consents.map(Components.Schemas.Consent.init)))))
+    }
+
+    func revokeConsent(_ input: Operations.RevokeConsent.Input) async throws -> Operations.RevokeConsent.Output {
+        let (domain, username, key) = (input.path.tenant, input.path.username, input.path.clientId)
+        let users = try userAdministration(of: domain)
+        try await database { try await users.revokeConsent(tenant: domain, username: username, consumerKey: key) }
+        return .noContent(.init())
+    }
+}

@@ -29,6 +29,7 @@ extension Components.Schemas.ApplicationCreation {
         settings.tokens = try TokenAudience(
             format: tokenFormat.flatMap { ClientApplication.TokenFormat(rawValue: $0.rawValue) } ?? .opaque,
             resources: try AdminInput.resources(resources) ?? [])
+        settings.redirectURIs = try ApplicationSettings.redirectURIs(redirectUris ?? [])
         return settings
     }
 }

@@ -20,7 +20,8 @@ extension Components.Schemas.Application {
             introspectAny: record.introspectAny, tokenReuse: .init(rawValue: record.tokenReuse) ?? .never,
             reuseMinRemaining: record.reuseMinRemaining, enabled: record.enabled, createdAt: record.createdAt,
             authMethods: record.authMethods, keyIds: record.keyIDs, jwksUri: record.jwksURI,
-            tokenFormat: .init(rawValue: record.tokenFormat) ?? .opaque, resources: record.resources)
+            tokenFormat: .init(rawValue: record.tokenFormat) ?? .opaque, resources: record.resources,
+            redirectUris: record.redirectURIs)
     }
 }
 
@@ -33,5 +34,13 @@ extension Components.Schemas.OpenRegistration {
 extension Components.Schemas.Resource {
     init(_ resource: TenantResource) {
         self.init(uri: resource.uri, name: resource.name, createdAt: resource.createdAt)
+    }
+}
+
+extension Components.Schemas.Consent {
+    init(_ consent: ConsentRecord) {
+        self.init(
+            clientId: consent.clientID, clientName: consent.clientName, scopes: consent.scopes,
+            resources: consent.resources, grantedAt: consent.grantedAt)
     }
 }

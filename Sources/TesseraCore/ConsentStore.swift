@@ -20,6 +20,19 @@ public struct Consent: Sendable, Equatable {
     }
 }
 
+/// A consent with the client it was given to, as the user's consents page and the administrators list them.
+public struct GrantedConsent: Sendable, Equatable {
+    public let consent: Consent
+    public let clientID: String
+    public let clientName: String
+
+    public init(consent: Consent, clientID: String, clientName: String) {
+        self.consent = consent
+        self.clientID = clientID
+        self.clientName = clientName
+    }
+}
+
 /// Where the consents of a tenant's users are kept.
 public protocol ConsentStore: Sendable {
     /// The user's consent for the application; nil when there is none.
@@ -29,6 +42,9 @@ public protocol ConsentStore: Sendable {
         tenantID: Tenant.ID, userID: User.ID, applicationID: ClientApplication.ID, scopes: ScopeSet,
         resources: [String]
     ) async throws
-    /// Withdraws the user's consent for the application; false when there was none.
+    /// Withdraws the user's consent for the application, and the refresh tokens the application holds for the user
+    /// (with the access tokens issued from them): it no longer acts for the user. False when there was none.
     func revoke(tenantID: Tenant.ID, userID: User.ID, applicationID: ClientApplication.ID) async throws -> Bool
+    /// The user's consents, by client name.
+    func consents(tenantID: Tenant.ID, userID: User.ID) async throws -> [GrantedConsent]
 }

@@ -50,12 +50,53 @@ public struct PostgresConsents: ConsentStore {
     {
         try await PostgresAvailability.run { [client] in
             let rows = try await client.committed(
-                """
-                DELETE FROM consents
-                WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND application_id = \(applicationID)
-                RETURNING 1
-                """)
-            return !rows.isEmpty
+                Self.revoke(tenantID: tenantID, userID: userID, applicationID: applicationID))
+            return try rows.first?.decode(Int64.self) ?? 0 > 0
         }
+    }
+
+    public func consents(tenantID: Tenant.ID, userID: User.ID) async throws -> [GrantedConsent] {
+        try await PostgresAvailability.run { [client] in
+            let rows = try await client.current.query(
+                Self.list(tenantID: tenantID, userID: userID), logger: PostgresAvailability.statementLogger)
+            var consents: [GrantedConsent] = []
+            for try await row in rows { consents.append(try Self.granted(row)) }
+            return consents
+        }
+    }
+
+    /// Deletes the consent and revokes the application's refresh families for the user, in one statement; answers
+    /// how many consents it deleted (0 or 1). Shared with `UserAdministration.revokeConsent`.
+    static func revoke(tenantID: Tenant.ID, userID: User.ID, applicationID: ClientApplication.ID) -> PostgresQuery {
+        """
+        WITH gone AS (
+            DELETE FROM consents
+            WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND application_id = \(applicationID)
+            RETURNING 1
+        ), families AS (
+            UPDATE token_families SET revoked_at = now()
+            WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND application_id = \(applicationID)
+              AND revoked_at IS NULL AND EXISTS (SELECT 1 FROM gone)
+            RETURNING 1
+        ) SELECT (SELECT count(*) FROM gone) + 0 * (SELECT count(*) FROM families)
+        """
+    }
+
+    /// The user's consents with their clients, decoded by `granted`.
+    static func list(tenantID: Tenant.ID, userID: User.ID) -> PostgresQuery {
+        """
+        SELECT c.application_id, c.scopes, c.resources, c.granted_at, a.consumer_key, a.name FROM consents c
+        JOIN applications a ON a.tenant_id = c.tenant_id AND a.application_id = c.application_id
+        WHERE c.tenant_id = \(tenantID) AND c.user_id = \(userID) ORDER BY a.name
+        """
+    }
+
+    static func granted(_ row: PostgresRow) throws -> GrantedConsent {
+        let (applicationID, scopes, resources, grantedAt, key, name) = try row.decode(
+            (Int64, [String], [String], Date, String, String).self)
+        return GrantedConsent(
+            consent: Consent(
+                applicationID: applicationID, scopes: ScopeSet(scopes), resources: resources, grantedAt: grantedAt),
+            clientID: key, clientName: name)
     }
 }

@@ -6,9 +6,9 @@ import TesseraCore
 /// What operators do to a tenant's users from the CLI. Passwords arrive already hashed: nothing here sees one, and
 /// the audit trail records the username only.
 public struct UserAdministration: Sendable {
-    private let client: any DatabaseClient
-    private let logger: Logger
-    private let audit: AuditTrail
+    let client: any DatabaseClient
+    let logger: Logger
+    let audit: AuditTrail
 
     public init(client: any DatabaseClient, logger: Logger, actor: String = "cli") {
         self.client = client

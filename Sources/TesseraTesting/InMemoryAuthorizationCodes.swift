@@ -104,6 +104,15 @@ public final class InMemoryConsents: ConsentStore {
     public func revoke(tenantID: Tenant.ID, userID: User.ID, applicationID: ClientApplication.ID) async throws -> Bool {
         consents.withLock { $0.removeValue(forKey: "\(tenantID)/\(userID)/\(applicationID)") != nil }
     }
+
+    /// The user's consents, each named after its application's id (no directory here).
+    public func consents(tenantID: Tenant.ID, userID: User.ID) async throws -> [GrantedConsent] {
+        consents.withLock { consents in
+            consents.filter { $0.key.hasPrefix("\(tenantID)/\(userID)/") }.values
+                .map { GrantedConsent(consent: $0, clientID: "\($0.applicationID)", clientName: "\($0.applicationID)") }
+                .sorted { $0.clientName < $1.clientName }
+        }
+    }
 }
 
 /// A fixed list of the tenant's resources.

@@ -8,7 +8,7 @@ struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Create and manage a tenant's end users (who sign in with the password grant).",
-        subcommands: [Create.self, List.self, Disable.self, Enable.self, SetPassword.self]
+        subcommands: [Create.self, List.self, Disable.self, Enable.self, SetPassword.self, Consents.self]
     )
 
     struct UserOptions: ParsableArguments {

@@ -87,6 +87,10 @@ struct AuthorizationCodeEndToEndTests {
         #expect(result["replay_status"] as? Int == 400 && result["replay_error"] as? String == "invalid_grant")
         #expect(result["remembered_status"] as? Int == 302, "consent remembered: no page the second time")
         #expect(result["refreshed"] as? Bool == true)
+        // The user's consents page lists the client; revoking there ends its refresh tokens.
+        #expect(result["consents_status"] as? Int == 200 && result["consents_listed"] as? Int == 1, "\(result)")
+        #expect(result["revoke_status"] as? Int == 303 && result["after_revoke_lists_none"] as? Bool == true)
+        #expect(result["refresh_after_revoke"] as? String == "invalid_grant", "\(result)")
 
         func introspect(_ token: String) async throws -> [String: Any] {
             let answer = try await session.client.post(
@@ -98,8 +102,56 @@ struct AuthorizationCodeEndToEndTests {
         let first = try await introspect(try #require(result["access_token"] as? String))
         #expect(first["active"] as? Bool == false, "\(first)")
         let second = try await introspect(try #require(result["access_token_2"] as? String))
-        #expect(second["active"] as? Bool == true && second["username"] as? String == "alice", "\(second)")
-        #expect(second["aud"] as? String == resource || second["aud"] as? [String] == [resource], "\(second)")
-        #expect(second["client_id"] as? String == clientID, "\(second)")
+        #expect(second["username"] as? String == nil, "revoked with its family when the consent was: \(second)")
+        #expect(second["active"] as? Bool == false, "\(second)")
+    }
+
+    @Test("administrators list and revoke a user's consents (CLI and admin API, audited); unknown ones are 404")
+    func administratorsRevokeConsents() async throws {
+        let session = try await AdminSession.start("authcode-consents")
+        defer { session.stop() }
+        let domain = "consents-\(session.suffix).example"
+        let database = session.database
+        #expect(try await session.call("POST", "/admin/v1/tenants", #"{"domain":"\#(domain)"}"#).status == 201)
+        #expect(
+            try await session.call(
+                "POST", "/admin/v1/tenants/\(domain)/users", #"{"username":"bob","password":"pw-bob-123"}"#
+            ).status == 201)
+        let created = try await session.call(
+            "POST", "/admin/v1/tenants/\(domain)/applications",
+            #"{"name":"cli agent","grant_types":["authorization_code"],"auth_methods":["none"],"redirect_uris":["http://127.0.0.1/cb"]}"#
+        )
+        #expect(created.status == 201, "\(created.text)")
+        #expect(created.json["consumer_secret"] == nil, "a public client gets no secret: \(created.text)")
+        let application = try #require(created.json["application"] as? [String: Any])
+        #expect(application["redirect_uris"] as? [String] == ["http://127.0.0.1/cb"])
+        let key = try #require(application["consumer_key"] as? String)
+        // A public client may not use client_credentials; authorization_code needs a redirect URI.
+        for body in [
+            #"{"name":"x","grant_types":["client_credentials"],"auth_methods":["none"]}"#,
+            #"{"name":"y","grant_types":["authorization_code"]}"#,
+        ] {
+            let refused = try await session.call("POST", "/admin/v1/tenants/\(domain)/applications", body)
+            #expect(refused.status == 400, "\(refused.text)")
+        }
+        // A consent as the authorization endpoint records it.
+        _ = try await TesseraBinary.psql(
+            """
+            INSERT INTO consents (tenant_id, user_id, application_id, scopes, resources)
+            SELECT a.tenant_id, u.user_id, a.application_id, '{default}', '{}' FROM applications a
+            JOIN users u ON u.tenant_id = a.tenant_id WHERE a.consumer_key = '\(key)' AND u.username = 'bob'
+            """, databaseURL: database)
+        let cli = try await TesseraBinary.run(
+            ["user", "consents", "--tenant", domain, "--username", "bob", "--json"], databaseURL: database)
+        #expect(cli.output.contains(key) && cli.output.contains("cli agent"), "\(cli.output) \(cli.error)")
+        let listed = try await session.call("GET", "/admin/v1/tenants/\(domain)/users/bob/consents")
+        #expect(listed.status == 200 && listed.text.contains(key), "\(listed.text)")
+        let path = "/admin/v1/tenants/\(domain)/users/bob/consents/\(key)"
+        #expect(try await session.call("DELETE", path).status == 204)
+        #expect(try await session.call("DELETE", path).status == 404)
+        #expect(
+            try await session.call("DELETE", "/admin/v1/tenants/\(domain)/users/nobody/consents/\(key)").status == 404)
+        let audit = try await session.call("GET", "/admin/v1/tenants/\(domain)/audit")
+        #expect(audit.text.contains("user.revoke-consent"), "\(audit.text)")
     }
 }

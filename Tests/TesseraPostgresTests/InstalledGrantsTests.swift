@@ -18,7 +18,7 @@ struct InstalledGrantsTests {
                     issuerURL: IssuerURL(base: "http://localhost")))
             #expect(registry.grantTypes == InstalledGrants.grantTypes)
             #expect(registry.grantTypes == ["authorization_code", "client_credentials", "password", "refresh_token"])
-            #expect(registry.endpoints.map(\.path) == ["authorize"])
+            #expect(registry.endpoints.map(\.path) == ["authorize", "consents"])
         }
     }
 

@@ -116,6 +116,21 @@ def main():
     result["access_token_2"] = token2["access_token"]
     refreshed = client.refresh_token(metadata["token_endpoint"], refresh_token=token2["refresh_token"])
     result["refreshed"] = "access_token" in refreshed and refreshed["refresh_token"] != token2["refresh_token"]
+
+    # The user's consents page, signed in by the same browser session: revoking the consent stops the refresh token.
+    consents_url = issuer + "/consents"
+    listed = browser.get(consents_url, timeout=10)
+    result["consents_status"] = listed.status_code
+    revoke_forms = [form for form in forms_of(listed.text).forms if ("action", "revoke") in form["buttons"]]
+    result["consents_listed"] = len(revoke_forms)
+    revoked = post_form(browser, consents_url, revoke_forms[0], {"action": "revoke"})
+    result["revoke_status"] = revoked.status_code
+    result["after_revoke_lists_none"] = "not allowed any application" in browser.get(consents_url, timeout=10).text
+    try:
+        client.refresh_token(metadata["token_endpoint"], refresh_token=refreshed["refresh_token"])
+        result["refresh_after_revoke"] = "accepted"
+    except Exception as error:  # Authlib raises OAuthError with the server's error code
+        result["refresh_after_revoke"] = getattr(error, "error", str(error))
     print(json.dumps(result))
 
 
