@@ -119,7 +119,8 @@ extension AuthorizationCodeGrant: InstallableGrant {
             issuer: issuer, codes: codes, ledger: try parts.require(),
             endpoint: AuthorizationEndpoint(
                 directory: directory, codes: codes, sessions: sessions, consents: consents,
-                resources: try parts.require(), signIn: signIn, issuer: try parts.require(), now: issuer.now),
+                resources: try parts.require(), signIn: signIn, issuer: try parts.require(),
+                documents: try? parts.require((any ClientDocumentResolver).self), now: issuer.now),
             consentsPage: ConsentsEndpoint(
                 directory: directory, consents: consents,
                 browser: BrowserSignIn(signIn: signIn, sessions: sessions, now: issuer.now)))

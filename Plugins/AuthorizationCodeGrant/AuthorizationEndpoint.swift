@@ -18,13 +18,16 @@ public struct AuthorizationEndpoint: GrantEndpoint {
     private let consents: any ConsentStore
     private let resources: any ProtectedResourceDirectory
     private let issuer: IssuerURL
+    /// Clients known by a metadata document; nil where the server fetches none.
+    private let documents: (any ClientDocumentResolver)?
     private let now: @Sendable () -> Date
 
     public init(
         directory: any ClientDirectory, codes: any AuthorizationCodeStore, sessions: any BrowserSessionStore,
         consents: any ConsentStore, resources: any ProtectedResourceDirectory, signIn: UserSignIn,
-        issuer: IssuerURL, now: @escaping @Sendable () -> Date
+        issuer: IssuerURL, documents: (any ClientDocumentResolver)? = nil, now: @escaping @Sendable () -> Date
     ) {
+        self.documents = documents
         self.tenants = ClientAuthenticator(directory: directory)
         self.directory = directory
         self.codes = codes
@@ -35,15 +38,21 @@ public struct AuthorizationEndpoint: GrantEndpoint {
         self.now = now
     }
 
-    public func metadata(issuer: String) -> [String: MetadataValue] {
-        [
+    public func metadata(tenant: Tenant, issuer: String) -> [String: MetadataValue] {
+        var members: [String: MetadataValue] = [
             "authorization_endpoint": .string(issuer + "/" + path),
             "response_types_supported": .strings(["code"]),
             "response_modes_supported": .strings(["query"]),
             "code_challenge_methods_supported": .strings(["S256"]),
             // RFC 9207: every authorization response names its issuer, against mix-up attacks.
             "authorization_response_iss_parameter_supported": .bool(true),
+            "client_id_metadata_document_supported": .bool(documents != nil && tenant.clientDocuments.accepted),
         ]
+        // The scopes a client without registered ones (a metadata document's) may ask for.
+        if documents != nil, tenant.clientDocuments.accepted, !tenant.clientDocuments.scopes.tokens.isEmpty {
+            members["scopes_supported"] = .strings(tenant.clientDocuments.scopes.tokens)
+        }
+        return members
     }
 
     public func respond(to request: EndpointRequest, logger: Logger) async -> EndpointResponse {
@@ -57,7 +66,8 @@ public struct AuthorizationEndpoint: GrantEndpoint {
             return AuthorizationPages.error(
                 "The service is temporarily unavailable; try again in a moment.", status: 503)
         } catch {
-            logger.error("authorization request failed", metadata: ["error": "\(String(reflecting: error))"])
+            // The type only: a database error's text can hold the row it refused.
+            logger.error("authorization request failed", metadata: ["error": "\(type(of: error))"])
             return AuthorizationPages.error("The server could not complete the request.", status: 500)
         }
     }
@@ -65,7 +75,8 @@ public struct AuthorizationEndpoint: GrantEndpoint {
     private func process(_ request: EndpointRequest, logger: Logger) async throws -> EndpointResponse {
         let tenant = try await tenants.tenant(request.tenantDomain)
         let parameters = request.parameters
-        let target = try await AuthorizationRequest.target(parameters, tenant: tenant, directory: directory)
+        let target = try await AuthorizationRequest.target(
+            parameters, tenant: tenant, directory: directory, documents: documents)
         let iss = issuer.url(for: tenant)
         let back = ClientRedirect(target: target, issuer: iss, afterPost: request.method == .post)
         let declared = try await resources.resources(tenantID: tenant.id)

@@ -39,12 +39,20 @@ struct PageContext: Sendable {
     ) -> EndpointResponse {
         let form = SignInForm(cookie: cookie, carried: carried, username: username, error: error)
         let content: HTML = """
-            <p>Sign in to <strong>\(tenant.domain)</strong> to continue to <strong>\(authorization.client.name)</strong>.</p>
+            <p>Sign in to <strong>\(tenant.domain)</strong> to continue to <strong>\(authorization.client.displayName)</strong>\(unverified).</p>
             \(form.html)
             """
         return Page(title: "Sign in", content: content).response(
             status: status, formTargets: formTargets,
             headers: setCookie ? [("Set-Cookie", cookie.setCookie(secure: secure))] : [])
+    }
+
+    /// For a client known by its metadata document: its name is its own claim, and only the document's host is known.
+    var unverified: HTML {
+        let client = authorization.client
+        guard client.knownByDocument else { return "" }
+        let host = URLComponents(string: client.consumerKey)?.host ?? client.consumerKey
+        return " <span class=\"unverified\">(unverified: published by \(host))</span>"
     }
 
     func consent(user: User, cookie: BrowserCookie, setCookie: Bool) -> EndpointResponse {
@@ -59,7 +67,7 @@ struct PageContext: Sendable {
         let resourceList: HTML =
             resources.isEmpty ? "" : "<h2>For use at</h2>\n<ul>\(resources)</ul>"
         let content: HTML = """
-            <p><strong>\(client.name)</strong> asks to act for you, <strong>\(user.username)</strong>, at \(tenant.domain).</p>
+            <p><strong>\(client.displayName)</strong>\(unverified) asks to act for you, <strong>\(user.username)</strong>, at \(tenant.domain).</p>
             <h2>It asks for</h2>
             \(scopeList)
             \(resourceList)
@@ -76,7 +84,7 @@ struct PageContext: Sendable {
             <button type="submit" name="action" value="switch_user" class="secondary">Sign in as someone else</button>
             </form>
             """
-        return Page(title: "Allow \(client.name)?", content: content).response(
+        return Page(title: "Allow \(client.displayName)?", content: content).response(
             formTargets: formTargets, headers: setCookie ? [("Set-Cookie", cookie.setCookie(secure: secure))] : [])
     }
 }

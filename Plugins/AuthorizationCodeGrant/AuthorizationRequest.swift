@@ -33,20 +33,17 @@ struct AuthorizationRequest: Sendable {
 
     /// The first step: the client (`client_id`, enabled, allowed this grant) and where to send the browser. Every
     /// failure is a page.
-    static func target(_ parameters: TokenRequestParameters, tenant: Tenant, directory: any ClientDirectory)
-        async throws -> Target
-    {
+    static func target(
+        _ parameters: TokenRequestParameters, tenant: Tenant, directory: any ClientDirectory,
+        documents: (any ClientDocumentResolver)?
+    ) async throws -> Target {
         for name in ["client_id", "redirect_uri"] where parameters.isRepeated(name) {
             throw AuthorizationFailure.page(status: 400, "The request names its \(name) more than once.")
         }
         guard let clientID = parameters["client_id"] else {
             throw AuthorizationFailure.page(status: 400, "The request names no client (client_id is missing).")
         }
-        guard CredentialGenerator.isConsumerKey(clientID),
-            let client = try await directory.application(tenantID: tenant.id, consumerKey: clientID), client.enabled
-        else {
-            throw AuthorizationFailure.page(status: 400, "The client is unknown or disabled.")
-        }
+        let client = try await Self.client(clientID, tenant: tenant, directory: directory, documents: documents)
         guard client.grantTypes.contains(AuthorizationCodeGrant.grantType) else {
             throw AuthorizationFailure.page(status: 400, "The client may not use the authorization code grant.")
         }
@@ -72,6 +69,32 @@ struct AuthorizationRequest: Sendable {
         }
         return Target(
             client: client, redirectURI: redirectURI, redirectURIGiven: parameters["redirect_uri"] != nil, state: state)
+    }
+
+    /// The client `clientID` names: a registered one, or one known by the metadata document at that URL (where the
+    /// tenant accepts them).
+    static func client(
+        _ clientID: String, tenant: Tenant, directory: any ClientDirectory, documents: (any ClientDocumentResolver)?
+    ) async throws -> ClientApplication {
+        if ClientMetadataDocument.isDocumentURL(clientID) {
+            guard let documents, tenant.clientDocuments.accepted else {
+                throw AuthorizationFailure.page(
+                    status: 400, "This tenant does not accept clients known by a metadata document (client_id URL).")
+            }
+            do {
+                let client = try await documents.client(at: clientID, tenant: tenant)
+                guard client.enabled else { throw AuthorizationFailure.page(status: 400, "The client is disabled.") }
+                return client
+            } catch let refusal as ClientMetadataDocumentError {
+                throw AuthorizationFailure.page(status: 400, "The client cannot be used: \(refusal.description).")
+            }
+        }
+        guard CredentialGenerator.isConsumerKey(clientID),
+            let client = try await directory.application(tenantID: tenant.id, consumerKey: clientID), client.enabled
+        else {
+            throw AuthorizationFailure.page(status: 400, "The client is unknown or disabled.")
+        }
+        return client
     }
 
     /// The second step, without I/O: response type, PKCE, scopes and resources. Failures go back to the client.

@@ -21,7 +21,7 @@ public struct ConsentsEndpoint: GrantEndpoint {
         self.browser = browser
     }
 
-    public func metadata(issuer: String) -> [String: MetadataValue] { [:] }
+    public func metadata(tenant: Tenant, issuer: String) -> [String: MetadataValue] { [:] }
 
     public func respond(to request: EndpointRequest, logger: Logger) async -> EndpointResponse {
         do {
@@ -32,7 +32,8 @@ public struct ConsentsEndpoint: GrantEndpoint {
             return AuthorizationPages.error(
                 "The service is temporarily unavailable; try again in a moment.", status: 503)
         } catch {
-            logger.error("consents page failed", metadata: ["error": "\(String(reflecting: error))"])
+            // The type only: a database error's text can hold the row it refused.
+            logger.error("consents page failed", metadata: ["error": "\(type(of: error))"])
             return AuthorizationPages.error("The server could not complete the request.", status: 500)
         }
     }

@@ -30,7 +30,7 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
 
     public init(
         tenant: Tenant, issuer: IssuerURL, grantTypes: Set<GrantType>, signs: Bool = false,
-        endpointMembers: (String) -> [String: MetadataValue] = { _ in [:] }
+        endpointMembers: (Tenant, String) -> [String: MetadataValue] = { _, _ in [:] }
     ) {
         let base = issuer.url(for: tenant)
         self.issuer = base
@@ -47,7 +47,7 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
         self.revocationEndpointAuthSigningAlgValuesSupported = ClientKeySet.algorithms
         self.responseTypesSupported = []
         self.jwksURI = signs ? base + "/jwks" : nil
-        self.endpointMembers = endpointMembers(base)
+        self.endpointMembers = endpointMembers(tenant, base)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -50,6 +50,9 @@ public struct ClientApplication: Sendable, Hashable {
     public let resources: [String]
     /// Where the authorization endpoint may send the browser back (RFC 6749 §3.1.2), compared by `RedirectURI`.
     public let redirectURIs: [String]
+    /// Known by its Client ID Metadata Document: its `consumerKey` is the document's URL, and its name and redirect
+    /// URIs are its own claims, which the consent page shows as unverified.
+    public let knownByDocument: Bool
 
     /// A replaced secret's hash and the moment it stops being accepted.
     public struct PreviousSecret: Sendable, Hashable {
@@ -74,8 +77,9 @@ public struct ClientApplication: Sendable, Hashable {
         previousSecret: PreviousSecret? = nil,
         authenticationMethods: Set<ClientAuthenticationMethod> = ClientAuthenticationMethod.defaults,
         clientKeys: ClientKeySet? = nil, clientKeysURL: String? = nil, tokenFormat: TokenFormat = .opaque,
-        resources: [String] = [], redirectURIs: [String] = []
+        resources: [String] = [], redirectURIs: [String] = [], knownByDocument: Bool = false
     ) {
+        self.knownByDocument = knownByDocument
         self.redirectURIs = redirectURIs
         self.clientKeysURL = clientKeysURL
         self.tokenFormat = tokenFormat

@@ -75,9 +75,13 @@ public struct ClientAuthenticator: Sendable {
     private func verify(_ credentials: ClientCredentials, tenant: Tenant, logger: Logger) async throws
         -> ClientApplication
     {
-        // A key Tessera never makes cannot be in the directory: refused without asking it (nor its cache).
-        guard CredentialGenerator.isConsumerKey(credentials.consumerKey),
-            let application = try await directory.application(tenantID: tenant.id, consumerKey: credentials.consumerKey)
+        // A key Tessera never makes cannot be in the directory: refused without asking it (nor its cache). A
+        // metadata document's URL is the key of the client it describes, where the tenant accepts such clients.
+        let key = credentials.consumerKey
+        guard
+            CredentialGenerator.isConsumerKey(key)
+                || (tenant.clientDocuments.accepted && ClientMetadataDocument.isDocumentURL(key)),
+            let application = try await directory.application(tenantID: tenant.id, consumerKey: key)
         else {
             logger.notice("client authentication failed: unknown consumer key")
             throw OAuthError.invalidClient(detail: "unknown consumer key")

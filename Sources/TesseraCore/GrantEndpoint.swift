@@ -11,9 +11,9 @@ import Logging
 public protocol GrantEndpoint: Sendable {
     /// The path under a tenant, one segment: `authorize`.
     var path: String { get }
-    /// The members the endpoint adds to each tenant's authorization server metadata (RFC 8414 §2), given the
-    /// tenant's issuer (`authorization_endpoint`, `response_types_supported`, ...).
-    func metadata(issuer: String) -> [String: MetadataValue]
+    /// The members the endpoint adds to a tenant's authorization server metadata (RFC 8414 §2), given the tenant and
+    /// its issuer (`authorization_endpoint`, `response_types_supported`, ...).
+    func metadata(tenant: Tenant, issuer: String) -> [String: MetadataValue]
     /// Answers a request; never throws: every failure is a page or a redirect the endpoint chose.
     func respond(to request: EndpointRequest, logger: Logger) async -> EndpointResponse
 }
@@ -35,8 +35,10 @@ public enum MetadataValue: Sendable, Equatable, Encodable {
 }
 
 extension [any GrantEndpoint] {
-    /// The metadata members these endpoints add for a tenant whose issuer is `issuer`.
-    public func metadata(issuer: String) -> [String: MetadataValue] {
-        reduce(into: [:]) { members, endpoint in members.merge(endpoint.metadata(issuer: issuer)) { $1 } }
+    /// The metadata members these endpoints add for `tenant`, whose issuer is `issuer`.
+    public func metadata(tenant: Tenant, issuer: String) -> [String: MetadataValue] {
+        reduce(into: [:]) { members, endpoint in
+            members.merge(endpoint.metadata(tenant: tenant, issuer: issuer)) { $1 }
+        }
     }
 }

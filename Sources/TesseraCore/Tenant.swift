@@ -4,11 +4,14 @@ public struct Tenant: Sendable, Hashable {
     public let id: ID
     public let domain: String
     public let enabled: Bool
+    /// Whether clients known by a Client ID Metadata Document may use the tenant, and for which scopes.
+    public let clientDocuments: ClientDocumentPolicy
 
-    public init(id: ID, domain: String, enabled: Bool) {
+    public init(id: ID, domain: String, enabled: Bool, clientDocuments: ClientDocumentPolicy = .closed) {
         self.id = id
         self.domain = domain
         self.enabled = enabled
+        self.clientDocuments = clientDocuments
     }
 
     /// Longest domain name (RFC 1035).
@@ -27,4 +30,19 @@ public struct Tenant: Sendable, Hashable {
         }
         return domain
     }
+}
+
+/// A tenant's rule for clients known by a Client ID Metadata Document (their `client_id` is the document's URL): whether
+/// they are accepted, and the scopes they may ask a user for.
+public struct ClientDocumentPolicy: Sendable, Hashable {
+    public let accepted: Bool
+    public let scopes: ScopeSet
+
+    public init(accepted: Bool, scopes: ScopeSet) {
+        self.accepted = accepted
+        self.scopes = scopes
+    }
+
+    /// No such client is accepted.
+    public static let closed = ClientDocumentPolicy(accepted: false, scopes: ScopeSet([String]()))
 }

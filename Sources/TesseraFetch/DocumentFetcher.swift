@@ -46,6 +46,38 @@ public struct DocumentFetcher: Sendable {
 
     /// The document at `url`, and its media type.
     public func fetch(_ url: String, accept: String = "application/json") async throws -> (Data, String?) {
+        let document = try await fetchDocument(url, accept: accept)
+        return (document.body, document.contentType)
+    }
+
+    /// A fetched document with what its response says about caching it.
+    public struct Document: Sendable {
+        public let body: Data
+        public let contentType: String?
+        /// The `Cache-Control` header's directives, joined; nil without one.
+        public let cacheControl: String?
+
+        /// RFC 9111 §5.2.2: seconds the document may be reused (`max-age`), 0 for `no-store` or `no-cache`; nil when
+        /// the response says nothing.
+        public var maxAge: Int? {
+            guard let cacheControl else { return nil }
+            var age: Int?
+            for directive in cacheControl.lowercased().split(separator: ",") {
+                let parts = directive.split(separator: "=", maxSplits: 1).map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }
+                switch parts.first {
+                case "no-store", "no-cache": return 0
+                case "max-age": age = parts.count == 2 ? Int(parts[1].trimmingCharacters(in: ["\""])) : nil
+                default: break
+                }
+            }
+            return age
+        }
+    }
+
+    /// The document at `url`, with its response's caching directives.
+    public func fetchDocument(_ url: String, accept: String = "application/json") async throws -> Document {
         let target = try Target(url, allowedHosts: allowedHosts)
         let host = target.host
         let port = target.port
@@ -108,7 +140,9 @@ public struct DocumentFetcher: Sendable {
         guard answer.status == .ok else {
             throw FetchError("\(host.prefix(253)) answered \(answer.status.code), not 200")
         }
-        return (Data(answer.body.readableBytesView), answer.contentType)
+        return Document(
+            body: Data(answer.body.readableBytesView), contentType: answer.contentType,
+            cacheControl: answer.cacheControl?.isEmpty == false ? answer.cacheControl : nil)
     }
 
     /// A URL taken apart for the request; refused unless it can be fetched by the rules above.
@@ -156,6 +190,7 @@ private final class ResponseCollector: ChannelInboundHandler {
     struct Response: Sendable {
         let status: HTTPResponseStatus
         let contentType: String?
+        let cacheControl: String?
         let body: ByteBuffer
     }
 
@@ -197,7 +232,9 @@ private final class ResponseCollector: ChannelInboundHandler {
             finish(
                 context,
                 .success(
-                    Response(status: head.status, contentType: head.headers.first(name: "Content-Type"), body: body)))
+                    Response(
+                        status: head.status, contentType: head.headers.first(name: "Content-Type"),
+                        cacheControl: head.headers[canonicalForm: "Cache-Control"].joined(separator: ","), body: body)))
         }
     }
 

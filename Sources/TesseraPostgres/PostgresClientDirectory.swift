@@ -51,7 +51,9 @@ public struct PostgresClientDirectory: ClientDirectory {
 
 struct TenantByDomain: PostgresPreparedStatement {
     static let name = "tessera.TenantByDomain"
-    static let sql = "SELECT tenant_id, domain, enabled FROM tenants WHERE domain = $1"
+    static let sql = """
+        SELECT tenant_id, domain, enabled, client_documents, client_document_scopes FROM tenants WHERE domain = $1
+        """
     typealias Row = Tenant
     let domain: String
 
@@ -62,8 +64,10 @@ struct TenantByDomain: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Tenant {
-        let (id, domain, enabled) = try row.decode((Int64, String, Bool).self)
-        return Tenant(id: id, domain: domain, enabled: enabled)
+        let (id, domain, enabled, documents, scopes) = try row.decode((Int64, String, Bool, Bool, [String]).self)
+        return Tenant(
+            id: id, domain: domain, enabled: enabled,
+            clientDocuments: ClientDocumentPolicy(accepted: documents, scopes: ScopeSet(scopes)))
     }
 }
 
@@ -73,7 +77,7 @@ struct ApplicationByKey: PostgresPreparedStatement {
         SELECT tenant_id, application_id, consumer_key, secret_hash, name, grant_types, allowed_scopes,
                default_scopes, default_token_validity, max_token_validity, enabled, refresh_token_validity,
                introspect_any, token_reuse, reuse_min_remaining, previous_secret_hash, previous_secret_expires_at,
-               auth_methods, client_jwks, token_format, resources, client_jwks_uri, redirect_uris
+               auth_methods, client_jwks, token_format, resources, client_jwks_uri, redirect_uris, metadata_document
         FROM applications WHERE tenant_id = $1 AND consumer_key = $2
         """
     typealias Row = ClientApplication
@@ -103,11 +107,11 @@ extension ClientApplication {
         let (
             tenantID, id, key, secretHash, name, grantTypes, allowed, defaults, validity, maxValidity, enabled,
             refreshValidity, introspectAny, reuse, reuseMinRemaining, previousHash, previousExpiry, methods, jwks,
-            format, resources, jwksURI, redirectURIs
+            format, resources, jwksURI, redirectURIs, metadataDocument
         ) = try row.decode(
             (
                 Int64, Int64, String, String, String, [String], [String], [String], Int, Int, Bool, Int, Bool, String,
-                Int, String?, Date?, [String], String?, String, [String], String?, [String]
+                Int, String?, Date?, [String], String?, String, [String], String?, [String], Bool
             ).self)
         guard let hash = SecretHash(encoded: secretHash) else {
             throw CorruptRowError(description: "application \(id) of tenant \(tenantID) has an unreadable secret hash")
@@ -136,6 +140,6 @@ extension ClientApplication {
             previousSecret: previous,
             authenticationMethods: Set(methods.compactMap(ClientAuthenticationMethod.init(rawValue:))),
             clientKeys: keys, clientKeysURL: jwksURI, tokenFormat: TokenFormat(rawValue: format) ?? .opaque,
-            resources: resources, redirectURIs: redirectURIs)
+            resources: resources, redirectURIs: redirectURIs, knownByDocument: metadataDocument)
     }
 }

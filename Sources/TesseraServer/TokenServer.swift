@@ -50,11 +50,20 @@ public struct TokenServer {
                 ReusableTokens(store: PostgresTokenReuseStore(client: client), sealer: $0)
             },
             jwt: signingKeys.map { JWTAccessTokenFormat(keys: $0, issuer: issuerURL, logger: logger) }, now: now)
-        let grants = try InstalledGrants.registry(
-            parts: TesseraServer.grantParts(
-                issuer: issuer, users: PostgresUserDirectory(client: client), ledger: ledger, passwords: passwords,
-                loginThrottle: LoginThrottle(window: configuration.loginThrottleWindow, now: now), client: client,
-                directory: directory, issuerURL: issuerURL))
+        // What clients publish at URLs (jwks_uri, metadata documents), fetched with the fetcher's limits.
+        let fetcher = try DocumentFetcher(
+            allowedHosts: configuration.fetchAllowedHosts,
+            additionalTrustRoots: try Self.fetchTrustRoots(configuration.fetchCAFile))
+        var parts = TesseraServer.grantParts(
+            issuer: issuer, users: PostgresUserDirectory(client: client), ledger: ledger, passwords: passwords,
+            loginThrottle: LoginThrottle(window: configuration.loginThrottleWindow, now: now), client: client,
+            directory: directory, issuerURL: issuerURL)
+        parts.provide(
+            DocumentClients(
+                cache: ClientDocumentCache(fetcher: fetcher, logger: logger),
+                store: PostgresDocumentClients(client: client), directory: directory),
+            as: (any ClientDocumentResolver).self)
+        let grants = try InstalledGrants.registry(parts: parts)
         // A batch has 3 s for its connection and 3 s for its statement (5 more to make a missing partition): one
         // held for 15 s is stuck whatever the database says.
         let stalled: Duration = .seconds(15)
@@ -69,11 +78,7 @@ public struct TokenServer {
             configuration.clientThrottleWindow > 0
             ? ClientThrottle(window: configuration.clientThrottleWindow, now: now) : nil
         // Keys clients publish at their jwks_uri, fetched with the fetcher's limits and cached.
-        let published = PublishedKeySetCache(
-            fetcher: try DocumentFetcher(
-                allowedHosts: configuration.fetchAllowedHosts,
-                additionalTrustRoots: try Self.fetchTrustRoots(configuration.fetchCAFile)),
-            logger: logger)
+        let published = PublishedKeySetCache(fetcher: fetcher, logger: logger)
         let assertions = ClientAssertionCheck(
             issuer: issuerURL, ledger: PostgresClientAssertionLedger(client: client), published: published)
         self.router = buildRouter(

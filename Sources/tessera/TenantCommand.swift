@@ -7,7 +7,7 @@ struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
         abstract: "Create, list, disable and enable tenants; open or close their client registration.",
-        subcommands: [Create.self, List.self, Disable.self, Enable.self, Registration.self]
+        subcommands: [Create.self, List.self, Disable.self, Enable.self, Registration.self, ClientDocuments.self]
     )
 
     struct Create: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTesting
 import Testing
 
 /// The authorization code grant end to end: the built binary, its PostgreSQL, and a third party's client library
@@ -43,26 +44,8 @@ struct AuthorizationCodeEndToEndTests {
             TesseraBinary.CreatedApplication.self, from: Data(server.output.utf8))
 
         let issuer = "http://localhost:\(session.client.port)/t/\(domain)"
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("oauth/authorization_code_with_authlib.py").path
-        let run = try await offThePool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [
-                "python3", script, issuer, clientID, "http://127.0.0.1:53682/callback", "alice", "correct horse",
-                "mcp:tools", resource,
-            ]
-            let output = Pipe()
-            let error = Pipe()
-            (process.standardOutput, process.standardError) = (output, error)
-            try process.run()
-            let printed = output.fileHandleForReading.readDataToEndOfFile()
-            let complaint = error.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, printed, String(decoding: complaint, as: UTF8.self))
-        }
-        #expect(run.0 == 0, "\(run.2)")
-        let result = try #require(try JSONSerialization.jsonObject(with: run.1) as? [String: Any], "\(run.2)")
+        let result = try await Self.authlib(
+            issuer: issuer, clientID: clientID, username: "alice", password: "correct horse", resource: resource)
         let metadata = try #require(result["metadata"] as? [String: Any])
         #expect(metadata["authorization_endpoint"] as? String == issuer + "/authorize")
         #expect(metadata["code_challenge_methods_supported"] as? [String] == ["S256"])
@@ -104,6 +87,97 @@ struct AuthorizationCodeEndToEndTests {
         let second = try await introspect(try #require(result["access_token_2"] as? String))
         #expect(second["username"] as? String == nil, "revoked with its family when the consent was: \(second)")
         #expect(second["active"] as? Bool == false, "\(second)")
+    }
+
+    /// What Tests/oauth/authorization_code_with_authlib.py saw doing the flow for `clientID`, redirecting to a
+    /// loopback port of its choosing.
+    static func authlib(issuer: String, clientID: String, username: String, password: String, resource: String)
+        async throws -> [String: Any]
+    {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("oauth/authorization_code_with_authlib.py").path
+        let run = try await offThePool {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [
+                "python3", script, issuer, clientID, "http://127.0.0.1:53682/callback", username, password,
+                "mcp:tools", resource,
+            ]
+            let output = Pipe()
+            let error = Pipe()
+            (process.standardOutput, process.standardError) = (output, error)
+            try process.run()
+            let printed = output.fileHandleForReading.readDataToEndOfFile()
+            let complaint = error.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, printed, String(decoding: complaint, as: UTF8.self))
+        }
+        #expect(run.0 == 0, "\(run.2)")
+        return try #require(try JSONSerialization.jsonObject(with: run.1) as? [String: Any], "\(run.2)")
+    }
+
+    @Test(
+        "a client with no registration at all, known by its metadata document (CIMD): fetched once, shown unverified, the flow works"
+    )
+    func clientMetadataDocument() async throws {
+        let publisher = try PublishingServer()
+        defer { publisher.stop() }
+        let session = try await AdminSession.start(
+            "authcode-cimd",
+            serve: [
+                "--fetch-allowed-hosts", "localhost", "--fetch-ca-file",
+                publisher.folder.appendingPathComponent("cert.pem").path,
+            ])
+        defer { session.stop() }
+        let domain = "cimd-\(session.suffix).example"
+        let database = session.database
+        #expect(try await session.call("POST", "/admin/v1/tenants", #"{"domain":"\#(domain)"}"#).status == 201)
+        let user = try await TesseraBinary.run(
+            ["user", "create", "--tenant", domain, "--username", "carol", "--password-stdin", "--password-cost", "4"],
+            databaseURL: database, input: "battery staple")
+        #expect(user.status == 0, "\(user.error)")
+        let resource = "https://mcp.\(domain)"
+        _ = try await TesseraBinary.run(
+            ["resource", "add", "--tenant", domain, resource, "--name", "Tools"], databaseURL: database)
+        let opened = try await TesseraBinary.run(
+            ["tenant", "client-documents", domain, "--scopes", "mcp:tools", "--json"], databaseURL: database)
+        #expect(opened.output.contains(#""accepted":true"#) && opened.output.contains("mcp:tools"), "\(opened.error)")
+
+        let clientID = "https://localhost:\(publisher.httpsPort)/cached/600/agent.json"
+        try publisher.write(
+            "agent.json",
+            #"""
+            {"client_id":"\#(clientID)","client_name":"Doc Agent","redirect_uris":["http://127.0.0.1/callback"],
+             "grant_types":["authorization_code","refresh_token"],"token_endpoint_auth_method":"none"}
+            """#)
+        let issuer = "http://localhost:\(session.client.port)/t/\(domain)"
+        let metadata = try await session.client.get("/t/\(domain)/.well-known/oauth-authorization-server")
+        #expect(metadata.json["client_id_metadata_document_supported"] as? Bool == true, "\(metadata.text)")
+        #expect(metadata.json["scopes_supported"] as? [String] == ["mcp:tools"], "\(metadata.text)")
+
+        let result = try await Self.authlib(
+            issuer: issuer, clientID: clientID, username: "carol", password: "battery staple", resource: resource)
+        #expect(result["consent_status"] as? Int == 200 && result["consent_unverified"] as? Bool == true, "\(result)")
+        #expect(result["approve_status"] as? Int == 303 && result["redirect_iss"] as? String == issuer, "\(result)")
+        #expect((result["token"] as? [String: Any])?["scope"] as? String == "mcp:tools", "\(result)")
+        #expect(result["replay_error"] as? String == "invalid_grant" && result["refreshed"] as? Bool == true)
+        // Two authorizations and their token requests: the document was fetched once (it says max-age=600).
+        let hits = try await TokenClient(port: publisher.httpPort).get("/hits/agent.json")
+        #expect(hits.json["hits"] as? Int == 1, "\(hits.text)")
+
+        // A document that names another client_id is shown on a page, never followed.
+        let liar = "https://localhost:\(publisher.httpsPort)/file/liar.json"
+        try publisher.write(
+            "liar.json", #"{"client_id":"https://elsewhere.example/c","redirect_uris":["http://127.0.0.1/cb"]}"#)
+        let page = try await session.client.get(
+            "/t/\(domain)/authorize?response_type=code&client_id=\(liar)&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&code_challenge=\(String(repeating: "a", count: 43))&code_challenge_method=S256"
+        )
+        #expect(page.status == 400 && page.text.contains("client_id is not its URL"), "\(page.text)")
+        #expect(page.headers["location"] == nil)
+        // Refused by the tenant: the metadata says so, and the flow stops on a page.
+        _ = try await TesseraBinary.run(["tenant", "client-documents", domain, "--refuse"], databaseURL: database)
+        let refused = try await session.client.get("/t/\(domain)/.well-known/oauth-authorization-server")
+        #expect(refused.json["client_id_metadata_document_supported"] as? Bool == false, "\(refused.text)")
     }
 
     @Test("administrators list and revoke a user's consents (CLI and admin API, audited); unknown ones are 404")

@@ -5,6 +5,7 @@ Usage: serve.py DIR
 Prints "HTTP_PORT HTTPS_PORT" on one line once both listen, then serves until killed.
 
 GET /file/NAME     DIR/NAME as application/json (404 when missing)
+GET /cached/N/NAME DIR/NAME with Cache-Control: max-age=N (counted with /file/NAME's hits)
 GET /big           100 KiB of JSON
 GET /redirect      302 to /file/jwks.json
 GET /slow          nothing for 30 s
@@ -54,6 +55,15 @@ class Handler(BaseHTTPRequestHandler):
             path = folder / parts[2]
             if path.is_file():
                 self.answer(200, path.read_bytes(), {"Content-Type": "application/json"})
+            else:
+                self.answer(404)
+        elif len(parts) == 4 and parts[1] == "cached":
+            with lock:
+                hits[parts[3]] = hits.get(parts[3], 0) + 1
+            path = folder / parts[3]
+            if path.is_file():
+                self.answer(200, path.read_bytes(),
+                            {"Content-Type": "application/json", "Cache-Control": f"public, max-age={int(parts[2])}"})
             else:
                 self.answer(404)
         elif self.path == "/big":

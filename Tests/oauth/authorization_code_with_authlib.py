@@ -72,6 +72,8 @@ def main():
     result["sign_in_csp"] = page.headers.get("Content-Security-Policy", "")
     result["set_cookie"] = page.headers.get("Set-Cookie", "")
     sign_in = forms_of(page.text)
+    if not sign_in.forms:
+        sys.exit(f"no sign-in form: {page.status_code} {page.text}")
     result["sign_in_labels"] = sorted(label for label in sign_in.labels if label)
     # A wrong password first: the same page again, with an error.
     wrong = post_form(browser, url, sign_in.forms[0], {"username": username, "password": password + "x"})
@@ -79,6 +81,7 @@ def main():
     consent = post_form(browser, url, forms_of(wrong.text).forms[0], {"username": username, "password": password})
     result["consent_status"] = consent.status_code
     result["consent_mentions_resource"] = resource in consent.text
+    result["consent_unverified"] = "unverified" in consent.text
     approve_form = forms_of(consent.text).forms[0]
     answer = post_form(browser, url, approve_form, {"action": "approve"})
     result["approve_status"] = answer.status_code
