@@ -6,12 +6,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 deploy/postgres.sh install
+# Headless Chromium and its driver drive the sign-in and consent pages in a real browser (Tests/browser/).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  echo "installing Chromium (apt-get)..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq chromium chromium-driver >&2
+fi
 # PyJWT signs the private_key_jwt assertions of the end-to-end test (Tests/jose/client_assertion.py): the server's
 # verifier is tested against a third-party library. cryptography, which it needs, comes with it if missing.
 # openapi-spec-validator checks the admin API's OpenAPI document (Tests/openapi/validate.py). Authlib (with
-# requests) is the third-party client of the authorization code flow (Tests/oauth/).
+# requests) is the third-party client of the authorization code flow (Tests/oauth/); Selenium drives Chromium.
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'PyJWT[crypto]==2.10.1' \
-    'openapi-spec-validator==0.9.0' 'Authlib==1.6.5' 'requests==2.32.5'
+    'openapi-spec-validator==0.9.0' 'Authlib==1.6.5' 'requests==2.32.5' 'selenium==4.27.1'
 # pyoidc registers a client by dynamic client registration in the end-to-end test (Tests/dcr/): a third party's
 # RFC 7591/7592 client. In a venv of its own (its dependencies are many), kept under .tessera/ between runs.
 pyoidc=.tessera/test-tools/pyoidc

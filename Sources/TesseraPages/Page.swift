@@ -38,7 +38,7 @@ public struct Page: Sendable {
         body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#1d2330;margin:0;line-height:1.5}\
         main{max-width:28rem;margin:3rem auto;background:#fff;padding:2rem;border-radius:8px;\
         box-shadow:0 1px 3px rgba(0,0,0,.12)}\
-        h1{font-size:1.4rem;margin-top:0}label{display:block;margin-top:1rem;font-weight:600}\
+        h1{font-size:1.4rem;margin-top:0}h2{font-size:1.1rem;margin-bottom:.25rem}label{display:block;margin-top:1rem;font-weight:600}\
         input[type=text],input[type=password]{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem;\
         border:1px solid #8a93a6;border-radius:4px}\
         button{margin-top:1.25rem;margin-right:.5rem;padding:.55rem 1.2rem;font-size:1rem;border-radius:4px;\

@@ -180,6 +180,62 @@ struct AuthorizationCodeEndToEndTests {
         #expect(refused.json["client_id_metadata_document_supported"] as? Bool == false, "\(refused.text)")
     }
 
+    @Test(
+        "the pages in headless Chromium: labelled fields, keyboard only, the consent form's redirect to the client passes the policy; screenshots"
+    )
+    func browser() async throws {
+        let session = try await AdminSession.start("authcode-browser")
+        defer { session.stop() }
+        let domain = "browser-\(session.suffix).example"
+        let database = session.database
+        #expect(try await session.call("POST", "/admin/v1/tenants", #"{"domain":"\#(domain)"}"#).status == 201)
+        _ = try await TesseraBinary.run(
+            ["user", "create", "--tenant", domain, "--username", "dora", "--password-stdin", "--password-cost", "4"],
+            databaseURL: database, input: "tr0ub4dor&3")
+        let resource = "https://mcp.\(domain)"
+        _ = try await TesseraBinary.run(
+            ["resource", "add", "--tenant", domain, resource, "--name", "Dora's tools"], databaseURL: database)
+        let made = try await TesseraBinary.run(
+            [
+                "app", "create", "--tenant", domain, "--name", "browser agent", "--public",
+                "--grant-types", "authorization_code", "--scopes", "mcp:tools", "--default-scopes", "mcp:tools",
+                "--redirect-uris", "http://127.0.0.1/callback", "--json",
+            ], databaseURL: database)
+        let created = try #require(try JSONSerialization.jsonObject(with: Data(made.output.utf8)) as? [String: Any])
+        let clientID = try #require(created["consumer_key"] as? String, "\(made.error)")
+        // The screenshots stay with the run's other files (deploy/test.sh keeps them after a failure).
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-browser-\(session.suffix)")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("browser/sign_in_and_consent.py").path
+        let issuer = "http://localhost:\(session.client.port)/t/\(domain)"
+        let run = try await offThePool {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", script, issuer, clientID, "dora", "tr0ub4dor&3", resource, output.path]
+            let printed = Pipe()
+            let error = Pipe()
+            (process.standardOutput, process.standardError) = (printed, error)
+            try process.run()
+            let data = printed.fileHandleForReading.readDataToEndOfFile()
+            let complaint = error.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, data, String(decoding: complaint, as: UTF8.self))
+        }
+        #expect(run.0 == 0, "\(run.2)")
+        let result = try #require(try JSONSerialization.jsonObject(with: run.1) as? [String: Any], "\(run.2)")
+        #expect(result["sign_in_title"] as? String == "Sign in · Tessera", "\(result)")
+        #expect(result["labelled"] as? Bool == true)
+        #expect(result["focus_on_username"] as? Bool == true && result["tab_to_password"] as? Bool == true)
+        #expect(result["consent_title"] as? String == "Allow browser agent? · Tessera", "\(result)")
+        #expect(result["consent_shows_resource"] as? Bool == true && result["tab_to_allow"] as? Bool == true)
+        #expect(result["redirected_to_client"] as? Bool == true && result["state_matches"] as? Bool == true)
+        #expect(result["iss"] as? String == issuer)
+        let console = result["console_errors"] as? [String] ?? []
+        #expect(!console.contains { $0.contains("Content Security Policy") || $0.contains("Refused") }, "\(console)")
+        #expect(result["token_status"] as? Int == 200 && result["token_scope"] as? String == "mcp:tools")
+        #expect(result["screenshots"] as? [String] == ["consent.png", "sign-in.png"], "\(result)")
+    }
+
     @Test("administrators list and revoke a user's consents (CLI and admin API, audited); unknown ones are 404")
     func administratorsRevokeConsents() async throws {
         let session = try await AdminSession.start("authcode-consents")
