@@ -24,7 +24,7 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
     public let endpointMembers: [String: MetadataValue]
 
     /// HTTP Basic, the pair in the form body (RFC 6749 §2.3.1) and private_key_jwt (RFC 7523), at every endpoint;
-    /// each application allows some of them. The token endpoint also takes public clients (`none`).
+    /// each application allows some of them. The token and revocation endpoints also take public clients (`none`).
     public static let clientAuthenticationMethods = ClientAuthenticationMethod.confidential.map(\.rawValue).sorted()
     public static let tokenEndpointAuthenticationMethods = ClientAuthenticationMethod.allCases.map(\.rawValue).sorted()
 
@@ -41,7 +41,7 @@ public struct AuthorizationServerMetadata: Sendable, Encodable, Equatable {
         self.grantTypesSupported = grantTypes.map(\.rawValue).sorted()
         self.tokenEndpointAuthMethodsSupported = Self.tokenEndpointAuthenticationMethods
         self.introspectionEndpointAuthMethodsSupported = Self.clientAuthenticationMethods
-        self.revocationEndpointAuthMethodsSupported = Self.clientAuthenticationMethods
+        self.revocationEndpointAuthMethodsSupported = Self.tokenEndpointAuthenticationMethods
         self.tokenEndpointAuthSigningAlgValuesSupported = ClientKeySet.algorithms
         self.introspectionEndpointAuthSigningAlgValuesSupported = ClientKeySet.algorithms
         self.revocationEndpointAuthSigningAlgValuesSupported = ClientKeySet.algorithms

@@ -172,14 +172,16 @@ public struct ClientAuthenticator: Sendable {
     static let maximumTokenLength = 512
 
     /// What introspection and revocation start with: the tenant, the authenticated client, and the `token`
-    /// parameter, which both RFCs require.
-    public func tokenRequest(_ request: TokenRequest, logger: Logger) async throws -> (
-        Tenant, ClientApplication, String
-    ) {
+    /// parameter, which both RFCs require. Revocation takes public clients too (RFC 7009 §2.1: a public client
+    /// revokes its own tokens with its `client_id`); introspection does not.
+    public func tokenRequest(
+        _ request: TokenRequest, requirement: ClientAuthenticationRequirement = .required, logger: Logger
+    ) async throws -> (Tenant, ClientApplication, String) {
         let tenant = try await tenant(request.tenantDomain)
         try Self.rejectParametersInQuery(request.queryParameterNames, endpointParameters: Self.tokenParameters)
         try request.form.refuseRepetition()
-        let client = try await client(request, tenant: tenant, logger: logger)
+        guard let client = try await authenticate(request, tenant: tenant, requirement: requirement, logger: logger)
+        else { throw OAuthError.invalidClient(detail: "no client credentials") }
         guard let token = request.form["token"] else {
             throw OAuthError.invalidRequest("the token parameter is missing")
         }

@@ -22,7 +22,8 @@ public struct RevocationEndpoint: Sendable {
 
     public func handle(_ request: TokenRequest, logger: Logger) async throws(OAuthError) {
         try await OAuthError.guarding(logger: logger) {
-            let (tenant, client, token) = try await authenticator.tokenRequest(request, logger: logger)
+            let (tenant, client, token) = try await authenticator.tokenRequest(
+                request, requirement: .publicClientsAllowed, logger: logger)
             guard let reference = TokenReference(token) else { return }
             try await ledger.revoke(reference, tenantID: tenant.id, applicationID: client.id, at: now())
         }

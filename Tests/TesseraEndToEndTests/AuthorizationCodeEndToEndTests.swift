@@ -87,6 +87,10 @@ struct AuthorizationCodeEndToEndTests {
         let second = try await introspect(try #require(result["access_token_2"] as? String))
         #expect(second["username"] as? String == nil, "revoked with its family when the consent was: \(second)")
         #expect(second["active"] as? Bool == false, "\(second)")
+        // Revoked by the public client itself, with its client_id alone.
+        #expect(result["public_revoke_status"] as? Int == 200, "\(result)")
+        let revoked = try await introspect(try #require(result["revoked_access_token"] as? String))
+        #expect(revoked["active"] as? Bool == false, "\(revoked)")
     }
 
     /// What Tests/oauth/authorization_code_with_authlib.py saw doing the flow for `clientID`, redirecting to a

@@ -372,7 +372,7 @@ struct TokenLifecycleTests {
                         body["grant_types_supported"] as? [String] == [
                             "authorization_code", "client_credentials", "password", "refresh_token",
                         ])
-                    // Public clients (`none`) at the token endpoint only; introspection and revocation need proof.
+                    // Public clients (`none`) at the token and revocation endpoints; introspection needs proof.
                     #expect(
                         body["token_endpoint_auth_methods_supported"] as? [String]
                             == ["client_secret_basic", "client_secret_post", "none", "private_key_jwt"])

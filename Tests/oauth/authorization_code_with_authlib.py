@@ -120,6 +120,12 @@ def main():
     refreshed = client.refresh_token(metadata["token_endpoint"], refresh_token=token2["refresh_token"])
     result["refreshed"] = "access_token" in refreshed and refreshed["refresh_token"] != token2["refresh_token"]
 
+    # A public client revokes its own token with its client_id alone (RFC 7009 §2.1).
+    revocation = requests.post(metadata["revocation_endpoint"],
+                               data={"token": refreshed["access_token"], "client_id": client_id}, timeout=10)
+    result["public_revoke_status"] = revocation.status_code
+    result["revoked_access_token"] = refreshed["access_token"]
+
     # The user's consents page, signed in by the same browser session: revoking the consent stops the refresh token.
     consents_url = issuer + "/consents"
     listed = browser.get(consents_url, timeout=10)
