@@ -77,3 +77,27 @@ extension AdminAPI {
         return .noContent(.init())
     }
 }
+
+// Clients known by a Client ID Metadata Document, as `tessera tenant client-documents` shows and changes the rule.
+extension AdminAPI {
+    func showClientDocuments(_ input: Operations.ShowClientDocuments.Input) async throws
+        -> Operations.ShowClientDocuments.Output
+    {
+        let domain = input.path.tenant
+        let administration = try administration(of: domain)
+        let settings = try await database { try await administration.clientDocuments(tenant: domain) }
+        return .ok(.init(body: .json(.init(accepted: settings.accepted, scopes: settings.scopes))))
+    }
+
+    func setClientDocuments(_ input: Operations.SetClientDocuments.Input) async throws
+        -> Operations.SetClientDocuments.Output
+    {
+        let domain = input.path.tenant
+        let administration = try administration(of: domain)
+        guard case .json(let body) = input.body else { throw AdminProblem(.unsupportedMediaType, "send JSON") }
+        let settings = try await database {
+            try await administration.setClientDocuments(tenant: domain, accepted: body.accepted, scopes: body.scopes)
+        }
+        return .ok(.init(body: .json(.init(accepted: settings.accepted, scopes: settings.scopes))))
+    }
+}

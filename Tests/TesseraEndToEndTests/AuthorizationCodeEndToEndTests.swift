@@ -182,6 +182,19 @@ struct AuthorizationCodeEndToEndTests {
         _ = try await TesseraBinary.run(["tenant", "client-documents", domain, "--refuse"], databaseURL: database)
         let refused = try await session.client.get("/t/\(domain)/.well-known/oauth-authorization-server")
         #expect(refused.json["client_id_metadata_document_supported"] as? Bool == false, "\(refused.text)")
+        // The same rule through the admin API; what a request leaves out stays.
+        let shown = try await session.call("GET", "/admin/v1/tenants/\(domain)/client-documents")
+        #expect(shown.json["accepted"] as? Bool == false && shown.json["scopes"] as? [String] == ["mcp:tools"])
+        let changed = try await session.call(
+            "PUT", "/admin/v1/tenants/\(domain)/client-documents", #"{"accepted":true,"scopes":"mcp:tools read"}"#)
+        #expect(
+            changed.status == 200 && changed.json["scopes"] as? [String] == ["mcp:tools", "read"], "\(changed.text)")
+        let reserved = try await session.call(
+            "PUT", "/admin/v1/tenants/\(domain)/client-documents", #"{"scopes":"tessera:admin"}"#)
+        #expect(reserved.status == 400, "\(reserved.text)")
+        // /authorize serves the default tenant too (here the system tenant, which knows no such client).
+        let root = try await session.client.get("/authorize?response_type=code&client_id=nobody")
+        #expect(root.status == 400 && root.headers["content-security-policy"] != nil, "\(root.text)")
     }
 
     @Test(

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """The official MCP Python SDK's OAuth clients against Tessera, with the SDK's defaults: each flow connects to an MCP
 server protected by Tessera (protected_server.py), lets the SDK discover everything from the server's 401 (RFC 9728
-protected resource metadata, then Tessera's RFC 8414 metadata), get a token, and call the `whoami` tool.
+protected resource metadata, then Tessera's RFC 8414 metadata), get a token, and call the `whoami` tool. The two
+authorization code flows then connect again once the access token has expired, so the SDK refreshes it.
 
   preregistered       OAuthClientProvider, authorization code + PKCE, with a public client registered beforehand
                       (its client information put into the SDK's TokenStorage, so the SDK does not register).
   client_document     OAuthClientProvider with client_metadata_url: the client is known by a Client ID Metadata
-                      Document that this script serves itself over HTTPS (the SDK accepts only an https URL), with
-                      the certificate made by `make-cert`, which Tessera must trust (serve --fetch-ca-file).
+                      Document that this script serves itself at https://localhost:<port>/mcp-client.json (the SDK
+                      takes only an https URL, Tessera fetches https only from a host name), with the certificate
+                      made by `make-cert`, which Tessera must trust (serve --fetch-ca-file). Without --cimd-cert the
+                      document is served over plain http, which the SDK refuses: the flow then fails.
   client_credentials  the SDK's ClientCredentialsOAuthProvider with a confidential client's key and secret.
 
 The browser's part of the authorization code flows (Tessera's sign-in and consent pages) is played over HTTP with a
@@ -31,6 +34,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 import traceback
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -227,7 +231,9 @@ def exchange_log(record: dict, mcp_url: str):
         request = response.request
         line = {"request": f"{request.method} {request.url}", "status": response.status_code}
         if request.method == "POST" and not str(request.url).startswith(mcp_url):
-            line["form_fields"] = sorted(parse_qs(request.content.decode(errors="replace")).keys())
+            form = parse_qs(request.content.decode(errors="replace"))
+            line["form_fields"] = sorted(form.keys())
+            line["grant_type"] = form.get("grant_type", [None])[0]
         if response.status_code >= 400 and not str(request.url).startswith(mcp_url):
             await response.aread()
             line["body"] = response.text[:500]
@@ -244,6 +250,10 @@ async def call_whoami(provider: httpx2.Auth, mcp_url: str, record: dict) -> None
         http.event_hooks = exchange_log(record, mcp_url)
         async with Client(streamable_http_client(mcp_url, http_client=http)) as client:
             result = await client.call_tool("whoami", {})
+    tool_result(result, record)
+
+
+def tool_result(result, record: dict) -> None:
     record["tool_is_error"] = result.is_error
     # whoami answers a JSON object, as structured content or as the text of its one content block.
     if result.structured_content is not None:
@@ -254,6 +264,17 @@ async def call_whoami(provider: httpx2.Auth, mcp_url: str, record: dict) -> None
             record["tool_result"] = json.loads(text)
         except ValueError:
             record["tool_result"] = text
+
+
+async def call_after_expiry(provider: OAuthClientProvider, mcp_url: str, record: dict) -> None:
+    """A second connection once the access token has expired, as if its hour had passed: the SDK refreshes it (grant
+    type refresh_token, with the resource again) before calling the tool."""
+    provider.context.token_expiry_time = time.time() - 1
+    refresh: dict = {}
+    record["after_expiry"] = refresh
+    await call_whoami(provider, mcp_url, refresh)
+    refresh["refreshed"] = any(
+        line.get("grant_type") == "refresh_token" and line["status"] == 200 for line in refresh["exchanges"])
 
 
 def token_summary(storage: MemoryStorage) -> dict | None:
@@ -275,7 +296,9 @@ async def run_flow(name: str, results: dict, body) -> None:
     results[name] = record
     try:
         await body(record)
-        record["ok"] = record.get("tool_is_error") is False
+        refresh = record.get("after_expiry")
+        record["ok"] = record.get("tool_is_error") is False and (
+            refresh is None or (refresh.get("tool_is_error") is False and refresh.get("refreshed") is True))
     except BaseException as error:  # ExceptionGroup from anyio included
         record["ok"] = False
         record["error"] = "; ".join(
@@ -305,6 +328,7 @@ async def main(arguments: argparse.Namespace) -> None:
         await call_whoami(provider, arguments.mcp_url, record)
         record["token"] = token_summary(storage)
         record["client_id_used"] = storage.client_info.client_id if storage.client_info else None
+        await call_after_expiry(provider, arguments.mcp_url, record)
 
     async def client_document(record: dict) -> None:
         redirect_uri = f"http://127.0.0.1:{free_loopback_port()}/callback"
@@ -330,11 +354,12 @@ async def main(arguments: argparse.Namespace) -> None:
                 storage=storage, redirect_handler=browser.redirect_handler,
                 callback_handler=browser.callback_handler, client_metadata_url=documents.url)
             await call_whoami(provider, arguments.mcp_url, record)
+            record["token"] = token_summary(storage)
+            record["client_id_used"] = storage.client_info.client_id if storage.client_info else None
+            await call_after_expiry(provider, arguments.mcp_url, record)
         finally:
             record["document_fetches"] = documents.hits
             documents.server.shutdown()
-        record["token"] = token_summary(storage)
-        record["client_id_used"] = storage.client_info.client_id if storage.client_info else None
 
     async def client_credentials(record: dict) -> None:
         storage = MemoryStorage()
