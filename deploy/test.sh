@@ -28,6 +28,16 @@ if [ ! -x "$pyoidc/bin/python" ] || ! "$pyoidc/bin/python" -c 'import oic' 2>/de
 fi
 TESSERA_PYOIDC_PYTHON=$(pwd)/$pyoidc/bin/python
 export TESSERA_PYOIDC_PYTHON
+# The official MCP Python SDK connects to an MCP server protected by Tessera (Tests/mcp/): its authorization code
+# client (a registered public client, and a client known by its metadata document) and its client-credentials
+# client, with their defaults. In a venv of its own, kept under .tessera/ like pyoidc's.
+mcp=.tessera/test-tools/mcp
+if [ ! -x "$mcp/bin/python" ] || ! "$mcp/bin/python" -c 'import mcp' 2>/dev/null; then
+  python3 -m venv "$mcp"
+  "$mcp/bin/pip" install --quiet --disable-pip-version-check 'mcp==2.3.0'
+fi
+TESSERA_MCP_PYTHON=$(pwd)/$mcp/bin/python
+export TESSERA_MCP_PYTHON
 dir=$(mktemp -d /tmp/tessera-test-postgres.XXXXXX)
 chmod 755 "$dir"
 # The tests' own files (the servers' logs, throwaway clusters) go to a folder of this run (TMPDIR): removed after
