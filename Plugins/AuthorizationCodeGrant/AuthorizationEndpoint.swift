@@ -58,17 +58,8 @@ public struct AuthorizationEndpoint: GrantEndpoint {
     public func respond(to request: EndpointRequest, logger: Logger) async -> EndpointResponse {
         do {
             return try await process(request, logger: logger)
-        } catch AuthorizationFailure.page(let status, let message) {
-            return AuthorizationPages.error(message, status: status)
-        } catch let error as OAuthError where error.code == .notFound {
-            return AuthorizationPages.error("There is no such tenant.", status: 404)
-        } catch is StoreUnavailableError {
-            return AuthorizationPages.error(
-                "The service is temporarily unavailable; try again in a moment.", status: 503)
         } catch {
-            // The type only: a database error's text can hold the row it refused.
-            logger.error("authorization request failed", metadata: ["error": "\(type(of: error))"])
-            return AuthorizationPages.error("The server could not complete the request.", status: 500)
+            return AuthorizationPages.failure(of: "authorization request", error, logger: logger)
         }
     }
 

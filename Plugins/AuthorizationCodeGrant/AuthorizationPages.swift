@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TesseraCore
 import TesseraPages
 
@@ -8,6 +9,23 @@ enum AuthorizationPages {
     static func error(_ message: String, status: Int) -> EndpointResponse {
         Page(title: "This request cannot continue", content: "<p class=\"error\" role=\"alert\">\(message)</p>")
             .response(status: status)
+    }
+
+    /// The page for a failure of `page`'s work: a refusal's own message, an unknown tenant, the database out of
+    /// reach, or anything else as a logged 500 without internals.
+    static func failure(of page: String, _ error: any Error, logger: Logger) -> EndpointResponse {
+        switch error {
+        case AuthorizationFailure.page(let status, let message):
+            return Self.error(message, status: status)
+        case let error as OAuthError where error.code == .notFound:
+            return Self.error("There is no such tenant.", status: 404)
+        case is StoreUnavailableError:
+            return Self.error("The service is temporarily unavailable; try again in a moment.", status: 503)
+        default:
+            // The type only: a database error's text can hold the row it refused.
+            logger.error("\(page) failed", metadata: ["error": "\(type(of: error))"])
+            return Self.error("The server could not complete the request.", status: 500)
+        }
     }
 
     /// The request's parameters as hidden fields, for the next form to carry.

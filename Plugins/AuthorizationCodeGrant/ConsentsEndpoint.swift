@@ -26,15 +26,8 @@ public struct ConsentsEndpoint: GrantEndpoint {
     public func respond(to request: EndpointRequest, logger: Logger) async -> EndpointResponse {
         do {
             return try await process(request, logger: logger)
-        } catch let error as OAuthError where error.code == .notFound {
-            return AuthorizationPages.error("There is no such tenant.", status: 404)
-        } catch is StoreUnavailableError {
-            return AuthorizationPages.error(
-                "The service is temporarily unavailable; try again in a moment.", status: 503)
         } catch {
-            // The type only: a database error's text can hold the row it refused.
-            logger.error("consents page failed", metadata: ["error": "\(type(of: error))"])
-            return AuthorizationPages.error("The server could not complete the request.", status: 500)
+            return AuthorizationPages.failure(of: "consents page", error, logger: logger)
         }
     }
 

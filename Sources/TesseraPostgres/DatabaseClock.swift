@@ -39,24 +39,48 @@ public final class DatabaseClock: Service, Sendable {
     /// How far the database's clock was found ahead of this machine's, in seconds.
     public var measuredOffset: TimeInterval { TimeInterval(offset.load(ordering: .relaxed)) / 1_000_000 }
 
+    /// How many readings one measurement takes; the one with the shortest round trip counts.
+    static let samples = 5
+
     /// Measures the offset once; throws when the database does not answer within its deadline, keeping the last one.
     public func synchronize() async throws {
         // Timed on a leased connection, so that waiting for the pool does not count as the round trip.
-        let (sent, database, received) = try await PostgresAvailability.run { [client, local, logger] in
+        let readings = try await PostgresAvailability.run { [client, local, logger] in
             try await client.current.withConnection { connection in
-                let sent = local()
-                var database: Date?
-                for try await time in try await connection.query("SELECT clock_timestamp()", logger: logger)
-                    .decode(Date.self)
-                {
-                    database = time
+                var readings: [Reading] = []
+                for _ in 0..<Self.samples {
+                    let sent = local()
+                    for try await time in try await connection.query("SELECT clock_timestamp()", logger: logger)
+                        .decode(Date.self)
+                    {
+                        readings.append(Reading(sent: sent, database: time, received: local()))
+                    }
                 }
-                return (sent, database, local())
+                return readings
             }
         }
-        guard let database else { return }
-        let midway = sent.addingTimeInterval(received.timeIntervalSince(sent) / 2)
-        offset.store(Int64((database.timeIntervalSince(midway) * 1_000_000).rounded()), ordering: .relaxed)
+        guard let offset = Self.offset(of: readings) else { return }
+        self.offset.store(offset, ordering: .relaxed)
+    }
+
+    /// One reading of the database's clock, between the moments this machine sent the query and had the answer.
+    struct Reading: Sendable {
+        let sent: Date
+        let database: Date
+        let received: Date
+
+        var roundTrip: TimeInterval { received.timeIntervalSince(sent) }
+    }
+
+    /// Microseconds the database is ahead, from the reading with the shortest round trip: each is taken as read
+    /// halfway through its round trip, so off by at most half of it, and a loaded machine (a thread that ran late, a
+    /// busy database) lengthens some round trips, never shortens one. A single reading taken in such a moment once
+    /// put a server's clock ahead of the database's by more than the time between a token and its revocation, and
+    /// the token survived it.
+    static func offset(of readings: [Reading]) -> Int64? {
+        guard let best = readings.min(by: { $0.roundTrip < $1.roundTrip }) else { return nil }
+        let midway = best.sent.addingTimeInterval(best.roundTrip / 2)
+        return Int64((best.database.timeIntervalSince(midway) * 1_000_000).rounded())
     }
 
     /// Measures the offset every `interval` until shutdown; a round that fails keeps the last offset.

@@ -224,7 +224,7 @@ struct AdminAPIEndToEndTests {
         }
         let document = folder.appendingPathComponent("openapi.json")
         try Data(served.text.utf8).write(to: document)
-        let verdict = try await JoseScript.run("validate.py", [document.path] + pairs, folder: "openapi")
+        let verdict = try await PythonScript.run("validate.py", [document.path] + pairs, folder: "openapi")
         #expect(String(decoding: verdict, as: UTF8.self).contains("valid"))
     }
 

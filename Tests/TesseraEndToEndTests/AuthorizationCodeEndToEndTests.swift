@@ -98,26 +98,11 @@ struct AuthorizationCodeEndToEndTests {
     static func authlib(issuer: String, clientID: String, username: String, password: String, resource: String)
         async throws -> [String: Any]
     {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("oauth/authorization_code_with_authlib.py").path
-        let run = try await offThePool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [
-                "python3", script, issuer, clientID, "http://127.0.0.1:53682/callback", username, password,
-                "mcp:tools", resource,
-            ]
-            let output = Pipe()
-            let error = Pipe()
-            (process.standardOutput, process.standardError) = (output, error)
-            try process.run()
-            let printed = output.fileHandleForReading.readDataToEndOfFile()
-            let complaint = error.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, printed, String(decoding: complaint, as: UTF8.self))
-        }
-        #expect(run.0 == 0, "\(run.2)")
-        return try #require(try JSONSerialization.jsonObject(with: run.1) as? [String: Any], "\(run.2)")
+        let printed = try await PythonScript.run(
+            "authorization_code_with_authlib.py",
+            [issuer, clientID, "http://127.0.0.1:53682/callback", username, password, "mcp:tools", resource],
+            folder: "oauth")
+        return try #require(try JSONSerialization.jsonObject(with: printed) as? [String: Any])
     }
 
     @Test(
@@ -222,24 +207,11 @@ struct AuthorizationCodeEndToEndTests {
         let clientID = try #require(created["consumer_key"] as? String, "\(made.error)")
         // The screenshots stay with the run's other files (deploy/test.sh keeps them after a failure).
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-browser-\(session.suffix)")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("browser/sign_in_and_consent.py").path
         let issuer = "http://localhost:\(session.client.port)/t/\(domain)"
-        let run = try await offThePool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script, issuer, clientID, "dora", "tr0ub4dor&3", resource, output.path]
-            let printed = Pipe()
-            let error = Pipe()
-            (process.standardOutput, process.standardError) = (printed, error)
-            try process.run()
-            let data = printed.fileHandleForReading.readDataToEndOfFile()
-            let complaint = error.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, data, String(decoding: complaint, as: UTF8.self))
-        }
-        #expect(run.0 == 0, "\(run.2)")
-        let result = try #require(try JSONSerialization.jsonObject(with: run.1) as? [String: Any], "\(run.2)")
+        let printed = try await PythonScript.run(
+            "sign_in_and_consent.py", [issuer, clientID, "dora", "tr0ub4dor&3", resource, output.path],
+            folder: "browser")
+        let result = try #require(try JSONSerialization.jsonObject(with: printed) as? [String: Any])
         #expect(result["sign_in_title"] as? String == "Sign in · Tessera", "\(result)")
         #expect(result["labelled"] as? Bool == true)
         #expect(result["focus_on_username"] as? Bool == true && result["tab_to_password"] as? Bool == true)

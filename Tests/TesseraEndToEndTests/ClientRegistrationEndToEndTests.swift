@@ -278,25 +278,12 @@ struct ClientRegistrationEndToEndTests {
             (try JSONSerialization.jsonObject(with: Data(made.output.utf8)) as? [String: Any])?["token"] as? String,
             "\(made.error)")
         let base = "http://127.0.0.1:\(session.client.port)/t/\(domain)"
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("dcr/register_with_pyoidc.py").path
         /// What pyoidc registered, having registered with `initial` ("-": none).
         func registerWithPyoidc(_ initial: String) async throws -> [String: Any] {
-            let printed = try await offThePool {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: python)
-                process.arguments = [script, "\(base)/register", "\(base)/token", initial]
-                let output = Pipe()
-                let error = Pipe()
-                (process.standardOutput, process.standardError) = (output, error)
-                try process.run()
-                let printed = output.fileHandleForReading.readDataToEndOfFile()
-                let complaint = error.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                return (process.terminationStatus, printed, String(decoding: complaint, as: UTF8.self))
-            }
-            #expect(printed.0 == 0, "\(printed.2)")
-            return try #require(try JSONSerialization.jsonObject(with: printed.1) as? [String: Any])
+            let printed = try await PythonScript.run(
+                "register_with_pyoidc.py", ["\(base)/register", "\(base)/token", initial], folder: "dcr",
+                python: python)
+            return try #require(try JSONSerialization.jsonObject(with: printed) as? [String: Any])
         }
         let result = try await registerWithPyoidc(initial)
         let clientID = try #require(result["client_id"] as? String)

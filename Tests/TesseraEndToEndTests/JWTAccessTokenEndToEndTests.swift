@@ -13,7 +13,7 @@ struct JWTAccessTokenEndToEndTests {
     static func verify(_ token: String, port: Int, domain: String, audience: String) async throws
         -> (header: [String: Any], claims: [String: Any])
     {
-        let printed = try await JoseScript.run(
+        let printed = try await PythonScript.run(
             "verify_access_token.py",
             [
                 token, "http://127.0.0.1:\(port)/t/\(domain)/jwks", "http://127.0.0.1:\(port)/t/\(domain)", audience,
@@ -61,7 +61,7 @@ struct JWTAccessTokenEndToEndTests {
         #expect(verified.claims["scope"] as? String == "read")
         #expect(Set(verified.claims.keys) == ["iss", "sub", "aud", "client_id", "iat", "exp", "jti", "scope"])
         // Another audience does not verify.
-        await #expect(throws: JoseScript.Failure.self) {
+        await #expect(throws: PythonScript.Failure.self) {
             _ = try await Self.verify(narrowToken, port: port, domain: domain, audience: Self.mcp)
         }
         // No resource: every resource of the application.

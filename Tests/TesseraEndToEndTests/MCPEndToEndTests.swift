@@ -17,12 +17,11 @@ struct MCPEndToEndTests {
         let python = try #require(
             ProcessInfo.processInfo.environment["TESSERA_MCP_PYTHON"],
             "TESSERA_MCP_PYTHON is not set: run the suite with deploy/test.sh, which installs the MCP SDK")
-        let flow = Self.folder.appendingPathComponent("mcp_sdk_flow.py").path
         // The SDK takes only an https document URL: the document is served with a certificate Tessera is told to trust.
         let certificates = FileManager.default.temporaryDirectory.appendingPathComponent(
             "tessera-mcp-\(UInt32.random(in: 0...UInt32.max))")
-        let made = try await Self.run(python, [flow, "make-cert", certificates.path])
-        #expect(made.status == 0, "\(made.error)")
+        _ = try await PythonScript.run(
+            "mcp_sdk_flow.py", ["make-cert", certificates.path], folder: "mcp", python: python)
         let session = try await AdminSession.start(
             "mcp-sdk",
             serve: [
@@ -82,18 +81,16 @@ struct MCPEndToEndTests {
         }
         #expect(ready, "the MCP server did not start")
 
-        let run = try await Self.run(
-            python,
+        let printed = try await PythonScript.run(
+            "mcp_sdk_flow.py",
             [
-                flow, "--issuer", issuer, "--username", "alice", "--password", "mcp password",
+                "--issuer", issuer, "--username", "alice", "--password", "mcp password",
                 "--public-client-id", publicClient.key, "--cc-client-id", machine.key,
                 "--cc-client-secret", try #require(machine.secret), "--mcp-url", mcpURL,
                 "--cimd-cert", certificates.appendingPathComponent("cimd-cert.pem").path,
                 "--cimd-key", certificates.appendingPathComponent("cimd-key.pem").path,
-            ])
-        #expect(run.status == 0, "\(run.error)")
-        let result = try #require(
-            try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any], "\(run.error)")
+            ], folder: "mcp", python: python)
+        let result = try #require(try JSONSerialization.jsonObject(with: printed) as? [String: Any])
         for name in ["preregistered", "client_document", "client_credentials"] {
             let outcome = try #require(result[name] as? [String: Any], "\(name): \(result)")
             #expect(outcome["ok"] as? Bool == true, "\(name): \(outcome)")
@@ -111,26 +108,5 @@ struct MCPEndToEndTests {
         #expect(document["document_fetches"] as? Int == 1, "\(document)")
         let machineRun = result["client_credentials"] as? [String: Any] ?? [:]
         #expect((machineRun["tool_result"] as? [String: Any])?["subject"] as? String == machine.key, "\(machineRun)")
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) async throws -> (
-        status: Int32, output: String, error: String
-    ) {
-        try await offThePool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            let output = Pipe()
-            let error = Pipe()
-            (process.standardOutput, process.standardError) = (output, error)
-            try process.run()
-            let printed = output.fileHandleForReading.readDataToEndOfFile()
-            let complaint = error.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (
-                process.terminationStatus, String(decoding: printed, as: UTF8.self),
-                String(decoding: complaint, as: UTF8.self)
-            )
-        }
     }
 }

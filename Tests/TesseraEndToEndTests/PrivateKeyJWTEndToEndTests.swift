@@ -10,7 +10,7 @@ struct PrivateKeyJWTEndToEndTests {
 
     /// Tests/jose/client_assertion.py's output for `arguments`, trimmed.
     static func jose(_ arguments: [String]) async throws -> String {
-        String(decoding: try await JoseScript.run("client_assertion.py", arguments), as: UTF8.self)
+        String(decoding: try await PythonScript.run("client_assertion.py", arguments), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

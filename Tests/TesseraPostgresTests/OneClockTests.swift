@@ -5,9 +5,10 @@ import HummingbirdTesting
 import NIOCore
 import PostgresNIO
 import TesseraCore
-import TesseraPostgres
 import TesseraTesting
 import Testing
+
+@testable import TesseraPostgres
 
 /// Issue 18, "one clock": operators date revocations with the database's clock, so tokens must be issued by it too.
 /// Were a token's `issued_at` the server's own time, a server clock running ahead would let a token issued just
@@ -62,5 +63,29 @@ struct OneClockTests {
             try await clock.synchronize()
             #expect(abs(clock.now().timeIntervalSinceNow) < 1)
         }
+    }
+}
+
+/// The offset a measurement takes: the reading with the shortest round trip.
+@Suite("Database clock readings")
+struct DatabaseClockReadingTests {
+    @Test("of several readings, the one with the shortest round trip sets the offset; a late one cannot skew it")
+    func shortestRoundTrip() throws {
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        // The database is 2 s ahead. The first reading's answer came back late (the thread ran 1.8 s late), which
+        // read alone would put the clock 0.9 s ahead of the database's.
+        let readings = [
+            DatabaseClock.Reading(
+                sent: start, database: start.addingTimeInterval(2.001), received: start.addingTimeInterval(1.8)),
+            DatabaseClock.Reading(
+                sent: start.addingTimeInterval(2), database: start.addingTimeInterval(4.0005),
+                received: start.addingTimeInterval(2.001)),
+            DatabaseClock.Reading(
+                sent: start.addingTimeInterval(3), database: start.addingTimeInterval(5.2),
+                received: start.addingTimeInterval(3.3)),
+        ]
+        let offset = try #require(DatabaseClock.offset(of: readings))
+        #expect(abs(Double(offset) / 1_000_000 - 2) < 0.001, "\(offset) us")
+        #expect(DatabaseClock.offset(of: []) == nil)
     }
 }

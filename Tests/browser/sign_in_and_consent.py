@@ -64,7 +64,10 @@ def main():
     browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     result = {}
     try:
-        wait = WebDriverWait(browser, 15)
+        # Signing in hashes the password on threads that run only when the CPU is otherwise idle (the server keeps
+        # bcrypt off the token path): on a machine the whole test suite saturates, the consent page can take long.
+        wait = WebDriverWait(browser, 120)
+        browser.set_page_load_timeout(120)
         browser.get(url)
         result["sign_in_title"] = browser.title
         # Every field has its label.
@@ -98,7 +101,7 @@ def main():
         token = requests.post(issuer + "/token", data={
             "grant_type": "authorization_code", "code": query.get("code", [""])[0], "redirect_uri": redirect_uri,
             "code_verifier": verifier, "client_id": client_id, "resource": resource,
-        }, timeout=10)
+        }, timeout=120)
         result["token_status"] = token.status_code
         result["token_scope"] = token.json().get("scope")
     finally:

@@ -120,7 +120,9 @@ class Browser:
             name: values[0] for name, values in parse_qs(urlparse(authorization_url).query).items()
             if name not in ("state", "code_challenge")
         }
-        async with httpx2.AsyncClient(timeout=30, follow_redirects=False) as http:
+        # Signing in hashes the password on threads that run only when the CPU is otherwise idle: on a machine the
+        # whole test suite saturates, the answer can take long.
+        async with httpx2.AsyncClient(timeout=120, follow_redirects=False) as http:
             page = await http.get(authorization_url)
             self.record["sign_in_status"] = page.status_code
             forms = forms_of(page.text)

@@ -14,6 +14,10 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 
+# Seconds an answer may take. Signing in hashes the password on threads that run only when the CPU is otherwise idle
+# (the server keeps bcrypt off the token path), so on a machine the whole test suite saturates it can take long.
+TIMEOUT = 120
+
 
 class Forms(HTMLParser):
     """The page's forms: their fields (hidden inputs, and the submit buttons' name and value)."""
@@ -45,13 +49,13 @@ def forms_of(page):
 def post_form(browser, url, form, extra):
     data = [(name, value) for name, values in form["fields"].items() for value in values]
     data += list(extra.items())
-    return browser.post(url, data=data, allow_redirects=False)
+    return browser.post(url, data=data, allow_redirects=False, timeout=TIMEOUT)
 
 
 def main():
     issuer, client_id, redirect_uri, username, password, scope, resource = sys.argv[1:8]
     result = {}
-    metadata = requests.get(issuer + "/.well-known/oauth-authorization-server", timeout=10).json()
+    metadata = requests.get(issuer + "/.well-known/oauth-authorization-server", timeout=TIMEOUT).json()
     result["metadata"] = {
         name: metadata.get(name)
         for name in [
@@ -67,7 +71,7 @@ def main():
         metadata["authorization_endpoint"], code_verifier=verifier, resource=resource)
 
     browser = requests.Session()
-    page = browser.get(url, allow_redirects=False, timeout=10)
+    page = browser.get(url, allow_redirects=False, timeout=TIMEOUT)
     result["sign_in_status"] = page.status_code
     result["sign_in_csp"] = page.headers.get("Content-Security-Policy", "")
     result["set_cookie"] = page.headers.get("Set-Cookie", "")
@@ -103,7 +107,7 @@ def main():
         metadata["token_endpoint"],
         data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
               "code_verifier": verifier, "client_id": client_id},
-        timeout=10)
+        timeout=TIMEOUT)
     result["replay_status"] = replay.status_code
     result["replay_error"] = replay.json().get("error")
 
@@ -111,7 +115,7 @@ def main():
     verifier2 = generate_token(64)
     url2, state2 = client.create_authorization_url(
         metadata["authorization_endpoint"], code_verifier=verifier2, resource=resource)
-    again = browser.get(url2, allow_redirects=False, timeout=10)
+    again = browser.get(url2, allow_redirects=False, timeout=TIMEOUT)
     result["remembered_status"] = again.status_code
     token2 = client.fetch_token(
         metadata["token_endpoint"], authorization_response=again.headers.get("Location", ""),
@@ -122,19 +126,19 @@ def main():
 
     # A public client revokes its own token with its client_id alone (RFC 7009 §2.1).
     revocation = requests.post(metadata["revocation_endpoint"],
-                               data={"token": refreshed["access_token"], "client_id": client_id}, timeout=10)
+                               data={"token": refreshed["access_token"], "client_id": client_id}, timeout=TIMEOUT)
     result["public_revoke_status"] = revocation.status_code
     result["revoked_access_token"] = refreshed["access_token"]
 
     # The user's consents page, signed in by the same browser session: revoking the consent stops the refresh token.
     consents_url = issuer + "/consents"
-    listed = browser.get(consents_url, timeout=10)
+    listed = browser.get(consents_url, timeout=TIMEOUT)
     result["consents_status"] = listed.status_code
     revoke_forms = [form for form in forms_of(listed.text).forms if ("action", "revoke") in form["buttons"]]
     result["consents_listed"] = len(revoke_forms)
     revoked = post_form(browser, consents_url, revoke_forms[0], {"action": "revoke"})
     result["revoke_status"] = revoked.status_code
-    result["after_revoke_lists_none"] = "not allowed any application" in browser.get(consents_url, timeout=10).text
+    result["after_revoke_lists_none"] = "not allowed any application" in browser.get(consents_url, timeout=TIMEOUT).text
     try:
         client.refresh_token(metadata["token_endpoint"], refresh_token=refreshed["refresh_token"])
         result["refresh_after_revoke"] = "accepted"
