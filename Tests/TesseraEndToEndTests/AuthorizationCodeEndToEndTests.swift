@@ -140,7 +140,17 @@ struct AuthorizationCodeEndToEndTests {
              "grant_types":["authorization_code","refresh_token"],"token_endpoint_auth_method":"none"}
             """#)
         let issuer = "http://localhost:\(session.client.port)/t/\(domain)"
-        let metadata = try await session.client.get("/t/\(domain)/.well-known/oauth-authorization-server")
+        /// The tenant's metadata once it shows a change: a server hears of a CLI change on the change feed, within
+        /// about a second.
+        func tenantMetadata(until done: @escaping ([String: Any]) -> Bool) async throws -> TokenClient.Answer {
+            var answer = try await session.client.get("/t/\(domain)/.well-known/oauth-authorization-server")
+            for _ in 0..<50 where !done(answer.json) {
+                try await Task.sleep(for: .milliseconds(100))
+                answer = try await session.client.get("/t/\(domain)/.well-known/oauth-authorization-server")
+            }
+            return answer
+        }
+        let metadata = try await tenantMetadata { $0["scopes_supported"] as? [String] == ["mcp:tools"] }
         #expect(metadata.json["client_id_metadata_document_supported"] as? Bool == true, "\(metadata.text)")
         #expect(metadata.json["scopes_supported"] as? [String] == ["mcp:tools"], "\(metadata.text)")
 
@@ -165,7 +175,7 @@ struct AuthorizationCodeEndToEndTests {
         #expect(page.headers["location"] == nil)
         // Refused by the tenant: the metadata says so, and the flow stops on a page.
         _ = try await TesseraBinary.run(["tenant", "client-documents", domain, "--refuse"], databaseURL: database)
-        let refused = try await session.client.get("/t/\(domain)/.well-known/oauth-authorization-server")
+        let refused = try await tenantMetadata { $0["client_id_metadata_document_supported"] as? Bool == false }
         #expect(refused.json["client_id_metadata_document_supported"] as? Bool == false, "\(refused.text)")
         // The same rule through the admin API; what a request leaves out stays.
         let shown = try await session.call("GET", "/admin/v1/tenants/\(domain)/client-documents")
