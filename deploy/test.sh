@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 deploy/postgres.sh install
+# pg_auto_failover for the failover run at the end of a full run: installed first, because installing it may
+# upgrade PostgreSQL's packages, and a cluster already running on the old binaries then fails to load the new
+# libraries (plpgsql.so: undefined symbol), which broke the fuzzer's cluster once.
+if [ $# -eq 0 ]; then deploy/auto-failover.sh install; fi
 # Headless Chromium and its driver drive the sign-in and consent pages in a real browser (Tests/browser/).
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   echo "installing Chromium (apt-get)..." >&2
