@@ -58,3 +58,17 @@ extension AdminAPI {
         return .ok(.init(body: .json(.init(record))))
     }
 }
+
+extension AdminAPI {
+    func setApplicationRedirectURIs(_ input: Operations.SetApplicationRedirectURIs.Input) async throws
+        -> Operations.SetApplicationRedirectURIs.Output
+    {
+        let (domain, key) = (input.path.tenant, input.path.consumerKey)
+        let administration = try administration(of: domain)
+        guard case .json(let body) = input.body else { throw AdminProblem(.unsupportedMediaType, "send JSON") }
+        let record = try await database {
+            try await administration.setRedirectURIs(tenant: domain, consumerKey: key, uris: body.redirectUris)
+        }
+        return .ok(.init(body: .json(.init(record))))
+    }
+}

@@ -294,6 +294,43 @@ public struct DirectoryAdministration: Sendable {
             set: "token_format = \(tokens.format.rawValue), resources = \(tokens.resources)")
     }
 
+    /// Where the authorization endpoint may send the application's browser back (checked by
+    /// `ApplicationSettings.redirectURIs`); an application allowed the authorization code grant keeps at least one, read
+    /// and changed in one transaction. A client known by its metadata document is not changed here: its document says.
+    /// Codes already issued keep their redirect URI.
+    public func setRedirectURIs(tenant rawDomain: String, consumerKey: String, uris: [String]) async throws
+        -> ApplicationRecord
+    {
+        let checked: [String]
+        do {
+            checked = try ApplicationSettings.redirectURIs(uris)
+        } catch {
+            throw AdministrationError("\(error)")
+        }
+        let logger = logger
+        return try await updateApplication(
+            "app.set-redirect-uris", tenant: rawDomain, consumerKey: consumerKey, set: "redirect_uris = \(checked)"
+        ) { connection, tenantID in
+            let rows = try await connection.query(
+                """
+                SELECT grant_types, metadata_document FROM applications
+                WHERE tenant_id = \(tenantID) AND consumer_key = \(consumerKey) FOR UPDATE
+                """, logger: logger
+            ).collect()
+            guard let row = rows.first else {
+                throw AdministrationError.unknownApplication(consumerKey, tenant: rawDomain)
+            }
+            let (grantTypes, fromDocument) = try row.decode(([String], Bool).self)
+            if fromDocument {
+                throw AdministrationError(
+                    "the client's redirect URIs are its metadata document's; it changes them there")
+            }
+            if checked.isEmpty, grantTypes.contains(ApplicationSettings.authorizationCodeGrantType.rawValue) {
+                throw AdministrationError("the authorization_code grant needs at least one redirect URI")
+            }
+        }
+    }
+
     /// The scopes an application may request and those a request without `scope` gets (checked by
     /// `ApplicationSettings.scopes`); without `defaults` the current ones stay, which must be among `allowed`, read
     /// and changed in one transaction. Tokens already issued keep theirs.

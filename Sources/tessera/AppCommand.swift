@@ -11,7 +11,7 @@ struct AppCommand: AsyncParsableCommand {
         abstract: "Create and manage a tenant's applications (OAuth clients).",
         subcommands: [
             Create.self, List.self, Show.self, RotateSecret.self, Secrets.self, SetAuth.self, SetScopes.self,
-            SetTokens.self, Disable.self, Enable.self, RegistrationToken.self,
+            SetTokens.self, SetRedirectURIs.self, Disable.self, Enable.self, RegistrationToken.self,
         ]
     )
 
