@@ -74,14 +74,11 @@ public struct AuthorizationCodeGrant: GrantHandler {
             code.challenge.isVerified(by: request.verifier)
         else { throw Self.refused }
         // RFC 8707 §2.2: the token request may narrow the resources the user consented to, never widen them.
-        var audience: [String] = []
-        for resource in request.resources.isEmpty ? code.resources : request.resources
-        where !audience.contains(resource) {
-            guard code.resources.contains(resource) else {
-                throw OAuthError(.invalidTarget, "resource not granted to this authorization code")
-            }
-            audience.append(resource)
-        }
+        let audience =
+            request.resources.isEmpty
+            ? code.resources
+            : try ClientApplication.audience(
+                request.resources, among: code.resources, refusal: "resource not granted to this authorization code")
         let response = try await issuer.issue(
             for: client, in: context.tenant, subject: .user(username: code.username), scopes: code.scopes,
             audience: audience, lifetime: client.defaultTokenValidity, grantType: Self.grantType, userID: code.userID,

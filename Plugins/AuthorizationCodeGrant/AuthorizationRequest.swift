@@ -129,21 +129,8 @@ struct AuthorizationRequest: Sendable {
         throws(OAuthError) -> [String]
     {
         if !client.resources.isEmpty { return try client.grantedAudience(requested: requested) }
-        guard requested.count <= ClientApplication.maximumRequestedResources else {
-            throw OAuthError(
-                .invalidTarget, "at most \(ClientApplication.maximumRequestedResources) resource parameters")
-        }
-        var granted: [String] = []
-        for resource in requested where !granted.contains(resource) {
-            guard ClientApplication.isResourceIndicator(resource) else {
-                throw OAuthError(.invalidTarget, "a resource must be an absolute URI without a fragment")
-            }
-            guard declared.contains(where: { $0.uri == resource }) else {
-                throw OAuthError(.invalidTarget, "the resource is not one this tenant protects")
-            }
-            granted.append(resource)
-        }
-        return granted
+        return try ClientApplication.audience(
+            requested, among: declared.map(\.uri), refusal: "the resource is not one this tenant protects")
     }
 }
 

@@ -97,10 +97,9 @@ public struct RefreshTokenGrant: GrantHandler {
         throws(OAuthError) -> [String]
     {
         guard !client.resources.isEmpty else {
-            guard requested.allSatisfy(granted.contains) else {
-                throw OAuthError(.invalidTarget, "resource not granted to this refresh token")
-            }
-            return requested.isEmpty ? granted : requested.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+            guard !requested.isEmpty else { return granted }
+            return try ClientApplication.audience(
+                requested, among: granted, refusal: "resource not granted to this refresh token")
         }
         let remaining = granted.filter(client.resources.contains)
         guard remaining.count == granted.count || !remaining.isEmpty else {

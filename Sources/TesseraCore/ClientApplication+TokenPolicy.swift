@@ -40,17 +40,25 @@ extension ClientApplication {
     /// knowing RFC 8707, as WSO2's clients do). Repeats count once; the order is the request's.
     public func grantedAudience(requested: [String]) throws(OAuthError) -> [String] {
         guard !requested.isEmpty else { return resources }
-        guard requested.count <= Self.maximumRequestedResources else {
-            throw OAuthError(.invalidTarget, "at most \(Self.maximumRequestedResources) resource parameters")
+        return try Self.audience(requested, among: resources, refusal: "resource not allowed for this client")
+    }
+
+    /// The requested resources, each an absolute URI without a fragment and one of `allowed` (else `invalid_target`
+    /// with `refusal`), at most `maximumRequestedResources` of them; repeats count once, in the request's order. The
+    /// rule every grant applies to what it may grant: the application's resources, a tenant's, a code's or a refresh
+    /// token's.
+    public static func audience(_ requested: [String], among allowed: [String], refusal: String)
+        throws(OAuthError) -> [String]
+    {
+        guard requested.count <= maximumRequestedResources else {
+            throw OAuthError(.invalidTarget, "at most \(maximumRequestedResources) resource parameters")
         }
         var granted: [String] = []
         for resource in requested where !granted.contains(resource) {
-            guard Self.isResourceIndicator(resource) else {
+            guard isResourceIndicator(resource) else {
                 throw OAuthError(.invalidTarget, "a resource must be an absolute URI without a fragment")
             }
-            guard resources.contains(resource) else {
-                throw OAuthError(.invalidTarget, "resource not allowed for this client")
-            }
+            guard allowed.contains(resource) else { throw OAuthError(.invalidTarget, refusal) }
             granted.append(resource)
         }
         return granted

@@ -29,7 +29,9 @@ public enum CredentialGenerator {
         randomBase64URL(byteCount: 24)
     }
 
-    static func randomBase64URL(byteCount: Int) -> String {
+    /// `byteCount` random bytes, base64url without padding: the one source of every random value the server hands
+    /// out (tokens, codes, the browser cookie).
+    public static func randomBase64URL(byteCount: Int) -> String {
         RandomPool.withBytes(count: byteCount) { Base64URL.encode($0) }
     }
 }

@@ -26,11 +26,7 @@ public struct PKCEChallenge: Sendable, Hashable {
     public func isVerified(by verifier: String) -> Bool {
         guard Self.isWellFormed(verifier: verifier) else { return false }
         let computed = Array(Base64URL.encode(Data(SHA256.hash(data: Data(verifier.utf8)))).utf8)
-        let expected = Array(value.utf8)
-        guard computed.count == expected.count else { return false }
-        var difference: UInt8 = 0
-        for index in computed.indices { difference |= computed[index] ^ expected[index] }
-        return difference == 0
+        return ConstantTime.equal(computed, Array(value.utf8))
     }
 
     /// RFC 7636 §4.1: `[A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~"`, 43 to 128 of them.

@@ -21,10 +21,5 @@ public struct TokenHash: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether `stored` is this hash, compared in constant time: every byte is looked at whatever the first
     /// difference.
-    public func matches(_ stored: [UInt8]) -> Bool {
-        guard stored.count == bytes.count else { return false }
-        var difference: UInt8 = 0
-        for index in bytes.indices { difference |= bytes[index] ^ stored[index] }
-        return difference == 0
-    }
+    public func matches(_ stored: [UInt8]) -> Bool { ConstantTime.equal(bytes, stored) }
 }

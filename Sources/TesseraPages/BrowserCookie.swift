@@ -19,9 +19,7 @@ public struct BrowserCookie: Sendable, Equatable {
 
     /// A new random value: 256 bits.
     public static func generate() -> BrowserCookie {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return BrowserCookie(value: Base64URL.encode(Data(bytes)))
+        BrowserCookie(value: CredentialGenerator.randomBase64URL(byteCount: 32))
     }
 
     /// The browser's cookie, if it sent a plausible one.
@@ -46,10 +44,7 @@ public struct BrowserCookie: Sendable, Equatable {
     /// Whether a form's `csrf` field is this browser's token, compared in constant time.
     public func accepts(csrf: String?) -> Bool {
         guard let csrf else { return false }
-        let expected = Array(csrfToken.utf8)
-        let given = Array(csrf.utf8)
-        guard expected.count == given.count else { return false }
-        return zip(expected, given).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return ConstantTime.equal(Array(csrfToken.utf8), Array(csrf.utf8))
     }
 
     /// The `Set-Cookie` header value: `HttpOnly`, `SameSite=Lax` (the redirect back from a client's login
