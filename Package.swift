@@ -126,11 +126,12 @@ let package = Package(
             swiftSettings: strict
         ),
         // The administration API: handlers over the operations of TesseraPostgres (DirectoryAdministration, ...), with
-        // types generated from its OpenAPI document (Sources/TesseraAdmin/openapi.json), which it also serves.
+        // types generated from its OpenAPI document (Sources/TesseraAdmin/openapi.json), which it also serves; and the
+        // console, its pages for a tenant's administrators, which call those handlers in process.
         .target(
             name: "TesseraAdmin",
             dependencies: [
-                "TesseraCore", "TesseraPostgres", "TesseraHTTP",
+                "TesseraCore", "TesseraPostgres", "TesseraHTTP", "TesseraPages",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -19,9 +19,10 @@ extension AdminAPI {
         let domain = input.path.tenant
         let users = try userAdministration(of: domain)
         guard case .json(let body) = input.body else { throw AdminProblem(.unsupportedMediaType, "send JSON") }
+        let roles = Self.roles(body.roles ?? [])
         let hash = try await passwordHash(body.password)
         let record = try await database {
-            try await users.createUser(tenant: domain, username: body.username, passwordHash: hash)
+            try await users.createUser(tenant: domain, username: body.username, passwordHash: hash, roles: roles)
         }
         return .created(.init(body: .json(.init(record))))
     }
@@ -59,6 +60,52 @@ extension AdminAPI {
         return .noContent(.init())
     }
 
+    func setUserRoles(_ input: Operations.SetUserRoles.Input) async throws -> Operations.SetUserRoles.Output {
+        let (domain, username) = (input.path.tenant, input.path.username)
+        let users = try userAdministration(of: domain)
+        guard case .json(let body) = input.body else { throw AdminProblem(.unsupportedMediaType, "send JSON") }
+        let roles = Self.roles(body.roles)
+        let record = try await database {
+            try await users.setRoles(tenant: domain, username: username, roles: roles)
+            return try await users.user(tenant: domain, username: username)
+        }
+        return .ok(.init(body: .json(.init(record))))
+    }
+
+    static func roles(_ roles: [Components.Schemas.UserRole]) -> Set<UserRole> {
+        Set(
+            roles.map { role in
+                switch role {
+                case .tenantAdmin: .tenantAdmin
+                }
+            })
+    }
+
+    func dailyStatistics(_ input: Operations.DailyStatistics.Input) async throws
+        -> Operations.DailyStatistics.Output
+    {
+        let domain = input.path.tenant
+        _ = try administration(of: domain)
+        let (key, count, client, logger) = (input.query.consumerKey, input.query.days ?? 30, client, logger)
+        guard (1...DailyStatistics.maximumDays).contains(count) else {
+            throw AdminProblem(.badRequest, "days must be 1 to \(DailyStatistics.maximumDays)")
+        }
+        let days = try await database {
+            try await DailyStatistics(client: client, logger: logger).days(
+                tenant: domain, consumerKey: key, count: count)
+        }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        days: days.map {
+                            .init(
+                                day: $0.day, issued: Int64($0.issued), failed: Int64($0.failed),
+                                newRegisteredUsers: Int64($0.newRegisteredUsers),
+                                registeredUsers: Int64($0.registeredUsers))
+                        }))))
+    }
+
     func registeredUsers(_ input: Operations.RegisteredUsers.Input) async throws -> Operations.RegisteredUsers.Output {
         let domain = input.path.tenant
         _ = try administration(of: domain)
@@ -90,7 +137,8 @@ extension AdminAPI {
 extension Components.Schemas.User {
     init(_ record: UserRecord) {
         self.init(
-            tenant: record.tenant, username: record.username, enabled: record.enabled, createdAt: record.createdAt)
+            tenant: record.tenant, username: record.username, enabled: record.enabled, createdAt: record.createdAt,
+            roles: record.roles.compactMap(Components.Schemas.UserRole.init(rawValue:)))
     }
 }
 

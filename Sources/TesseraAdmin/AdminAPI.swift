@@ -121,9 +121,10 @@ struct AdminAPI: APIProtocol {
         let domain = input.path.tenant
         let administration = try administration(of: domain)
         let limit = try Paging.limit(input.query.limit)
-        let after = input.query.after
+        let (after, search) = (input.query.after, input.query.search)
+        if let search, search.count > 100 { throw AdminProblem(.badRequest, "search must be at most 100 characters") }
         let records = try await database {
-            try await administration.applications(tenant: domain, after: after, limit: limit + 1)
+            try await administration.applications(tenant: domain, after: after, search: search, limit: limit + 1)
         }
         let page = Paging.page(records, limit: limit, key: \.name)
         return .ok(

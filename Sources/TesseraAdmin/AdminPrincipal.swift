@@ -18,12 +18,13 @@ struct AdminPrincipal: Sendable, Equatable {
 
     /// The client's tenant (a domain).
     let tenant: String
-    let consumerKey: String
+    /// What the audit trail records as the actor: the client by tenant and consumer key, or the console's user.
+    let actor: String
     let reach: Reach
 
     init(tenant: String, consumerKey: String, scopes: ScopeSet, systemTenant: String) {
         self.tenant = tenant
-        self.consumerKey = consumerKey
+        self.actor = "\(tenant)/\(consumerKey)"
         if tenant == systemTenant, scopes.tokens.contains(Self.systemScope) {
             reach = .everyTenant
         } else if scopes.tokens.contains(Self.tenantScope), tenant != systemTenant {
@@ -35,8 +36,13 @@ struct AdminPrincipal: Sendable, Equatable {
         }
     }
 
-    /// What the audit trail records as the actor: the client, by tenant and consumer key.
-    var actor: String { "\(tenant)/\(consumerKey)" }
+    /// A user signed in to the console: with the role tenant-admin, the user's own tenant, never the system tenant's
+    /// (for the reason above: its administrators are clients with tessera:admin and the CLI).
+    init(tenant: String, consoleUser username: String, roles: Set<UserRole>, systemTenant: String) {
+        self.tenant = tenant
+        self.actor = "\(tenant)/console:\(username)"
+        reach = roles.contains(.tenantAdmin) && tenant != systemTenant ? .tenant(tenant) : .nothing
+    }
 
     /// Whether the principal may act on `domain` (already lower-cased, as tenants' domains are).
     func mayAdminister(_ domain: String) -> Bool {

@@ -7,6 +7,7 @@ import OpenAPIHummingbird
 import OpenAPIRuntime
 import TesseraCore
 import TesseraHTTP
+import TesseraPages
 import TesseraPostgres
 
 /// The admin API under `/admin/v1/`: its OpenAPI document, open to all, and its operations behind
@@ -14,6 +15,7 @@ import TesseraPostgres
 public struct AdminRoutes: Sendable {
     private let api: AdminAPI
     private let authenticator: AdminAuthenticator
+    private let console: ConsoleRoutes?
 
     /// Longest request body: the connection guard's limit for every request (`ConnectionLimits.maximumBodySize`),
     /// which refuses a longer declared body before it reaches a route.
@@ -24,22 +26,32 @@ public struct AdminRoutes: Sendable {
     ///   - supportedGrantTypes: the grant types installed on this server.
     ///   - passwords: the server's password hasher (its hashing threads), for users' passwords.
     ///   - serverKey: the key the tenants' signing keys are sealed under, if the server has one.
+    ///   - console: the console's parts; nil serves no console.
     public init(
         client: any DatabaseClient, directory: any ClientDirectory, ledger: any TokenLedger, systemTenant: String,
-        supportedGrantTypes: Set<GrantType>, passwords: any PasswordHasher, serverKey: ServerKey?, logger: Logger,
-        now: @escaping @Sendable () -> Date
+        supportedGrantTypes: Set<GrantType>, passwords: any PasswordHasher, serverKey: ServerKey?,
+        console: ConsoleSettings? = nil, logger: Logger, now: @escaping @Sendable () -> Date
     ) {
-        self.api = AdminAPI(
+        let api = AdminAPI(
             client: client, logger: logger, systemTenant: systemTenant, supportedGrantTypes: supportedGrantTypes,
             now: now, passwords: passwords, serverKey: serverKey)
+        self.api = api
         self.authenticator = AdminAuthenticator(
             directory: directory, ledger: ledger, systemTenant: systemTenant, now: now)
+        self.console = console.map {
+            ConsoleRoutes(
+                console: Console(
+                    api: api, browser: BrowserSignIn(signIn: $0.signIn, sessions: $0.sessions, now: now, use: .console),
+                    directory: directory, systemTenant: systemTenant),
+                settings: $0)
+        }
     }
 
     /// The document the API's types are generated from, byte for byte.
     public static var document: String { EmbeddedOpenAPI.files[0].text }
 
     public func register(on router: Router<TesseraRequestContext>) throws {
+        console?.register(on: router)
         router.get("/admin/v1/openapi.json") { _, _ in
             Response(
                 status: .ok,

@@ -11,14 +11,17 @@ public struct ClientAuthenticator: Sendable {
     private let now: @Sendable () -> Date
     /// What `private_key_jwt` needs besides the client's keys; without it every assertion is refused.
     private let assertions: ClientAssertionCheck?
+    /// Told of each refusal of a known application (the token endpoint's counts); nil elsewhere.
+    private let activity: (any TokenActivity)?
 
     public init(
         directory: any ClientDirectory, throttle: ClientThrottle? = nil, assertions: ClientAssertionCheck? = nil,
-        now: @escaping @Sendable () -> Date = Date.init
+        activity: (any TokenActivity)? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.directory = directory
         self.throttle = throttle
         self.assertions = assertions
+        self.activity = activity
         self.now = now
     }
 
@@ -86,6 +89,19 @@ public struct ClientAuthenticator: Sendable {
             logger.notice("client authentication failed: unknown consumer key")
             throw OAuthError.invalidClient(detail: "unknown consumer key")
         }
+        do {
+            try await check(credentials, of: application, tenant: tenant, logger: logger)
+        } catch let error as OAuthError where error.refusesClient {
+            activity?.refused(application)
+            throw error
+        }
+        return application
+    }
+
+    /// That `application` may use these credentials' method, that their proof is its, and that it is enabled.
+    private func check(
+        _ credentials: ClientCredentials, of application: ClientApplication, tenant: Tenant, logger: Logger
+    ) async throws {
         guard application.allows(credentials.method) else {
             logger.notice(
                 "client authentication failed: method not allowed",
@@ -110,7 +126,6 @@ public struct ClientAuthenticator: Sendable {
                 metadata: ["client_id": "\(application.consumerKey)"])
             throw OAuthError.invalidClient(detail: "application disabled")
         }
-        return application
     }
 
     /// RFC 7523 §3 for `private_key_jwt`: every failure is the same `invalid_client`, the reason only in the debug log

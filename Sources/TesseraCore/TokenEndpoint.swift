@@ -11,17 +11,21 @@ public struct TokenEndpoint: Sendable {
 
     private let authenticator: ClientAuthenticator
     private let grants: GrantRegistry
+    private let activity: (any TokenActivity)?
 
     /// - Parameters:
     ///   - throttle: failed client authentications, shared with the other endpoints; nil for none.
+    ///   - activity: counts each application's tokens and refusals; nil for none.
     ///   - now: the clock a rotated secret's grace period is judged by.
     public init(
         directory: any ClientDirectory, grants: GrantRegistry, throttle: ClientThrottle? = nil,
-        assertions: ClientAssertionCheck? = nil, now: @escaping @Sendable () -> Date = Date.init
+        assertions: ClientAssertionCheck? = nil, activity: (any TokenActivity)? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.authenticator = ClientAuthenticator(
-            directory: directory, throttle: throttle, assertions: assertions, now: now)
+            directory: directory, throttle: throttle, assertions: assertions, activity: activity, now: now)
         self.grants = grants
+        self.activity = activity
     }
 
     /// The grant types installed, which the HTTP layer reports (any other value is "other").
@@ -52,10 +56,24 @@ public struct TokenEndpoint: Sendable {
 
         let client = try await authenticator.authenticate(
             request, tenant: tenant, requirement: grant.clientAuthentication, logger: logger)
+        guard let activity, let client else { return try await run(grant, grantType, request, tenant, client, logger) }
+        do {
+            let response = try await run(grant, grantType, request, tenant, client, logger)
+            activity.issued(to: client)
+            return response
+        } catch let error as OAuthError where error.refusesClient {
+            activity.refused(client)
+            throw error
+        }
+    }
+
+    private func run(
+        _ grant: AnyGrant, _ grantType: GrantType, _ request: TokenRequest, _ tenant: Tenant,
+        _ client: ClientApplication?, _ logger: Logger
+    ) async throws -> TokenResponse {
         if let client, !client.grantTypes.contains(grantType) {
             throw OAuthError(.unauthorizedClient, "the client is not allowed to use this grant type")
         }
-
         var context = GrantContext(tenant: tenant, client: client, logger: logger)
         context.logger[metadataKey: "grant_type"] = "\(grantType)"
         return try await grant.run(request.form, context)

@@ -8,17 +8,39 @@ public struct User: Sendable, Hashable {
     /// A slow, salted hash (bcrypt), never the password.
     public let passwordHash: String
     public let enabled: Bool
+    /// What the user may do beyond signing in; loaded where it matters (the console), empty elsewhere.
+    public let roles: Set<UserRole>
 
-    public init(tenantID: Tenant.ID, id: ID, username: String, passwordHash: String, enabled: Bool) {
+    public init(
+        tenantID: Tenant.ID, id: ID, username: String, passwordHash: String, enabled: Bool, roles: Set<UserRole> = []
+    ) {
         self.tenantID = tenantID
         self.id = id
         self.username = username
         self.passwordHash = passwordHash
         self.enabled = enabled
+        self.roles = roles
     }
 
     /// Longest username accepted anywhere.
     public static let maximumUsernameLength = 255
+}
+
+/// A role a user holds in their tenant.
+public enum UserRole: String, Sendable, Hashable, CaseIterable {
+    /// Administers the tenant in the console, as a client with the scope `tessera:tenant-admin` does through the admin
+    /// API.
+    case tenantAdmin = "tenant-admin"
+
+    /// The roles these names name; nil when one is unknown.
+    public static func parse(_ names: [String]) -> Set<UserRole>? {
+        var roles: Set<UserRole> = []
+        for name in names {
+            guard let role = UserRole(rawValue: name) else { return nil }
+            roles.insert(role)
+        }
+        return roles
+    }
 }
 
 /// Where the password grant finds a tenant's users.

@@ -52,6 +52,20 @@ public struct GrantEndpointRoutes: Sendable {
             $0.endpoint = .grantEndpoint
             $0.tenant = tenant
         }
+        return await Self.serve(
+            request, context: context, tenant: tenant, trustedProxies: trustedProxies, secure: secure
+        ) {
+            await endpoint.respond(to: $0, logger: context.logger)
+        }
+    }
+
+    /// A page's round trip, for the grants' endpoints and the console alike: the query and form read with the token
+    /// routes' limits (a malformed one answered in plain text), `answer` given the request, its answer written back
+    /// with the hardening headers.
+    public static func serve(
+        _ request: Request, context: TesseraRequestContext, tenant: String?, trustedProxies: TrustedProxies,
+        secure: Bool, answer: (EndpointRequest) async -> EndpointResponse
+    ) async -> Response {
         guard let tenant else { return Self.plain(404, "Not found: no tenant is served here.") }
         let query: TokenRequestParameters
         var form = TokenRequestParameters()
@@ -62,12 +76,16 @@ public struct GrantEndpointRoutes: Sendable {
             context.notes.update { $0.error = error.code.rawValue }
             return Self.plain(error.status, "Bad request: \(error.description)")
         }
-        let answer = await endpoint.respond(
-            to: EndpointRequest(
+        let answer = await answer(
+            EndpointRequest(
                 method: request.method == .post ? .post : .get, tenantDomain: tenant, query: query, form: form,
                 cookies: EndpointRequest.cookies(fromHeader: request.headers[.cookie]),
-                sourceAddress: context.clientAddress(request, behind: trustedProxies), isSecure: secure),
-            logger: context.logger)
+                sourceAddress: context.clientAddress(request, behind: trustedProxies), isSecure: secure))
+        return response(answer, context: context)
+    }
+
+    /// An endpoint's answer as HTTP, with the hardening headers it did not set itself.
+    public static func response(_ answer: EndpointResponse, context: TesseraRequestContext) -> Response {
         var headers = HTTPFields()
         for (name, value) in answer.headers {
             if let name = HTTPField.Name(name) { headers.append(HTTPField(name: name, value: value)) }
@@ -82,7 +100,7 @@ public struct GrantEndpointRoutes: Sendable {
     }
 
     /// A short plain-text answer for what fails before the endpoint sees the request.
-    private static func plain(_ status: Int, _ text: String) -> Response {
+    static func plain(_ status: Int, _ text: String) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
         for (name, value) in hardening { if let name = HTTPField.Name(name) { headers[name] = value } }

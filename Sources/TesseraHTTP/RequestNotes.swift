@@ -13,6 +13,8 @@ final class RequestNotes: Sendable {
         case admin, register
         /// A grant's own endpoint (`/authorize`): the installed ones only, so the label's values are few.
         case grantEndpoint = "grant_endpoint"
+        /// The console's pages (`/console/`, `/t/<tenant>/console/`).
+        case console
     }
 
     struct Values: Sendable {

@@ -17,6 +17,11 @@ public struct TesseraRequestContext: RequestContext {
             $0.endpoint = .admin; $0.tenant = tenant
         }
     }
+    public func note(console tenant: String?) {
+        notes.update {
+            $0.endpoint = .console; $0.tenant = tenant
+        }
+    }
     public func note(registration tenant: String?) {
         notes.update {
             $0.endpoint = .register; $0.tenant = tenant

@@ -8,11 +8,17 @@ public struct BrowserSignIn: Sendable {
     private let signIn: UserSignIn
     private let sessions: any BrowserSessionStore
     private let now: @Sendable () -> Date
+    /// The cookie a sign-in sets.
+    private let use: BrowserCookie.Use
 
-    public init(signIn: UserSignIn, sessions: any BrowserSessionStore, now: @escaping @Sendable () -> Date) {
+    public init(
+        signIn: UserSignIn, sessions: any BrowserSessionStore, now: @escaping @Sendable () -> Date,
+        use: BrowserCookie.Use = .signIn
+    ) {
         self.signIn = signIn
         self.sessions = sessions
         self.now = now
+        self.use = use
     }
 
     /// What a sign-in form's post came to.
@@ -40,7 +46,7 @@ public struct BrowserSignIn: Sendable {
         } catch is UserSignIn.Refusal {
             return .refused(message: SignInForm.refused, status: 401)
         }
-        let session = BrowserCookie.generate()
+        let session = BrowserCookie.generate(use: use)
         try await sessions.start(
             session.sessionHash, tenantID: tenantID, userID: user.id,
             expiresAt: now().addingTimeInterval(BrowserCookie.sessionLifetime))

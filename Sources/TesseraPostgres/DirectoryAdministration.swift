@@ -168,19 +168,32 @@ public struct DirectoryAdministration: Sendable {
     }
 
     /// The tenant's applications by name; a page of at most `limit` after the name `after`.
-    public func applications(tenant rawDomain: String, after: String? = nil, limit: Int = .max) async throws
-        -> [ApplicationRecord]
-    {
+    /// - Parameter search: only names containing this text, ignoring case (a `%` or `_` in it is a character).
+    public func applications(
+        tenant rawDomain: String, after: String? = nil, search: String? = nil, limit: Int = .max
+    ) async throws -> [ApplicationRecord] {
         let tenantID = try await tenantID(rawDomain)
+        let pattern = search.map { "%" + Self.likeEscaped($0) + "%" } ?? "%"
         let rows = try await client.current.query(
             """
             SELECT \(unescaped: ApplicationRecord.columns) FROM applications
-            WHERE tenant_id = \(tenantID) AND name > COALESCE(\(after), '') ORDER BY name LIMIT \(limit)
+            WHERE tenant_id = \(tenantID) AND name > COALESCE(\(after), '') AND name ILIKE \(pattern)
+            ORDER BY name LIMIT \(limit)
             """,
             logger: logger)
         var records: [ApplicationRecord] = []
         for try await row in rows { records.append(try ApplicationRecord(row: row, tenant: Self.domain(rawDomain))) }
         return records
+    }
+
+    /// `text` as a LIKE pattern that matches it literally (the default escape character is the backslash).
+    static func likeEscaped(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "\\" || character == "%" || character == "_" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
     }
 
     public func application(tenant rawDomain: String, consumerKey: String) async throws -> ApplicationRecord {

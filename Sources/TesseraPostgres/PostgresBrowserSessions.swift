@@ -24,15 +24,17 @@ public struct PostgresBrowserSessions: BrowserSessionStore {
         try await PostgresAvailability.run { [client] in
             let rows = try await client.current.query(
                 """
-                SELECT u.user_id, u.username, u.password_hash FROM browser_sessions s
+                SELECT u.user_id, u.username, u.password_hash, u.roles FROM browser_sessions s
                 JOIN users u ON u.tenant_id = s.tenant_id AND u.user_id = s.user_id
                 WHERE s.tenant_id = \(tenantID) AND s.session_hash = \(ByteBuffer(bytes: session.bytes))
                   AND s.expires_at > \(now) AND u.enabled
                 """, logger: PostgresAvailability.statementLogger
             ).collect()
             guard let row = rows.first else { return nil }
-            let (id, username, hash) = try row.decode((Int64, String, String).self)
-            return User(tenantID: tenantID, id: id, username: username, passwordHash: hash, enabled: true)
+            let (id, username, hash, roles) = try row.decode((Int64, String, String, [String]).self)
+            return User(
+                tenantID: tenantID, id: id, username: username, passwordHash: hash, enabled: true,
+                roles: Set(roles.compactMap(UserRole.init(rawValue:))))
         }
     }
 

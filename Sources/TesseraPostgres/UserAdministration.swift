@@ -16,17 +16,19 @@ public struct UserAdministration: Sendable {
         self.audit = AuditTrail(actor: actor, client: client, logger: logger)
     }
 
-    public func createUser(tenant domain: String, username: String, passwordHash: String) async throws -> UserRecord {
+    public func createUser(
+        tenant domain: String, username: String, passwordHash: String, roles: Set<UserRole> = []
+    ) async throws -> UserRecord {
         let tenantID = try await DirectoryAdministration(client: client, logger: logger).tenantID(domain)
         let username = try Self.validUsername(username)
-        let logger = logger
+        let (logger, roleNames) = (logger, roles.map(\.rawValue).sorted())
         let rows = try await audit.record("user.create", tenantID: tenantID, target: username) { connection in
             do {
                 return try await connection.query(
                     """
-                    INSERT INTO users (tenant_id, username, password_hash)
-                    VALUES (\(tenantID), \(username), \(passwordHash))
-                    RETURNING username, enabled, created_at
+                    INSERT INTO users (tenant_id, username, password_hash, roles)
+                    VALUES (\(tenantID), \(username), \(passwordHash), \(roleNames))
+                    RETURNING username, enabled, created_at, roles
                     """, logger: logger
                 ).collect()
             } catch  where DatabaseErrorMessage.sqlState(error) == "23505" {
@@ -35,8 +37,9 @@ public struct UserAdministration: Sendable {
             }
         }
         if let row = rows.first {
-            let (name, enabled, createdAt) = try row.decode((String, Bool, Date).self)
-            return UserRecord(tenant: domain.lowercased(), username: name, enabled: enabled, createdAt: createdAt)
+            let (name, enabled, createdAt, roles) = try row.decode((String, Bool, Date, [String]).self)
+            return UserRecord(
+                tenant: domain.lowercased(), username: name, enabled: enabled, createdAt: createdAt, roles: roles)
         }
         throw AdministrationError("the user was not created")
     }
@@ -63,15 +66,16 @@ public struct UserAdministration: Sendable {
         var query = condition
         query.binds.append(tenantID)
         query.sql = """
-            SELECT username, enabled, created_at FROM users
+            SELECT username, enabled, created_at, roles FROM users
             WHERE tenant_id = $\(query.binds.count) AND \(condition.sql)
             ORDER BY lower(username) LIMIT \(limit)
             """
         let rows = try await client.current.query(query, logger: logger)
         var records: [UserRecord] = []
-        for try await (name, enabled, createdAt) in rows.decode((String, Bool, Date).self) {
+        for try await (name, enabled, createdAt, roles) in rows.decode((String, Bool, Date, [String]).self) {
             records.append(
-                UserRecord(tenant: domain.lowercased(), username: name, enabled: enabled, createdAt: createdAt))
+                UserRecord(
+                    tenant: domain.lowercased(), username: name, enabled: enabled, createdAt: createdAt, roles: roles))
         }
         return records
     }
@@ -79,6 +83,12 @@ public struct UserAdministration: Sendable {
     public func setUser(tenant domain: String, username: String, enabled: Bool) async throws {
         try await update(
             enabled ? "user.enable" : "user.disable", tenant: domain, username: username, "enabled = \(enabled)")
+    }
+
+    /// Replaces the user's roles (audited with the new list).
+    public func setRoles(tenant domain: String, username: String, roles: Set<UserRole>) async throws {
+        let names = roles.map(\.rawValue).sorted()
+        try await update("user.set-roles", tenant: domain, username: username, "roles = \(names)")
     }
 
     public func setPassword(tenant domain: String, username: String, passwordHash: String) async throws {
@@ -128,9 +138,11 @@ public struct UserRecord: Sendable, Encodable {
     public let username: String
     public let enabled: Bool
     public let createdAt: Date
+    /// `UserRole` names, sorted.
+    public let roles: [String]
 
     enum CodingKeys: String, CodingKey {
-        case tenant, username, enabled
+        case tenant, username, enabled, roles
         case createdAt = "created_at"
     }
 }

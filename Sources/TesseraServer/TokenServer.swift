@@ -77,6 +77,8 @@ public struct TokenServer {
         let throttle =
             configuration.clientThrottleWindow > 0
             ? ClientThrottle(window: configuration.clientThrottleWindow, now: now) : nil
+        // Each application's tokens and refusals per day, for the console's charts: counted in memory, written in rounds.
+        let activity = DailyTokenCounts(client: client, logger: logger, now: now)
         // Keys clients publish at their jwks_uri, fetched with the fetcher's limits and cached.
         let published = PublishedKeySetCache(fetcher: fetcher, logger: logger)
         let assertions = ClientAssertionCheck(
@@ -84,7 +86,8 @@ public struct TokenServer {
         self.router = buildRouter(
             tokenRoutes: TokenRoutes(
                 endpoint: TokenEndpoint(
-                    directory: directory, grants: grants, throttle: throttle, assertions: assertions, now: now),
+                    directory: directory, grants: grants, throttle: throttle, assertions: assertions,
+                    activity: activity, now: now),
                 introspection: IntrospectionEndpoint(
                     directory: directory, ledger: ledger, issuer: issuerURL, throttle: throttle,
                     assertions: assertions, now: now),
@@ -106,7 +109,14 @@ public struct TokenServer {
         let admin = AdminRoutes(
             client: client, directory: directory, ledger: ledger, systemTenant: configuration.adminTenant,
             supportedGrantTypes: InstalledGrants.grantTypes, passwords: passwords,
-            serverKey: configuration.serverKey, logger: logger, now: now)
+            serverKey: configuration.serverKey,
+            // Where the admin API is: an operator who keeps it on a private listener keeps the console there too.
+            console: ConsoleSettings(
+                signIn: try parts.require(), sessions: try parts.require((any BrowserSessionStore).self),
+                defaultTenant: configuration.defaultTenant, trustedProxies: configuration.trustedProxies,
+                // The admin listener is plain HTTP: a Secure cookie would not come back to it.
+                secure: configuration.adminPort == 0 && configuration.publicURL.lowercased().hasPrefix("https:")),
+            logger: logger, now: now)
         // Clients register themselves on the public listeners, with an initial access token from an administrator
         // or, where a tenant opened it, with none.
         RegistrationRoutes(
@@ -127,7 +137,7 @@ public struct TokenServer {
         self.clock = clock
         self.directory = directory
         self.services = [
-            clock, tokenStore, ledger,
+            clock, tokenStore, ledger, activity,
             DirectoryChangeFeed(
                 client: client, caches: [directory] + (signingKeys.map { [$0] } ?? []), logger: logger),
         ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TesseraCore
 import TesseraPostgres
 import TesseraServer
 
@@ -8,7 +9,9 @@ struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Create and manage a tenant's end users (who sign in with the password grant).",
-        subcommands: [Create.self, List.self, Disable.self, Enable.self, SetPassword.self, Consents.self]
+        subcommands: [
+            Create.self, List.self, Disable.self, Enable.self, SetPassword.self, SetRoles.self, Consents.self,
+        ]
     )
 
     struct UserOptions: ParsableArguments {
@@ -57,16 +60,22 @@ struct UserCommand: AsyncParsableCommand {
 
         @OptionGroup var user: UserOptions
         @OptionGroup var password: PasswordOptions
+        @Option(
+            name: .customLong("role"),
+            help: ArgumentHelp(
+                "A role to give the user (repeatable): tenant-admin signs in to the console.", valueName: "role"))
+        var roles: [String] = []
         @Flag(help: "Print the user as one JSON object.") var json = false
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
+            let roles = try UserCommand.roles(roles)
             let hash = try password.hashFromStandardInput()
             let logger = CommandLogging.logger(level: .warning)
             let (tenant, username) = (user.tenant, user.username)
             let record = try await database.withClient(logger: logger) { client in
                 try await UserAdministration(client: client, logger: logger)
-                    .createUser(tenant: tenant, username: username, passwordHash: hash)
+                    .createUser(tenant: tenant, username: username, passwordHash: hash, roles: roles)
             }
             if json { try Output.json(record) } else { print("created user \(record.username) in \(record.tenant)") }
         }
@@ -89,8 +98,14 @@ struct UserCommand: AsyncParsableCommand {
                 try Output.json(users)
             } else {
                 Output.table(
-                    ["USERNAME", "ENABLED", "CREATED"],
-                    users.map { [$0.username, $0.enabled ? "yes" : "no", Output.date($0.createdAt)] })
+                    ["USERNAME", "ENABLED", "ROLES", "CREATED"],
+                    users.map {
+                        [
+                            $0.username, $0.enabled ? "yes" : "no",
+                            $0.roles.isEmpty ? "-" : $0.roles.joined(separator: ","),
+                            Output.date($0.createdAt),
+                        ]
+                    })
             }
         }
     }
@@ -134,6 +149,37 @@ struct UserCommand: AsyncParsableCommand {
             }
             print("password changed for \(username)")
         }
+    }
+
+    struct SetRoles: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-roles",
+            abstract: "Replace a user's roles (tenant-admin signs in to the console); --roles \"\" removes them all.")
+        @OptionGroup var user: UserOptions
+        @Option(help: ArgumentHelp("The roles, comma-separated.", valueName: "roles")) var roles: String
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let roles = try UserCommand.roles(roles.split(separator: ",").map(String.init))
+            let logger = CommandLogging.logger(level: .warning)
+            let (tenant, username) = (user.tenant, user.username)
+            try await database.withClient(logger: logger) { client in
+                try await UserAdministration(client: client, logger: logger)
+                    .setRoles(tenant: tenant, username: username, roles: roles)
+            }
+            let names = roles.map(\.rawValue).sorted()
+            print("roles of \(username): \(names.isEmpty ? "none" : names.joined(separator: ","))")
+        }
+    }
+
+    /// The roles named, or a one-line failure naming the known ones.
+    static func roles(_ names: [String]) throws -> Set<UserRole> {
+        let trimmed = names.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard let roles = UserRole.parse(trimmed) else {
+            throw CommandFailure(
+                "unknown role; the roles are: \(UserRole.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return roles
     }
 
     static func setEnabled(_ enabled: Bool, _ user: UserOptions, _ database: DatabaseOptions) async throws {

@@ -16,15 +16,16 @@ struct TestServer: Sendable {
     private let defaultTenant: String?
 
     /// - Parameter grants: installs grants beyond `client_credentials`, as a deployment would.
+    /// - Parameter activity: told of each application's tokens and refusals.
     init(
-        defaultTenant: String? = Tenants.acme.domain,
+        defaultTenant: String? = Tenants.acme.domain, activity: (any TokenActivity)? = nil,
         grants: (inout GrantRegistry, TokenIssuer) -> Void = { _, _ in }
     ) {
         var registry = GrantRegistry()
         let issuer = TokenIssuer(store: store)
         registry.register(ClientCredentialsGrant(issuer: issuer))
         grants(&registry, issuer)
-        endpoint = TokenEndpoint(directory: directory, grants: registry)
+        endpoint = TokenEndpoint(directory: directory, grants: registry, activity: activity)
         self.defaultTenant = defaultTenant
         for tenant in Tenants.all { directory.put(tenant) }
         for application in Applications.all { directory.put(application.application) }

@@ -17,8 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import requests
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+import chromium
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
@@ -55,19 +54,12 @@ def main():
         "state": state, "code_challenge": challenge, "code_challenge_method": "S256", "resource": resource,
     })
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1000,900"]:
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    browser = chromium.start(1000, 900)
     result = {}
     try:
         # Signing in hashes the password on threads that run only when the CPU is otherwise idle (the server keeps
         # bcrypt off the token path): on a machine the whole test suite saturates, the consent page can take long.
         wait = WebDriverWait(browser, 120)
-        browser.set_page_load_timeout(120)
         browser.get(url)
         result["sign_in_title"] = browser.title
         # Every field has its label.
@@ -96,8 +88,7 @@ def main():
         result["state_matches"] = query.get("state", [None])[0] == state
         result["iss"] = query.get("iss", [None])[0]
         # Anything the browser refused (a Content-Security-Policy violation would show here).
-        result["console_errors"] = [entry["message"] for entry in browser.get_log("browser")
-                                    if entry["level"] == "SEVERE"]
+        result["console_errors"] = chromium.severe_messages(browser)
         token = requests.post(issuer + "/token", data={
             "grant_type": "authorization_code", "code": query.get("code", [""])[0], "redirect_uri": redirect_uri,
             "code_verifier": verifier, "client_id": client_id, "resource": resource,
