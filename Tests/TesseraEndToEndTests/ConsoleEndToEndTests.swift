@@ -189,6 +189,25 @@ struct ConsoleEndToEndTests {
         let page = try await browser.get("/applications/\(key)")
         #expect(page.status == 200 && page.text.contains(key) && !page.text.contains(secret))
 
+        // A password-grant application: a user's first token registers the user, and its chart says so, as the
+        // analysts' view does.
+        let mobile = try await browser.post(
+            "/applications/new", [("name", "mobile"), ("grant_type", "password"), ("scopes", "read")])
+        let mobileKey = try #require(Self.input("consumer-key", in: mobile.text))
+        let mobileSecret = try #require(Self.input("consumer-secret", in: mobile.text))
+        let signedIn = try await session.client.post(
+            "/t/\(domain)/token", form: "grant_type=password&username=bob&password=pw-bob-123", key: mobileKey,
+            secret: mobileSecret)
+        #expect(signedIn.status == 200, "\(signedIn.text)")
+        let mobilePage = try await browser.get("/applications/\(mobileKey)").text
+        let registeredChart = try #require(mobilePage.range(of: "id=\"chart-registered-users\"")).upperBound
+        let lastRow = try #require(mobilePage[registeredChart...].range(of: "</tbody>", options: []))
+        let today = mobilePage[registeredChart..<lastRow.lowerBound].components(separatedBy: "<tr>").last ?? ""
+        let viewed = try await TesseraBinary.psql(
+            "SELECT registered_users FROM registered_users_per_application WHERE consumer_key = '\(mobileKey)'",
+            databaseURL: session.database)
+        #expect(viewed == "1\n" && today.contains("<td>1</td>"), "\(viewed) \(today)")
+
         // Search and paging.
         #expect(try await browser.get("/applications?search=BILL").text.contains(key))
         #expect(!(try await browser.get("/applications?search=nothing%25").text.contains(key)))

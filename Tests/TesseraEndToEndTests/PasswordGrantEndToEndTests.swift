@@ -91,6 +91,9 @@ struct PasswordGrantEndToEndTests {
         server.terminate()
         server.waitUntilExit()
         #expect(server.terminationStatus == 0)
+        // The console's daily counts, written at the latest when the server stops: three tokens, two sign-ins refused.
+        #expect(
+            try await run("tokens_per_day.sql", ["tenant=\(domain)"]).hasSuffix("|mobile|\(app.consumer_key)|3|2\n"))
         let logText = try String(contentsOf: log, encoding: .utf8)
         #expect(!logText.contains(password) && !logText.contains(encoded))
         let dump = try await TesseraBinary.psql(
