@@ -60,6 +60,10 @@ struct ConsoleEndToEndTests {
         }
     }
 
+    /// The server hashes at the users' cost (4): at its default (12) every sign-in would rehash the password on the
+    /// idle-priority hashing threads, which a full parallel run leaves without CPU for minutes.
+    static let serve = ["--password-cost", "4"]
+
     /// A tenant with an administrator (alice), a user without the role (bob), made by the CLI at bcrypt cost 4.
     static func tenant(_ session: AdminSession, _ name: String) async throws -> String {
         let domain = "\(name)-\(session.suffix).example"
@@ -77,7 +81,7 @@ struct ConsoleEndToEndTests {
         "sign-in: the cookie (HttpOnly, SameSite=Strict), the policy, CSRF, the role, the shared throttle, sessions that end"
     )
     func signIn() async throws {
-        let session = try await AdminSession.start("console-sign-in")
+        let session = try await AdminSession.start("console-sign-in", serve: Self.serve)
         defer { session.stop() }
         let domain = try await Self.tenant(session, "console")
         var browser = Browser(session: session, domain: domain)
@@ -156,7 +160,7 @@ struct ConsoleEndToEndTests {
 
     @Test("operations go through the admin API: CSRF-checked, audited as the console's user; the secret shown once")
     func operations() async throws {
-        let session = try await AdminSession.start("console-operations")
+        let session = try await AdminSession.start("console-operations", serve: Self.serve)
         defer { session.stop() }
         let domain = try await Self.tenant(session, "console-ops")
         var browser = Browser(session: session, domain: domain)
@@ -211,6 +215,17 @@ struct ConsoleEndToEndTests {
         // Search and paging.
         #expect(try await browser.get("/applications?search=BILL").text.contains(key))
         #expect(!(try await browser.get("/applications?search=nothing%25").text.contains(key)))
+
+        // The same numbers and search over HTTP, for other clients of the admin API.
+        let daily = try await session.call(
+            "GET", "/admin/v1/tenants/\(domain)/statistics/daily?consumer_key=\(key)&days=7")
+        let days = try #require(daily.json["days"] as? [[String: Any]], "\(daily.text)")
+        #expect(days.count == 7 && days.allSatisfy { $0["issued"] is Int && $0["registered_users"] is Int })
+        #expect(try await session.call("GET", "/admin/v1/tenants/\(domain)/statistics/daily?days=0").status == 400)
+        let unknownKey = "/admin/v1/tenants/\(domain)/statistics/daily?consumer_key=noSuchKeyNoSuchKeyNoSuchKey0"
+        #expect(try await session.call("GET", unknownKey).status == 404)
+        let searched = try await session.call("GET", "/admin/v1/tenants/\(domain)/applications?search=BILLING%20%3C")
+        #expect((searched.json["applications"] as? [[String: Any]])?.map { $0["consumer_key"] as? String } == [key])
 
         // Rotation with a grace period: the old secret keeps working until then.
         let rotated = try await browser.post("/applications/\(key)/rotate-secret", [("grace_seconds", "3600")])
@@ -268,7 +283,7 @@ extension ConsoleEndToEndTests {
         "in headless Chromium: sign in, create an application, read its secret once, curl tokens, see the chart count them as the SQL view does, sign out"
     )
     func browser() async throws {
-        let session = try await AdminSession.start("console-browser")
+        let session = try await AdminSession.start("console-browser", serve: Self.serve)
         defer { session.stop() }
         let domain = try await Self.tenant(session, "console-browser")
         // The screenshots stay with the run's other files (deploy/test.sh keeps them after a failure).

@@ -58,7 +58,7 @@ struct Console: Sendable {
                     "Form expired", "The form expired or did not come from this site. Reload the page.", status: 403)
             }
             if request.form["action"] == SignInForm.action {
-                return try await signIn(request, tenant: tenant, cookie: cookie, logger: logger)
+                return try await signIn(request, path: path, tenant: tenant, cookie: cookie, logger: logger)
             }
             if path == ["sign-out"] {
                 try await browser.signOut(cookie, tenantID: tenant.id)
@@ -84,7 +84,9 @@ struct Console: Sendable {
     }
 
     /// Checks the form and starts a session; a user without the role gets no session at all.
-    private func signIn(_ request: EndpointRequest, tenant: Tenant, cookie: BrowserCookie, logger: Logger) async throws
+    private func signIn(
+        _ request: EndpointRequest, path: [String], tenant: Tenant, cookie: BrowserCookie, logger: Logger
+    ) async throws
         -> EndpointResponse
     {
         let username = String((request.form["username"] ?? "").prefix(User.maximumUsernameLength))
@@ -112,9 +114,10 @@ struct Console: Sendable {
                     ),
                     status: 403)
             }
-            // Back to the page the form was on, now with GET and the new session.
+            // Back to the page the form was on, now with GET and the new session (an action's page: its object's).
             return .redirect(
-                to: Self.base(tenant.domain) + "/", afterPost: true,
+                to: Self.base(tenant.domain) + "/" + path.prefix(2).map(ConsolePages.segment).joined(separator: "/"),
+                afterPost: true,
                 headers: [("Set-Cookie", session.setCookie(secure: request.isSecure))])
         }
     }

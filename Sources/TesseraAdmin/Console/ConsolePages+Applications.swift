@@ -145,6 +145,7 @@ extension ConsolePages {
             <dt>Resources</dt><dd>\(list(application.resources))</dd>
             <dt>Redirect URIs</dt><dd>\(list(application.redirectUris))</dd>
             <dt>Client authentication</dt><dd>\(list(application.authMethods))</dd>
+            <dt>Client keys (kid)</dt><dd>\(list(application.keyIds))\(application.jwksUri.map { " (published at \($0))" as HTML } ?? "")</dd>
             <dt>Created</dt><dd>\(date(application.createdAt))</dd>
             </dl>
             <h2>Secrets</h2>
