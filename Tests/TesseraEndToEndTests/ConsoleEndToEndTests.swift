@@ -140,6 +140,18 @@ struct ConsoleEndToEndTests {
         let throttled = try await browser.signIn("alice", "pw-alice-123")
         #expect(throttled.status == 429 && throttled.text.contains("Too many failed sign-ins"), "\(throttled.text)")
 
+        // The CLI gives and refuses roles by name.
+        let unknown = try await TesseraBinary.run(
+            ["user", "set-roles", "--tenant", domain, "--username", "bob", "--roles", "superuser"],
+            databaseURL: session.database)
+        #expect(unknown.status == 1 && unknown.error.contains("unknown role; the roles are: tenant-admin"))
+        let promoted = try await TesseraBinary.run(
+            ["user", "set-roles", "--tenant", domain, "--username", "bob", "--roles", "tenant-admin"],
+            databaseURL: session.database)
+        #expect(promoted.status == 0 && promoted.output.contains("roles of bob: tenant-admin"), "\(promoted.error)")
+        var bobsBrowser = Browser(session: session, domain: domain)
+        #expect(try await bobsBrowser.signIn("bob", "pw-bob-123").status == 303)
+
         // The system tenant is the CLI's and admin clients': no console sign-in there, whatever the role.
         let made = try await TesseraBinary.run(
             [
