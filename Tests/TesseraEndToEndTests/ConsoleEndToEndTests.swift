@@ -267,8 +267,9 @@ struct ConsoleEndToEndTests {
         #expect(try await browser.post("/users/carol/disable", []).status == 303)
         let user = try await session.call("GET", "/admin/v1/tenants/\(domain)/users/carol")
         #expect(user.json["enabled"] as? Bool == false && user.json["roles"] as? [String] == ["tenant-admin"])
-        // An administrator cannot take away their own role.
+        // An administrator can neither take away their own role nor disable themselves.
         #expect(try await browser.post("/users/alice/roles", []).status == 400)
+        #expect(try await browser.post("/users/ALICE/disable", []).status == 400)
 
         // Every operation is in the audit trail as the console's user, and the page shows it.
         let audit = try await browser.get("/audit")

@@ -78,26 +78,25 @@ extension Console {
 
     /// An application's buttons: each posts here, then the page shows what happened (a new secret only once).
     private func act(_ action: String, on key: String, _ visit: Visit) async throws -> EndpointResponse {
-        let path = (tenant: visit.domain, key: key)
         let done: String
         switch action {
         case "rotate-secret":
             let grace = visit.request.form["grace_seconds"].flatMap { Int($0) } ?? 0
             let rotation = try await api.rotateApplicationSecret(
                 .init(
-                    path: .init(tenant: path.tenant, consumerKey: key),
+                    path: .init(tenant: visit.domain, consumerKey: key),
                     body: .json(.init(graceSeconds: grace, revokeTokens: visit.request.form["revoke_tokens"] == "on")))
             ).ok.body.json
             return ConsolePages.rotatedSecret(rotation, visit: visit)
         case "disable":
-            _ = try await api.disableApplication(.init(path: .init(tenant: path.tenant, consumerKey: key))).ok
+            _ = try await api.disableApplication(.init(path: .init(tenant: visit.domain, consumerKey: key))).ok
             done = "disabled"
         case "enable":
-            _ = try await api.enableApplication(.init(path: .init(tenant: path.tenant, consumerKey: key))).ok
+            _ = try await api.enableApplication(.init(path: .init(tenant: visit.domain, consumerKey: key))).ok
             done = "enabled"
         case "revoke-tokens":
             _ = try await api.revokeApplicationTokens(
-                .init(path: .init(tenant: path.tenant, consumerKey: key), body: .json(.init()))
+                .init(path: .init(tenant: visit.domain, consumerKey: key), body: .json(.init()))
             ).noContent
             done = "revoked"
         default:

@@ -15,31 +15,35 @@ extension Console {
             let user = try await api.getUser(.init(path: .init(tenant: domain, username: rest[0]))).ok.body.json
             return ConsolePages.user(user, done: visit.request.query["done"], visit: visit)
         case (2, true):
-            let path = Operations.GetUser.Input.Path(tenant: domain, username: rest[0])
+            let username = rest[0]
+            let yourself = username.lowercased() == visit.user.username.lowercased()
             let done: String
             switch rest[1] {
+            case "disable" where yourself:
+                return ConsolePages.message(
+                    "Not changed", "You cannot disable yourself; ask another administrator.", status: 400, visit: visit)
             case "disable":
-                _ = try await api.disableUser(.init(path: .init(tenant: path.tenant, username: path.username))).ok
+                _ = try await api.disableUser(.init(path: .init(tenant: domain, username: username))).ok
                 done = "disabled"
             case "enable":
-                _ = try await api.enableUser(.init(path: .init(tenant: path.tenant, username: path.username))).ok
+                _ = try await api.enableUser(.init(path: .init(tenant: domain, username: username))).ok
                 done = "enabled"
             case "roles":
                 let roles: [Components.Schemas.UserRole] =
                     visit.request.form["tenant_admin"] == "on" ? [.tenantAdmin] : []
-                if roles.isEmpty, rest[0].lowercased() == visit.user.username.lowercased() {
+                if roles.isEmpty, yourself {
                     return ConsolePages.message(
                         "Not changed", "You cannot remove your own administrator role; ask another administrator.",
                         status: 400, visit: visit)
                 }
                 _ = try await api.setUserRoles(
-                    .init(path: .init(tenant: path.tenant, username: path.username), body: .json(.init(roles: roles)))
+                    .init(path: .init(tenant: domain, username: username), body: .json(.init(roles: roles)))
                 ).ok
                 done = "roles"
             default:
                 return ConsolePages.message("Not found", "There is no such action.", status: 404, visit: visit)
             }
-            return .redirect(to: ConsolePages.userURL(rest[0], visit) + "?done=\(done)", afterPost: true)
+            return .redirect(to: ConsolePages.userURL(username, visit) + "?done=\(done)", afterPost: true)
         default:
             return ConsolePages.message("Not found", "There is no such page.", status: 404, visit: visit)
         }
