@@ -84,8 +84,8 @@ extension ClientMetadataDocument {
     /// The name of the application that stands for the client: `client_name #<8 hex digits of the URL's SHA-256>`, as
     /// names are unique in a tenant and two documents may claim the same one.
     public var applicationName: String {
-        let digest = SHA256.hash(data: Data(clientID.utf8)).prefix(4).map { String(format: "%02x", $0) }
-        return "\(clientName.prefix(ApplicationSettings.maximumNameLength - 10)) #\(digest.joined())"
+        let digest = SHA256.hash(data: Data(clientID.utf8)).prefix(4).hexadecimal
+        return "\(clientName.prefix(ApplicationSettings.maximumNameLength - 10)) #\(digest)"
     }
 }
 

@@ -32,7 +32,7 @@ public struct ClientRegistration: Sendable {
     /// An initial access token's id: the first 16 hexadecimal digits of its SHA-256, which names it in lists and
     /// revocations without being usable as the token (nor reversible to it).
     public static func tokenID(_ hash: [UInt8]) -> String {
-        hash.prefix(tokenIDLength / 2).map { String(format: "%02x", $0) }.joined()
+        hash.prefix(tokenIDLength / 2).hexadecimal
     }
     public static let tokenIDLength = 16
 

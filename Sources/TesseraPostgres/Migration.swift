@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraCore
 
 /// One forward-only schema change: a file `sql/migrations/NNNN_name.sql`, compiled into the binary.
 public struct Migration: Sendable, Equatable {
@@ -18,7 +19,7 @@ public struct Migration: Sendable, Equatable {
         self.version = version
         self.name = name
         self.sql = sql
-        self.checksum = SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        self.checksum = SHA256.hash(data: Data(sql.utf8)).hexadecimal
     }
 
     /// The migrations of `sql/migrations`, in version order, as they were when this binary was built.

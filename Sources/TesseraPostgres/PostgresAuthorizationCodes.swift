@@ -77,7 +77,7 @@ public struct PostgresAuthorizationCodes: AuthorizationCodeStore {
     /// `at:<hash hex>:<expiry day>` or `rt:...`: enough to find the token's row and revoke it.
     static func text(_ reference: TokenReference) -> String {
         let kind = reference.kind == .access ? "at" : "rt"
-        let hex = reference.hash.bytes.map { String(format: "%02x", $0) }.joined()
+        let hex = reference.hash.bytes.hexadecimal
         return "\(kind):\(hex):\(reference.expiryDay)"
     }
 

@@ -14,7 +14,7 @@ public final class TestPasswordHasher: PasswordHasher {
     public func hash(_ password: String) async throws -> String { Self.hash(password, cost: cost) }
 
     public static func hash(_ password: String, cost: Int) -> String {
-        "test$\(cost)$" + SHA256.hash(data: Data(password.utf8)).map { String(format: "%02x", $0) }.joined()
+        "test$\(cost)$" + SHA256.hash(data: Data(password.utf8)).hexadecimal
     }
 
     public func verify(_ password: String, against hash: String) async throws -> PasswordVerification {

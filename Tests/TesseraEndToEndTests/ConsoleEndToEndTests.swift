@@ -204,6 +204,11 @@ struct ConsoleEndToEndTests {
         #expect(token.status == 200, "\(token.text)")
         let page = try await browser.get("/applications/\(key)")
         #expect(page.status == 200 && page.text.contains(key) && !page.text.contains(secret))
+        // The charts cover 30 days unless another offered span is asked for.
+        #expect(page.text.contains("Usage, last 30 days") && page.text.contains("?days=7\">7 days</a>"))
+        let week = try await browser.get("/applications/\(key)?days=7").text
+        #expect(week.contains("Usage, last 7 days") && week.components(separatedBy: "<th scope=\"row\">").count == 15)
+        #expect(try await browser.get("/applications/\(key)?days=5000").text.contains("Usage, last 30 days"))
 
         // A password-grant application: a user's first token registers the user, and its chart says so, as the
         // analysts' view does.

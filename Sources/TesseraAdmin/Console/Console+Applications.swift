@@ -39,7 +39,7 @@ extension Console {
             .init(path: .init(tenant: visit.domain, consumerKey: key))
         ).ok.body.json.secrets
         let days = try await api.dailyStatistics(
-            .init(path: .init(tenant: visit.domain), query: .init(consumerKey: key, days: 30))
+            .init(path: .init(tenant: visit.domain), query: .init(consumerKey: key, days: visit.span))
         ).ok.body.json.days
         return ConsolePages.application(application, secrets: secrets, days: days, done: done, visit: visit)
     }

@@ -29,9 +29,17 @@ struct Console: Sendable {
         /// The console's root for this tenant: every link is absolute, so that any page can link to any other.
         var base: String { Console.base(tenant.domain) }
         var domain: String { tenant.domain }
+
+        /// The days the charts cover: `?days=` when it is one of the offered spans, else 30.
+        var span: Int {
+            request.query["days"].flatMap { Int($0) }.flatMap { Console.spans.contains($0) ? $0 : nil } ?? 30
+        }
     }
 
     static func base(_ domain: String) -> String { "/t/\(domain)/console" }
+
+    /// The spans the charts offer, in days.
+    static let spans = [7, 30, 90, 365]
 
     func respond(to request: EndpointRequest, path: [String], logger: Logger) async -> EndpointResponse {
         do {
@@ -139,8 +147,10 @@ struct Console: Sendable {
     private func overview(_ visit: Visit) async throws -> EndpointResponse {
         let path = Operations.GetTenant.Input.Path(tenant: visit.domain)
         let tenant = try await api.getTenant(.init(path: path)).ok.body.json
-        let days = try await api.dailyStatistics(.init(path: .init(tenant: visit.domain), query: .init(days: 30)))
-            .ok.body.json.days
+        let days = try await api.dailyStatistics(
+            .init(path: .init(tenant: visit.domain), query: .init(days: visit.span))
+        )
+        .ok.body.json.days
         let registered = try await api.registeredUsers(.init(path: .init(tenant: visit.domain))).ok.body.json
             .applications
         return ConsolePages.overview(tenant: tenant, days: days, registered: registered, visit: visit)

@@ -164,7 +164,8 @@ extension ConsolePages {
             \(toggle)
             <form method="post" action="\(url)/revoke-tokens">\(csrf(visit))<button type="submit" class="secondary">Revoke all its tokens</button></form>
             </div>
-            <h2>Usage, last 30 days</h2>
+            <h2>Usage, last \(visit.span) days</h2>
+            \(spans(url, visit))
             \(tokenChart(days))
             \(registeredUsersChart(days))
             """, visit: visit)

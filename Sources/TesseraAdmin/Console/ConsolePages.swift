@@ -91,7 +91,8 @@ enum ConsolePages {
             "Tenant \(tenant.domain)",
             """
             <p>\(tenant.applications) applications. Signed in as \(visit.user.username).</p>
-            <h2>Tokens per day, all applications</h2>
+            <h2>Tokens per day, all applications, last \(visit.span) days</h2>
+            \(spans(visit.base + "/", visit))
             \(tokenChart(days))
             <h2>Registered users per application</h2>
             <table><thead><tr><th scope="col">Application</th><th scope="col">Registered users</th><th scope="col">Active in 30 days</th></tr></thead>
@@ -136,6 +137,16 @@ enum ConsolePages {
     }
 
     // MARK: Helpers
+
+    /// Links to the same page over the other spans the charts offer.
+    static func spans(_ url: String, _ visit: Visit) -> HTML {
+        let links: [HTML] = Console.spans.map { days in
+            days == visit.span
+                ? "<strong aria-current=\"page\">\(days) days</strong> "
+                : "<a href=\"\(url)?days=\(days)\">\(days) days</a> "
+        }
+        return "<p class=\"note\">Show: \(links)</p>"
+    }
 
     /// A path segment: consumer keys may be URLs (metadata documents) and usernames may hold any printable text.
     static func segment(_ text: String) -> String {
