@@ -272,6 +272,21 @@ struct ConsoleEndToEndTests {
         #expect(try await browser.post("/users/carol/disable", []).status == 303)
         let user = try await session.call("GET", "/admin/v1/tenants/\(domain)/users/carol")
         #expect(user.json["enabled"] as? Bool == false && user.json["roles"] as? [String] == ["tenant-admin"])
+        // A consent as the authorization endpoint records it, shown on the user's page and revoked there.
+        _ = try await TesseraBinary.psql(
+            """
+            INSERT INTO consents (tenant_id, user_id, application_id, scopes, resources)
+            SELECT a.tenant_id, u.user_id, a.application_id, '{read}', '{}' FROM applications a
+            JOIN users u ON u.tenant_id = a.tenant_id WHERE a.consumer_key = '\(mobileKey)' AND u.username = 'bob'
+            """, databaseURL: session.database)
+        let bobsPage = try await browser.get("/users/bob")
+        #expect(bobsPage.text.contains("<td>mobile</td><td>read</td>"), "\(bobsPage.text)")
+        let revokedConsent = try await browser.post("/users/bob/consents/revoke", [("client_id", mobileKey)])
+        #expect(revokedConsent.status == 303 && revokedConsent.headers["location"]?.hasSuffix("done=consent") == true)
+        let consents = try await session.call("GET", "/admin/v1/tenants/\(domain)/users/bob/consents")
+        #expect((consents.json["consents"] as? [Any])?.isEmpty == true, "\(consents.text)")
+        #expect(try await browser.post("/users/bob/consents/revoke", [("client_id", mobileKey)]).status == 404)
+
         // An administrator can neither take away their own role nor disable themselves.
         #expect(try await browser.post("/users/alice/roles", []).status == 400)
         #expect(try await browser.post("/users/ALICE/disable", []).status == 400)

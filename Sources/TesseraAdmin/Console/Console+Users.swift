@@ -13,7 +13,16 @@ extension Console {
             return try await createUser(visit)
         case (1, false):
             let user = try await api.getUser(.init(path: .init(tenant: domain, username: rest[0]))).ok.body.json
-            return ConsolePages.user(user, done: visit.request.query["done"], visit: visit)
+            let consents = try await api.listConsents(.init(path: .init(tenant: domain, username: user.username)))
+                .ok.body.json.consents
+            return ConsolePages.user(user, consents: consents, done: visit.request.query["done"], visit: visit)
+        case (3, true) where rest[1] == "consents" && rest[2] == "revoke":
+            // The form names the application in its body: a consumer key may be a URL (a metadata document).
+            let key = visit.request.form["client_id"] ?? ""
+            _ = try await api.revokeConsent(
+                .init(path: .init(tenant: domain, username: rest[0], clientId: key))
+            ).noContent
+            return .redirect(to: ConsolePages.userURL(rest[0], visit) + "?done=consent", afterPost: true)
         case (2, true):
             let username = rest[0]
             let yourself = username.lowercased() == visit.user.username.lowercased()

@@ -36,7 +36,9 @@ extension ConsolePages {
             """, visit: visit, status: status)
     }
 
-    static func user(_ user: Components.Schemas.User, done: String?, visit: Visit) -> EndpointResponse {
+    static func user(
+        _ user: Components.Schemas.User, consents: [Components.Schemas.Consent], done: String?, visit: Visit
+    ) -> EndpointResponse {
         let url = userURL(user.username, visit)
         let admin = user.roles.contains(.tenantAdmin)
         let toggle: HTML =
@@ -46,7 +48,17 @@ extension ConsolePages {
         let messages = [
             "created": "The user was created.", "disabled": "The user was disabled: sign-ins are refused at once.",
             "enabled": "The user was enabled.", "roles": "The roles were changed.",
+            "consent": "The consent was revoked, with the application's refresh tokens for this user.",
         ]
+        let consentRows: [HTML] = consents.map {
+            """
+            <tr><td>\($0.clientName)</td><td>\(list($0.scopes))</td><td>\(list($0.resources))</td><td>\(date($0.grantedAt))</td>\
+            <td><form method="post" action="\(url)/consents/revoke">\(csrf(visit))\
+            <input type="hidden" name="client_id" value="\($0.clientId)">\
+            <button type="submit" class="secondary">Revoke</button></form></td></tr>
+
+            """
+        }
         return page(
             user.username,
             """
@@ -60,6 +72,12 @@ extension ConsolePages {
             <form method="post" action="\(url)/roles">\(csrf(visit))
             <label><input type="checkbox" name="tenant_admin"\(admin ? HTML(trusted: " checked") : "")> Administers the tenant (signs in to the console)</label>
             <button type="submit">Save the roles</button></form>
+            <h2>Consents</h2>
+            <p>What the user allowed applications at the authorization endpoint.</p>
+            <table><thead><tr><th scope="col">Application</th><th scope="col">Scopes</th><th scope="col">Resources</th><th scope="col">Granted</th><th scope="col">Revoke</th></tr></thead>
+            <tbody>
+            \(consentRows)</tbody></table>
+            \(consents.isEmpty ? "<p>None.</p>" : "")
             """, visit: visit)
     }
 }
