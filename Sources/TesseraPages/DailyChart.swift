@@ -1,6 +1,7 @@
 /// Counts per day as stacked bars, drawn on the server as SVG: the console needs no script, and the content security
 /// policy allows no inline style, so the drawing uses presentation attributes only. A table after the drawing holds
-/// the same numbers, for screen readers and for anyone who wants the exact values.
+/// the same numbers, for screen readers and for anyone who wants the exact values (folded in a `<details>`, which
+/// opens without a script).
 ///
 /// ```swift
 /// let chart = DailyChart(
@@ -65,11 +66,13 @@ public struct DailyChart: Sendable {
             \(Self.valueAxis(maximum: maximum))\(bars(maximum: maximum))\(dayLabels)</svg>
             <ul class="chart-legend">
             \(legend)</ul>
+            <details class="chart-data-details"><summary>The numbers, day by day</summary>
             <table class="chart-data" aria-labelledby="\(id)">
             <thead><tr><th scope="col">Day</th>\(columnHeads)</tr></thead>
             <tbody>
             \(rows)</tbody>
             </table>
+            </details>
             </figure>
             """
     }
