@@ -359,3 +359,41 @@ extension ConsoleEndToEndTests {
             "client credentials register no user")
     }
 }
+
+extension ConsoleEndToEndTests {
+    @Test("no request to the console, however malformed, gets a 5xx or an internal message")
+    func malformedRequests() async throws {
+        let session = try await AdminSession.start("console-malformed", serve: Self.serve)
+        defer { session.stop() }
+        let domain = try await Self.tenant(session, "console-malformed")
+        var browser = Browser(session: session, domain: domain)
+        #expect(try await browser.signIn("alice", "pw-alice-123").status == 303)
+        _ = try await browser.get("/")
+        let hostile = [
+            "%00", "%ff", "%2e%2e", String(repeating: "a", count: 3000), "%zz", "'%20OR%201=1", "%3Cscript%3E",
+        ]
+        let paths = [
+            "/", "/applications", "/applications/new", "/applications/X", "/applications/X/disable",
+            "/applications/X/rotate-secret", "/users", "/users/X", "/users/X/roles", "/users/X/consents/revoke",
+            "/audit", "/a/b/c/d/e",
+        ]
+        var statuses: [Int: Int] = [:]
+        for path in paths {
+            for value in hostile {
+                let target =
+                    path.replacingOccurrences(of: "X", with: value) + "?days=\(value)&search=\(value)&after=\(value)"
+                let fields = [
+                    "name", "grant_type", "token_validity", "grace_seconds", "username", "password", "client_id",
+                    "scopes", "resources", "redirect_uris", "token_format",
+                ].map { ($0, value.removingPercentEncoding ?? value) }
+                for answer in [try await browser.get(target), try await browser.post(target, fields)] {
+                    statuses[answer.status, default: 0] += 1
+                    #expect(answer.status < 500, "\(path) \(value.prefix(20)): \(answer.text.prefix(300))")
+                    #expect(!answer.text.contains("PSQLError") && !answer.text.contains("Swift"))
+                }
+            }
+        }
+        // Both kinds of answer happened: pages refused, and pages served.
+        #expect(statuses[200, default: 0] > 0 && statuses[404, default: 0] > 0, "\(statuses)")
+    }
+}
