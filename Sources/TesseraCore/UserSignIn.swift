@@ -49,7 +49,12 @@ public struct UserSignIn: Sendable {
             throw Refusal.refused
         }
         throttle.recordSuccess(key)
-        if verification == .matchNeedsRehash { await upgradeHash(of: user, password: password, logger: logger) }
+        if verification == .matchNeedsRehash {
+            // After the answer, not before it: a hash at the server's cost runs on the hashing threads, which get only
+            // idle CPU, and a sign-in that waited for it took a minute on a busy machine. A server stopped meanwhile
+            // leaves the old hash, replaced at the next sign-in.
+            Task { [self] in await upgradeHash(of: user, password: password, logger: logger) }
+        }
         return user
     }
 
